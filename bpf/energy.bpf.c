@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * energyd's per-process counters.
+ *
+ * Every event has one static inline body; each tracepoint has a tp_btf
+ * program and a raw_tp twin, and the daemon loads the one the running kernel
+ * supports (bpf_program__set_autoload). Counters live in the "procs" hash,
+ * keyed by (tgid, group leader start time), and only ever grow; the daemon
+ * reads them once per sample and deletes a process only after it exited and
+ * was published.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "energy_abi.h"
+#include "core_fixes.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the daemon before load. */
+const volatile bool pmu_enabled = false;
+const volatile __u64 page_size = 4096;
+
+/* Advanced by the daemon at every sample: a process whose refresh_gen
+ * differs gets its mem, cgroup and comm re-read when it next runs. */
+__u32 refresh_gen = 1;
+
+/* Sized by the daemon before load (bpf_map__set_max_entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__type(key, struct energy_key);
+	__type(value, struct energy_proc);
+} procs SEC(".maps");
+
+/* Written by the daemon only, pinned so bpftool shows the totals. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct energy_cgroup);
+} cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENERGY_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Block requests in flight: struct request address -> submitter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct energy_req);
+} reqs SEC(".maps");
+
+/* Threads outside the fair class: sum_exec_runtime at the last switch-out,
+ * plus one (0 means not seen yet). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} thread_runtime SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__type(key, int);
+	__type(value, int);
+} pmu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct energy_pmu_last);
+} pmu_last SEC(".maps");
+
+static __always_inline void stat_inc(enum energy_stat s)
+{
+	__u32 k = s;
+	__u64 *v = bpf_map_lookup_elem(&stats, &k);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+/* The key of the process a task belongs to; usable from any program. */
+static __always_inline void task_key(struct task_struct *t, struct energy_key *k)
+{
+	k->tgid = BPF_CORE_READ(t, tgid);
+	k->pad = 0;
+	k->start_ns = BPF_CORE_READ(t, group_leader, start_time);
+}
+
+/* mem, cgroup and comm: read at most once per sample and process. */
+static __always_inline void proc_refresh(struct energy_proc *e,
+					 struct task_struct *t, __u32 gen)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+
+	e->refresh_gen = gen;
+	if (mm)
+		e->mem_bytes = mm_rss_pages(mm) * page_size;
+	e->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm),
+				  BPF_CORE_READ(t, group_leader, comm));
+}
+
+/* Insert the process of @t; NULL when the map is full or it is exiting. */
+static __noinline struct energy_proc *proc_create(struct task_struct *t,
+						   const struct energy_key *k)
+{
+	struct energy_proc init = {};
+	long err;
+
+	if (BPF_CORE_READ(t, flags) & ENERGY_PF_KTHREAD)
+		init.flags = ENERGY_F_KTHREAD;
+	proc_refresh(&init, t, refresh_gen);
+	err = bpf_map_update_elem(&procs, k, &init, BPF_NOEXIST);
+	if (err && err != -ENERGY_EEXIST) {
+		stat_inc(ENERGY_STAT_PROCS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, k);
+}
+
+static __always_inline struct energy_proc *proc_get(struct task_struct *t,
+						    const struct energy_key *k)
+{
+	struct energy_proc *e = bpf_map_lookup_elem(&procs, k);
+
+	if (e)
+		return e;
+	/* The final switch-out of an exiting task must not re-create a
+	 * process the daemon may already have removed. */
+	if (BPF_CORE_READ(t, flags) & ENERGY_PF_EXITING)
+		return NULL;
+	return proc_create(t, k);
+}
+
+/*
+ * CPU time of a thread outside the fair class: the kernel does not keep
+ * the start of its slice, so remember sum_exec_runtime per thread. Called
+ * from sched_switch, where the outgoing task is still current.
+ */
+static __noinline __u64 thread_delta(__u64 sum)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 *last, delta = 0;
+
+	last = bpf_task_storage_get(&thread_runtime, t, 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!last) {
+		stat_inc(ENERGY_STAT_TASK_STORAGE);
+		return 0;
+	}
+	if (*last && sum + 1 > *last)
+		delta = sum + 1 - *last;
+	*last = sum + 1;
+	return delta;
+}
+
+/* Instructions retired on this CPU since its previous switch, scaled for
+ * multiplexing. */
+static __always_inline __u64 pmu_delta(void)
+{
+	struct bpf_perf_event_value v;
+	struct energy_pmu_last *last;
+	__u32 zero = 0;
+	__u64 dc, de, dr, first;
+
+	last = bpf_map_lookup_elem(&pmu_last, &zero);
+	if (!last)
+		return 0;
+	if (bpf_perf_event_read_value(&pmu, BPF_F_CURRENT_CPU, &v, sizeof(v))) {
+		stat_inc(ENERGY_STAT_PMU_READ);
+		return 0;
+	}
+	first = !last->enabled;
+	dc = v.counter - last->counter;
+	de = v.enabled - last->enabled;
+	dr = v.running - last->running;
+	last->counter = v.counter;
+	last->enabled = v.enabled;
+	last->running = v.running;
+	if (first || !dr)
+		return 0;
+	if (de != dr)
+		dc = dc * de / dr;
+	return dc;
+}
+
+/* PI-boosted tasks run in the RT class whatever their policy. */
+static __always_inline bool in_fair_class(int prio, unsigned int policy)
+{
+	return prio >= ENERGY_MAX_RT_PRIO &&
+	       (policy == ENERGY_SCHED_NORMAL || policy == ENERGY_SCHED_BATCH ||
+		policy == ENERGY_SCHED_IDLE);
+}
+
+struct switch_args {
+	__u64 sum;		/* se.sum_exec_runtime */
+	__u64 prev_sum;		/* se.prev_sum_exec_runtime: sum when picked */
+	int prio;
+	unsigned int policy;
+};
+
+static __always_inline int on_switch(struct task_struct *prev,
+				     const struct energy_key *k,
+				     const struct switch_args *a)
+{
+	struct energy_proc *e;
+	__u32 gen = refresh_gen;
+	__u64 delta;
+
+	/*
+	 * A fair-class task's slice is sum_exec_runtime - prev_sum_exec_runtime:
+	 * the kernel sets prev_sum when it picks the task (set_next_entity)
+	 * and has updated sum by the time sched_switch fires.
+	 */
+	if (in_fair_class(a->prio, a->policy))
+		delta = a->sum - a->prev_sum;
+	else
+		delta = thread_delta(a->sum);
+
+	e = proc_get(prev, k);
+	if (!e)
+		return 0;
+	if (delta)
+		__sync_fetch_and_add(&e->c.cpu_ns, delta);
+	if (pmu_enabled) {
+		__u64 insns = pmu_delta();
+
+		if (insns)
+			__sync_fetch_and_add(&e->c.instructions, insns);
+	}
+	if (e->refresh_gen != gen)
+		proc_refresh(e, prev, gen);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev)
+{
+	struct energy_key k;
+	struct switch_args a;
+
+	if (!prev->pid)
+		return 0;	/* the idle task is not a process */
+	k.tgid = prev->tgid;
+	k.pad = 0;
+	k.start_ns = prev->group_leader->start_time;
+	a.sum = prev->se.sum_exec_runtime;
+	a.prev_sum = prev->se.prev_sum_exec_runtime;
+	a.prio = prev->prio;
+	a.policy = prev->policy;
+	return on_switch(prev, &k, &a);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev)
+{
+	struct energy_key k;
+	struct switch_args a;
+
+	if (!BPF_CORE_READ(prev, pid))
+		return 0;
+	task_key(prev, &k);
+	a.sum = BPF_CORE_READ(prev, se.sum_exec_runtime);
+	a.prev_sum = BPF_CORE_READ(prev, se.prev_sum_exec_runtime);
+	a.prio = BPF_CORE_READ(prev, prio);
+	a.policy = BPF_CORE_READ(prev, policy);
+	return on_switch(prev, &k, &a);
+}
+
+static __always_inline int on_wakeup(struct task_struct *p,
+				     const struct energy_key *k)
+{
+	struct energy_proc *e = proc_get(p, k);
+
+	if (e)
+		__sync_fetch_and_add(&e->c.wakeups, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
+{
+	struct energy_key k = {
+		.tgid = p->tgid,
+		.start_ns = p->group_leader->start_time,
+	};
+
+	return on_wakeup(p, &k);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
+{
+	struct energy_key k;
+
+	task_key(p, &k);
+	return on_wakeup(p, &k);
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
+{
+	struct energy_key k = {
+		.tgid = p->tgid,
+		.start_ns = p->group_leader->start_time,
+	};
+
+	return on_wakeup(p, &k);
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
+{
+	struct energy_key k;
+
+	task_key(p, &k);
+	return on_wakeup(p, &k);
+}
+
+/* A new process gets its entry at fork, so none of its CPU time or wakeups
+ * is missed; a new thread only needs its runtime slot when not fair. */
+static __always_inline int on_fork(struct task_struct *child)
+{
+	struct energy_key k;
+
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	task_key(child, &k);
+	proc_get(child, &k);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork_btf, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	return on_fork(child);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(sched_process_fork_raw, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	return on_fork(child);
+}
+
+static __always_inline int on_exec(struct task_struct *p)
+{
+	struct energy_key k;
+	struct energy_proc *e;
+
+	task_key(p, &k);
+	e = proc_get(p, &k);
+	if (e)
+		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm),
+					  BPF_CORE_READ(p, comm));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec_btf, struct task_struct *p)
+{
+	return on_exec(p);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(sched_process_exec_raw, struct task_struct *p)
+{
+	return on_exec(p);
+}
+
+/* do_exit() has decremented signal->live before this tracepoint: zero
+ * means the last thread of the process is leaving. */
+static __always_inline int on_exit(struct task_struct *p)
+{
+	struct energy_key k;
+	struct energy_proc *e;
+
+	if (BPF_CORE_READ(p, signal, live.counter))
+		return 0;
+	task_key(p, &k);
+	e = bpf_map_lookup_elem(&procs, &k);
+	if (!e)
+		return 0;
+	e->exit_ns = bpf_ktime_get_ns();
+	e->flags |= ENERGY_F_EXITED;	/* the only writer after creation */
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit_btf, struct task_struct *p)
+{
+	return on_exit(p);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(sched_process_exit_raw, struct task_struct *p)
+{
+	return on_exit(p);
+}
+
+/*
+ * Block I/O: remember who submitted a request when it enters the block
+ * layer (in the submitter's context), and account its bytes when the
+ * device completes it, whoever runs then.
+ */
+static __always_inline int on_rq_submit(struct request *rq, __u64 flags)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct energy_req v;
+	__u64 addr = (__u64)rq;
+
+	task_key(t, &v.key);
+	if (bpf_map_update_elem(&reqs, &addr, &v, flags) && flags != BPF_NOEXIST)
+		stat_inc(ENERGY_STAT_REQS_FULL);
+	return 0;
+}
+
+SEC("tp_btf/block_io_start")
+int BPF_PROG(block_io_start_btf, struct request *rq)
+{
+	return on_rq_submit(rq, BPF_ANY);
+}
+
+SEC("raw_tp/block_io_start")
+int BPF_PROG(block_io_start_raw, struct request *rq)
+{
+	return on_rq_submit(rq, BPF_ANY);
+}
+
+/* Older kernels: insert runs in the submitter's context when the request
+ * goes through a scheduler; issue catches the direct dispatches, without
+ * overwriting what insert recorded. */
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(block_rq_insert_btf, struct request *rq)
+{
+	return on_rq_submit(rq, BPF_ANY);
+}
+
+SEC("raw_tp/block_rq_insert")
+int BPF_PROG(block_rq_insert_raw, struct request *rq)
+{
+	return on_rq_submit(rq, BPF_ANY);
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(block_rq_issue_btf, struct request *rq)
+{
+	return on_rq_submit(rq, BPF_NOEXIST);
+}
+
+SEC("raw_tp/block_rq_issue")
+int BPF_PROG(block_rq_issue_raw, struct request *rq)
+{
+	return on_rq_submit(rq, BPF_NOEXIST);
+}
+
+static __always_inline int on_rq_complete(struct request *rq, int error,
+					  unsigned int nr_bytes)
+{
+	__u64 addr = (__u64)rq;
+	struct energy_req *v;
+	struct energy_proc *e;
+	unsigned int op, left;
+
+	v = bpf_map_lookup_elem(&reqs, &addr);
+	if (!v)
+		return 0;
+	op = BPF_CORE_READ(rq, cmd_flags) & ENERGY_REQ_OP_MASK;
+	left = BPF_CORE_READ(rq, __data_len);
+	e = bpf_map_lookup_elem(&procs, &v->key);
+	if (e && !error) {
+		if (op == ENERGY_REQ_OP_READ)
+			__sync_fetch_and_add(&e->c.disk_read_bytes, nr_bytes);
+		else if (op == ENERGY_REQ_OP_WRITE)
+			__sync_fetch_and_add(&e->c.disk_write_bytes, nr_bytes);
+	}
+	/* A partial completion leaves the rest of the request in flight. */
+	if (nr_bytes >= left)
+		bpf_map_delete_elem(&reqs, &addr);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(block_rq_complete_btf, struct request *rq, int error,
+	     unsigned int nr_bytes)
+{
+	return on_rq_complete(rq, error, nr_bytes);
+}
+
+SEC("raw_tp/block_rq_complete")
+int BPF_PROG(block_rq_complete_raw, struct request *rq, int error,
+	     unsigned int nr_bytes)
+{
+	return on_rq_complete(rq, error, nr_bytes);
+}
+
+/* Network: packets and bytes in the context of the process that sends or
+ * receives them. */
+static __always_inline struct energy_proc *current_proc(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct energy_key k;
+
+	if (!BPF_CORE_READ(t, pid))
+		return NULL;	/* softirq on an idle CPU */
+	task_key(t, &k);
+	return proc_get(t, &k);
+}
+
+static __always_inline int on_xmit(struct sk_buff *skb)
+{
+	struct energy_proc *e = current_proc();
+
+	if (e) {
+		__sync_fetch_and_add(&e->c.tx_packets, 1);
+		__sync_fetch_and_add(&e->c.tx_bytes, BPF_CORE_READ(skb, len));
+	}
+	return 0;
+}
+
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(net_dev_start_xmit_btf, struct sk_buff *skb)
+{
+	return on_xmit(skb);
+}
+
+SEC("raw_tp/net_dev_start_xmit")
+int BPF_PROG(net_dev_start_xmit_raw, struct sk_buff *skb)
+{
+	return on_xmit(skb);
+}
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(net_dev_queue_btf, struct sk_buff *skb)
+{
+	return on_xmit(skb);
+}
+
+SEC("raw_tp/net_dev_queue")
+int BPF_PROG(net_dev_queue_raw, struct sk_buff *skb)
+{
+	return on_xmit(skb);
+}
+
+static __always_inline int on_recv(__u64 bytes)
+{
+	struct energy_proc *e = current_proc();
+
+	if (e) {
+		__sync_fetch_and_add(&e->c.rx_packets, 1);
+		__sync_fetch_and_add(&e->c.rx_bytes, bytes);
+	}
+	return 0;
+}
+
+/* One successful recvmsg on an IPv4/IPv6 socket is one packet received. */
+static __always_inline int on_sock_recv(struct sock *sk, int ret, int flags)
+{
+	__u16 family;
+
+	if (ret <= 0 || (flags & ENERGY_MSG_PEEK))
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != ENERGY_AF_INET && family != ENERGY_AF_INET6)
+		return 0;
+	return on_recv(ret);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length_btf, struct sock *sk, int ret, int flags)
+{
+	return on_sock_recv(sk, ret, flags);
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(sock_recv_length_raw, struct sock *sk, int ret, int flags)
+{
+	return on_sock_recv(sk, ret, flags);
+}
+
+/* Older kernels: one skb copied to user space, IP packets only (unix
+ * sockets copy through the same path). */
+static __always_inline int on_skb_copy(struct sk_buff *skb, int len)
+{
+	__u16 proto = BPF_CORE_READ(skb, protocol);
+
+	if (len <= 0 ||
+	    (proto != ENERGY_ETH_P_IP_BE && proto != ENERGY_ETH_P_IPV6_BE))
+		return 0;
+	return on_recv(len);
+}
+
+SEC("tp_btf/skb_copy_datagram_iovec")
+int BPF_PROG(skb_copy_datagram_iovec_btf, struct sk_buff *skb, int len)
+{
+	return on_skb_copy(skb, len);
+}
+
+SEC("raw_tp/skb_copy_datagram_iovec")
+int BPF_PROG(skb_copy_datagram_iovec_raw, struct sk_buff *skb, int len)
+{
+	return on_skb_copy(skb, len);
+}
+
+/*
+ * Run once by the daemon before the tracepoints are attached: an entry for
+ * every process alive, with the CPU time it has used so far (live threads
+ * plus the ones that already exited), so that cpu_ns matches the kernel's
+ * accounting for processes older than the daemon too.
+ */
+SEC("iter/task")
+int seed_tasks(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct energy_proc *e;
+	struct energy_key k;
+	__u64 ns;
+
+	if (!t || !t->pid)
+		return 0;
+	k.tgid = t->tgid;
+	k.pad = 0;
+	k.start_ns = t->group_leader->start_time;
+	e = proc_get(t, &k);
+	if (!e)
+		return 0;
+	/* A fair task on a CPU now gets the rest of its slice at its next
+	 * switch-out (sum - prev_sum), so count it only up to its pick. */
+	if (t->on_cpu && in_fair_class(t->prio, t->policy))
+		ns = t->se.prev_sum_exec_runtime;
+	else
+		ns = t->se.sum_exec_runtime;
+	if (t->pid == t->tgid)
+		ns += t->signal->sum_sched_runtime;
+	__sync_fetch_and_add(&e->c.cpu_ns, ns);
+	return 0;
+}

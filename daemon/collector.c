@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "collector.h"
+#include "energy.skel.h"
+#include "hooks.h"
+#include "log.h"
+
+#define BPF_FS_MAGIC		0xcafe4a11
+#define BPF_FS_DIR		"/sys/fs/bpf"
+#define DEFAULT_MAX_PROCS_CAP	131072
+#define BATCH_INITIAL		1024
+
+/* Maps pinned for bpftool and tests, "cgroups" last: its pin says ready. */
+static const char *const pinned_maps[] = { "procs", "stats", "cgroups" };
+
+static bool tp_exists(const char *tp, void *ctx)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(ctx, name, BTF_KIND_TYPEDEF) > 0;
+}
+
+static __u32 default_max_procs(void)
+{
+	unsigned long pid_max = 32768;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &pid_max) != 1)
+			pid_max = 32768;
+		fclose(f);
+	}
+	if (pid_max > DEFAULT_MAX_PROCS_CAP)
+		pid_max = DEFAULT_MAX_PROCS_CAP;
+	/* Room for exited processes waiting to be published. */
+	return pid_max + pid_max / 4;
+}
+
+/* Enable <tp>_btf or <tp>_raw for every chosen tracepoint, nothing else. */
+static int select_programs(struct collector *c, bool legacy)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const char *want = legacy ? "_raw" : "_btf";
+	struct bpf_program *prog;
+	int disabled;
+
+	if (!vmlinux) {
+		log_err("cannot read kernel BTF (/sys/kernel/btf/vmlinux): %s; a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed",
+			strerror(errno));
+		return -ENOENT;
+	}
+	disabled = hooks_choose(hooks, hooks_len, legacy, tp_exists, vmlinux);
+	btf__free(vmlinux);
+
+	for (int i = 0; i < hooks_len; i++) {
+		if (hooks[i].chosen < 0)
+			log_warn("%s: no tracepoint of %s%s%s exists on this kernel; %s stays 0",
+				 hooks[i].metric, hooks[i].alts[0].label,
+				 hooks[i].alts[1].label ? " or " : "",
+				 hooks[i].alts[1].label ? hooks[i].alts[1].label : "",
+				 hooks[i].metric);
+		else
+			log_info("%s: %s (%s)", hooks[i].metric,
+				 hooks[i].alts[hooks[i].chosen].label,
+				 legacy ? "raw_tp" : "tp_btf");
+	}
+
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		const char *name = bpf_program__name(prog);
+		size_t len = strlen(name);
+		char tp[64];
+		bool on;
+
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+		    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+			continue;	/* the seed iterator */
+		if (len < 4 || len - 4 >= sizeof(tp))
+			return -EINVAL;
+		memcpy(tp, name, len - 4);
+		tp[len - 4] = '\0';
+		on = !strcmp(name + len - 4, want) &&
+		     hooks_uses(hooks, hooks_len, tp);
+		bpf_program__set_autoload(prog, on);
+	}
+	return disabled;
+}
+
+/* Count every process alive now, with the CPU time it has used so far. */
+static int seed(struct collector *c)
+{
+	struct bpf_link *link;
+	char buf[64];
+	int fd, err = 0;
+
+	link = bpf_program__attach_iter(c->skel->progs.seed_tasks, NULL);
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while ((err = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (err < 0)
+		err = -errno;
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return err;
+}
+
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPF_FS_DIR, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPF_FS_DIR, "bpf", 0, "mode=0700")) {
+		log_err("cannot mount bpffs on %s: %s", BPF_FS_DIR, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void unpin_all(void)
+{
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		snprintf(path, sizeof(path), ENERGY_PIN_DIR "/%s", pinned_maps[i]);
+		unlink(path);
+	}
+	rmdir(ENERGY_PIN_DIR);
+}
+
+static int pin_all(struct collector *c)
+{
+	char path[256];
+	int err;
+
+	err = ensure_bpffs();
+	if (err)
+		return err;
+	unpin_all();	/* left by an energyd that did not exit cleanly */
+	if (mkdir(ENERGY_PIN_DIR, 0700) && errno != EEXIST) {
+		err = -errno;
+		log_err("cannot create %s: %s", ENERGY_PIN_DIR, strerror(errno));
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		struct bpf_map *map;
+
+		map = bpf_object__find_map_by_name(c->skel->obj, pinned_maps[i]);
+		snprintf(path, sizeof(path), ENERGY_PIN_DIR "/%s", pinned_maps[i]);
+		err = map ? bpf_map__pin(map, path) : -ENOENT;
+		if (err) {
+			log_err("cannot pin map %s at %s: %s", pinned_maps[i],
+				path, strerror(-err));
+			unpin_all();
+			return err;
+		}
+	}
+	c->pinned = true;
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !log_enabled(LOG_LVL_DEBUG))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int coll_init(struct collector *c, const struct coll_opts *o)
+{
+	int ncpus, err;
+
+	memset(c, 0, sizeof(*c));
+	c->pmu.fds = NULL;
+	libbpf_set_print(libbpf_print);
+
+	c->skel = energy_bpf__open();
+	if (!c->skel) {
+		err = -errno;
+		log_err("cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	err = select_programs(c, o->legacy_hooks);
+	if (err < 0)
+		goto fail;
+
+	c->max_procs = o->max_procs ? o->max_procs : default_max_procs();
+	bpf_map__set_max_entries(c->skel->maps.procs, c->max_procs);
+	c->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus < 0) {
+		err = ncpus;
+		goto fail;
+	}
+	bpf_map__set_max_entries(c->skel->maps.pmu, ncpus);
+	err = pmu_open(&c->pmu, ncpus);
+	if (err) {
+		log_info("no hardware PMU (instructions counter: %s): instructions=0",
+			 strerror(-err));
+	} else {
+		c->pmu_on = true;
+		c->skel->rodata->pmu_enabled = true;
+	}
+
+	err = energy_bpf__load(c->skel);
+	if (err) {
+		log_err("cannot load the BPF programs: %s%s", strerror(-err),
+			err == -EPERM ? " (energyd needs root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)" : "");
+		goto fail;
+	}
+	for (int cpu = 0; c->pmu_on && cpu < ncpus; cpu++) {
+		if (c->pmu.fds[cpu] < 0)
+			continue;
+		err = bpf_map_update_elem(bpf_map__fd(c->skel->maps.pmu), &cpu,
+					  &c->pmu.fds[cpu], BPF_ANY);
+		if (err) {
+			log_err("cannot add the PMU counter of CPU %d: %s", cpu,
+				strerror(-err));
+			goto fail;
+		}
+	}
+
+	err = seed(c);
+	if (err)
+		log_warn("cannot count the processes already running (task iterator: %s); they start from 0",
+			 strerror(-err));
+
+	err = energy_bpf__attach(c->skel);
+	if (err) {
+		log_err("cannot attach the BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+
+	c->procs_fd = bpf_map__fd(c->skel->maps.procs);
+	c->cgroups_fd = bpf_map__fd(c->skel->maps.cgroups);
+	c->stats_fd = bpf_map__fd(c->skel->maps.stats);
+	c->buf_len = BATCH_INITIAL;
+	c->keys = calloc(c->buf_len, sizeof(*c->keys));
+	c->vals = calloc(c->buf_len, sizeof(*c->vals));
+	if (!c->keys || !c->vals) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	if (o->pin) {
+		err = pin_all(c);
+		if (err)
+			goto fail;
+	}
+	return 0;
+fail:
+	coll_fini(c);
+	return err;
+}
+
+void coll_fini(struct collector *c)
+{
+	if (c->pinned)
+		unpin_all();
+	energy_bpf__destroy(c->skel);
+	pmu_close(&c->pmu);
+	free(c->keys);
+	free(c->vals);
+	memset(c, 0, sizeof(*c));
+}
+
+int coll_read(struct collector *c, struct table *t)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct energy_key batch;
+	bool first = true;
+	int err;
+
+	/* Processes that run from now on re-read mem, cgroup and comm. */
+	__atomic_add_fetch(&c->skel->data->refresh_gen, 1, __ATOMIC_RELAXED);
+	table_begin_sample(t);
+	for (;;) {
+		__u32 count = c->buf_len;
+
+		err = bpf_map_lookup_batch(c->procs_fd, first ? NULL : &batch,
+					   &batch, c->keys, c->vals, &count,
+					   &opts);
+		if (err && err != -ENOENT) {
+			log_err("reading map procs: %s", strerror(-err));
+			return err;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			int e = table_upsert(t, &c->keys[i], &c->vals[i]);
+
+			if (e)
+				return e;
+		}
+		if (err == -ENOENT)
+			break;
+		first = false;
+	}
+	table_end_sample(t);
+	return 0;
+}
+
+int coll_forget(struct collector *c, const struct energy_key *keys, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count = n;
+	int err;
+
+	if (!n)
+		return 0;
+	err = bpf_map_delete_batch(c->procs_fd, keys, &count, &opts);
+	if (err && err != -ENOENT)
+		log_warn("removing %u exited processes from map procs: %s", n,
+			 strerror(-err));
+	return err == -ENOENT ? 0 : err;
+}
+
+int coll_publish_cgroups(struct collector *c, const struct cgroup_total *ct,
+			 long n)
+{
+	for (long i = 0; i < n; i++) {
+		struct energy_cgroup v = {
+			.c = ct[i].c,
+			.procs_alive = ct[i].procs_alive,
+			.procs_exited = ct[i].procs_exited,
+		};
+		int err = bpf_map_update_elem(c->cgroups_fd, &ct[i].id, &v,
+					      BPF_ANY);
+
+		if (err) {
+			log_warn("writing map cgroups: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int coll_stats(struct collector *c, __u64 out[ENERGY_STAT_MAX])
+{
+	for (__u32 i = 0; i < ENERGY_STAT_MAX; i++) {
+		int err = bpf_map_lookup_elem(c->stats_fd, &i, &out[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}

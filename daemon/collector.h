@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The BPF side seen from the daemon: probe, load, seed, attach and pin the
+ * programs and maps; read the counters into the process table once per
+ * sample; remove processes the table let go.
+ */
+#ifndef ENERGY_COLLECTOR_H
+#define ENERGY_COLLECTOR_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "energy_abi.h"
+#include "pmu.h"
+#include "table.h"
+
+struct energy_bpf;
+
+struct coll_opts {
+	__u32 max_procs;	/* 0: derived from kernel.pid_max */
+	bool legacy_hooks;	/* raw_tp programs and the oldest tracepoints */
+	bool pin;		/* pin the maps under ENERGY_PIN_DIR */
+};
+
+struct collector {
+	struct energy_bpf *skel;
+	struct pmu pmu;
+	bool pmu_on;
+	bool pinned;
+	__u32 max_procs;
+	int procs_fd, cgroups_fd, stats_fd;
+	/* batch lookup buffers */
+	struct energy_key *keys;
+	struct energy_proc *vals;
+	__u32 buf_len;
+};
+
+/* Load, seed, attach (and pin). Logs the cause and returns -errno on
+ * failure, with everything undone. */
+int coll_init(struct collector *c, const struct coll_opts *o);
+
+/* Detach, unpin, free. */
+void coll_fini(struct collector *c);
+
+/* Start a new sample generation and read every process into @t. */
+int coll_read(struct collector *c, struct table *t);
+
+/* Delete processes from the procs map. */
+int coll_forget(struct collector *c, const struct energy_key *keys, __u32 n);
+
+/* Replace the per-cgroup totals in the cgroups map. */
+int coll_publish_cgroups(struct collector *c, const struct cgroup_total *ct,
+			 long n);
+
+/* Read the drop counters (enum energy_stat). */
+int coll_stats(struct collector *c, __u64 out[ENERGY_STAT_MAX]);
+
+#endif /* ENERGY_COLLECTOR_H */

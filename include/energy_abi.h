@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The types shared by the BPF programs and user space.
+ *
+ * Everything here is plain data: __u32/__u64 and fixed-size arrays, no
+ * pointers, no padding that the compilers could disagree on. The BPF side
+ * includes this after vmlinux.h, user space after <linux/types.h>.
+ */
+#ifndef ENERGY_ABI_H
+#define ENERGY_ABI_H
+
+#define ENERGY_COMM_LEN		16
+/* Directory under bpffs where the maps are pinned. */
+#define ENERGY_PIN_DIR		"/sys/fs/bpf/energy"
+
+/* A process: its thread-group id and the start time of its group leader
+ * (CLOCK_MONOTONIC ns, task->start_time). A new process that reuses a pid
+ * has another start time and so another key. */
+struct energy_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns;
+};
+
+/* Cumulative per-process counters, all only ever growing. */
+struct energy_counters {
+	__u64 cpu_ns;
+	__u64 instructions;
+	__u64 wakeups;
+	__u64 disk_read_bytes;
+	__u64 disk_write_bytes;
+	__u64 rx_packets;
+	__u64 tx_packets;
+	__u64 rx_bytes;
+	__u64 tx_bytes;
+};
+
+enum energy_proc_flags {
+	ENERGY_F_KTHREAD	= 1 << 0,	/* a kernel thread */
+	ENERGY_F_EXITED		= 1 << 1,	/* the last thread has exited */
+};
+
+/* Value of the "procs" map. */
+struct energy_proc {
+	struct energy_counters c;
+	__u64 mem_bytes;	/* resident set (anon + file + shmem) */
+	__u64 cgroup_id;	/* cgroup2 id, refreshed once per sample */
+	__u64 exit_ns;		/* CLOCK_MONOTONIC of the exit, 0 while alive */
+	__u32 refresh_gen;	/* sample generation of the last mem refresh */
+	__u32 flags;		/* enum energy_proc_flags */
+	char comm[ENERGY_COMM_LEN];
+};
+
+/* Value of the "cgroups" map, written by the daemon once per window: every
+ * process that ever ran in the cgroup, exited ones included. */
+struct energy_cgroup {
+	struct energy_counters c;
+	__u64 procs_alive;
+	__u64 procs_exited;
+};
+
+/* Indexes into the "stats" array: events the BPF side had to drop. */
+enum energy_stat {
+	ENERGY_STAT_PROCS_FULL,		/* process not tracked: procs map full */
+	ENERGY_STAT_REQS_FULL,		/* block request not tracked */
+	ENERGY_STAT_TASK_STORAGE,	/* per-thread slot unavailable */
+	ENERGY_STAT_PMU_READ,		/* bpf_perf_event_read_value failed */
+	ENERGY_STAT_MAX,
+};
+
+/* Value of the per-CPU "pmu_last" array: the last reading on this CPU. */
+struct energy_pmu_last {
+	__u64 counter;
+	__u64 enabled;
+	__u64 running;
+};
+
+/* Value of the "reqs" map, keyed by the struct request address: who
+ * submitted the request. */
+struct energy_req {
+	struct energy_key key;
+};
+
+#endif /* ENERGY_ABI_H */

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The runner behind tests/test.h. */
+#include "test.h"
+
+int test__failures;
+const char *test__skip;
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	if (argc < 2)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+int test_main(const struct test_case *tests, int n, int argc, char **argv)
+{
+	int passed = 0, failed = 0, skipped = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 0; i < n; i++) {
+		if (!selected(tests[i].name, argc, argv))
+			continue;
+		test__failures = 0;
+		test__skip = NULL;
+		tests[i].fn();
+		if (test__failures) {
+			printf("FAIL %s\n", tests[i].name);
+			failed++;
+		} else if (test__skip) {
+			printf("SKIP %s: %s\n", tests[i].name, test__skip);
+			skipped++;
+		} else {
+			printf("ok   %s\n", tests[i].name);
+			passed++;
+		}
+	}
+	if (skipped)
+		printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	else
+		printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

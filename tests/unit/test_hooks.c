@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "hooks.h"
+#include "unit.h"
+
+/* ctx: NULL-terminated list of tracepoints that do NOT exist. */
+static bool exists_except(const char *tp, void *ctx)
+{
+	for (const char **m = ctx; *m; m++)
+		if (!strcmp(*m, tp))
+			return false;
+	return true;
+}
+
+static const struct hook *metric(const char *name)
+{
+	for (int i = 0; i < hooks_len; i++)
+		if (!strcmp(hooks[i].metric, name))
+			return &hooks[i];
+	return NULL;
+}
+
+static const char *chosen(const char *name)
+{
+	const struct hook *h = metric(name);
+
+	return h && h->chosen >= 0 ? h->alts[h->chosen].label : "(disabled)";
+}
+
+void test_hooks_prefer_new(void)
+{
+	const char *none[] = { NULL };
+
+	ASSERT_EQ(hooks_choose(hooks, hooks_len, false, exists_except, none), 0,
+		  "nothing disabled");
+	ASSERT_STREQ(chosen("disk"), "block_io_start", "disk");
+	ASSERT_STREQ(chosen("rx"), "sock_recv_length", "rx");
+	ASSERT_STREQ(chosen("tx"), "net_dev_start_xmit", "tx");
+	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "block_rq_complete"), "complete");
+	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "block_rq_issue"), "no issue");
+}
+
+void test_hooks_fallback(void)
+{
+	/* Debian 12's 6.1: no block_io_start/done, no sock_recv_length. */
+	const char *missing[] = { "block_io_start", "sock_recv_length", NULL };
+
+	ASSERT_EQ(hooks_choose(hooks, hooks_len, false, exists_except, missing),
+		  0, "nothing disabled");
+	ASSERT_STREQ(chosen("disk"), "block_rq_insert/issue", "disk");
+	ASSERT_STREQ(chosen("rx"), "skb_copy_datagram_iovec", "rx");
+	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "block_rq_issue"), "issue used");
+	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "block_io_start"), "start unused");
+}
+
+void test_hooks_missing_disables_one_metric(void)
+{
+	const char *missing[] = { "sock_recv_length", "skb_copy_datagram_iovec",
+				  NULL };
+
+	ASSERT_EQ(hooks_choose(hooks, hooks_len, false, exists_except, missing),
+		  1, "one metric disabled");
+	ASSERT_STREQ(chosen("rx"), "(disabled)", "rx");
+	ASSERT_STREQ(chosen("tx"), "net_dev_start_xmit", "tx unaffected");
+	ASSERT_STREQ(chosen("cpu_ns"), "sched_switch", "cpu unaffected");
+}
+
+void test_hooks_legacy(void)
+{
+	const char *none[] = { NULL };
+
+	hooks_choose(hooks, hooks_len, true, exists_except, none);
+	ASSERT_STREQ(chosen("disk"), "block_rq_insert/issue", "disk");
+	ASSERT_STREQ(chosen("tx"), "net_dev_queue", "tx");
+	ASSERT_STREQ(chosen("rx"), "skb_copy_datagram_iovec", "rx");
+	ASSERT_STREQ(chosen("cpu_ns"), "sched_switch", "single alternative");
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The unit tests: pure logic, no root. */
+#ifndef ENERGY_UNIT_H
+#define ENERGY_UNIT_H
+
+#include "test.h"
+
+void test_format_line(void);
+void test_format_comm_control_chars(void);
+void test_format_energy_decimals(void);
+void test_table_upsert_find(void);
+void test_table_grow_and_remove(void);
+void test_table_exit_retention(void);
+void test_table_pid_reuse(void);
+void test_table_end_sample_drops_vanished(void);
+void test_table_cgroup_totals(void);
+void test_params_parse(void);
+void test_hooks_prefer_new(void);
+void test_hooks_fallback(void);
+void test_hooks_missing_disables_one_metric(void);
+void test_hooks_legacy(void);
+
+#endif /* ENERGY_UNIT_H */
