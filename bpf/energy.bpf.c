@@ -21,19 +21,51 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the daemon before load. */
 const volatile bool pmu_enabled = false;
 const volatile __u64 page_size = 4096;
+const volatile __u32 max_slots = 1;
 
 /* Advanced by the daemon at every sample: a process whose refresh_gen
  * differs gets its mem, cgroup and comm re-read when it next runs. */
 __u32 refresh_gen = 1;
+/* Slots above this were never used; the daemon reads [0, next_slot). */
+__u64 next_slot;
 
-/* Sized by the daemon before load (bpf_map__set_max_entries). */
+/*
+ * One slot per process, memory-mapped by the daemon. Sized before load
+ * (bpf_map__set_max_entries, with max_slots). An array lookup is inlined
+ * by the verifier, which keeps sched_switch close to an empty program.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct energy_proc);
+} procs SEC(".maps");
+
+/* Process key -> slot, for the paths that have no trusted task pointer
+ * and for threads that have no slot cached yet. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1);
 	__type(key, struct energy_key);
-	__type(value, struct energy_proc);
-} procs SEC(".maps");
+	__type(value, __u32);
+} slot_index SEC(".maps");
+
+/* Slots the daemon has cleared for reuse. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 1);
+	__type(value, __u32);
+} free_slots SEC(".maps");
+
+/* Per thread: its process's slot plus one (0: not cached). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} task_slot SEC(".maps");
 
 /* Written by the daemon only, pinned so bpftool shows the totals. */
 struct {
@@ -112,36 +144,115 @@ static __always_inline void proc_refresh(struct energy_proc *e,
 				  BPF_CORE_READ(t, group_leader, comm));
 }
 
-/* Insert the process of @t; NULL when the map is full or it is exiting. */
-static __noinline struct energy_proc *proc_create(struct task_struct *t,
-						   const struct energy_key *k)
+static __always_inline struct energy_proc *slot_entry(__u32 slot)
 {
-	struct energy_proc init = {};
-	long err;
-
-	if (BPF_CORE_READ(t, flags) & ENERGY_PF_KTHREAD)
-		init.flags = ENERGY_F_KTHREAD;
-	proc_refresh(&init, t, refresh_gen);
-	err = bpf_map_update_elem(&procs, k, &init, BPF_NOEXIST);
-	if (err && err != -ENERGY_EEXIST) {
-		stat_inc(ENERGY_STAT_PROCS_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&procs, k);
+	return bpf_map_lookup_elem(&procs, &slot);
 }
 
-static __always_inline struct energy_proc *proc_get(struct task_struct *t,
-						    const struct energy_key *k)
+static __always_inline long slot_alloc(void)
 {
-	struct energy_proc *e = bpf_map_lookup_elem(&procs, k);
+	__u32 slot;
+	__u64 n;
 
-	if (e)
-		return e;
-	/* The final switch-out of an exiting task must not re-create a
-	 * process the daemon may already have removed. */
+	if (!bpf_map_pop_elem(&free_slots, &slot))
+		return slot;
+	n = __sync_fetch_and_add(&next_slot, 1);
+	if (n >= max_slots) {
+		stat_inc(ENERGY_STAT_PROCS_FULL);
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * The slot of the process of @t, found by its key or newly filled; -1 when
+ * there is no free slot, or when the process is exiting (its final
+ * switch-out must not re-create what the daemon may have removed).
+ */
+static __noinline long slot_of_task(struct task_struct *t)
+{
+	struct energy_proc *e;
+	struct energy_key k;
+	__u32 *found, slot;
+	long s;
+
+	task_key(t, &k);
+	found = bpf_map_lookup_elem(&slot_index, &k);
+	if (found)
+		return *found;
 	if (BPF_CORE_READ(t, flags) & ENERGY_PF_EXITING)
+		return -1;
+	s = slot_alloc();
+	if (s < 0)
+		return -1;
+	slot = s;
+	e = slot_entry(slot);
+	if (!e)
+		return -1;
+	__builtin_memset(e, 0, sizeof(*e));
+	if (BPF_CORE_READ(t, flags) & ENERGY_PF_KTHREAD)
+		e->flags = ENERGY_F_KTHREAD;
+	proc_refresh(e, t, refresh_gen);
+	e->key.start_ns = k.start_ns;
+	/* The daemon reads the slot once key.tgid is set: set it last.
+	 * BPF has no fence; stores are not reordered on x86 (TSO), and
+	 * elsewhere a half-filled slot only shows zero counters. */
+	asm volatile("" ::: "memory");
+	e->key.tgid = k.tgid;
+	if (bpf_map_update_elem(&slot_index, &k, &slot, BPF_NOEXIST)) {
+		/* Another CPU filled a slot for this process first. */
+		e->key.tgid = 0;
+		bpf_map_push_elem(&free_slots, &slot, 0);
+		found = bpf_map_lookup_elem(&slot_index, &k);
+		return found ? *found : -1;
+	}
+	return slot;
+}
+
+/*
+ * The process entry of @t, which must be a trusted task pointer: the slot
+ * cached in the task's storage, else by key (and cached for next time).
+ * A live task's slot cannot be freed under it (the daemon frees a slot a
+ * window after the last thread exited), so checking the tgid is enough to
+ * catch a slot handed back after a lost race in slot_of_task().
+ */
+static __always_inline struct energy_proc *proc_of(struct task_struct *t,
+						   __u32 tgid)
+{
+	struct energy_proc *e;
+	__u32 *cached;
+	long s;
+
+	cached = bpf_task_storage_get(&task_slot, t, 0, 0);
+	if (cached && *cached) {
+		e = slot_entry(*cached - 1);
+		if (e && e->key.tgid == tgid)
+			return e;
+	}
+	s = slot_of_task(t);
+	if (s < 0)
 		return NULL;
-	return proc_create(t, k);
+	cached = bpf_task_storage_get(&task_slot, t, 0,
+				      BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (cached)
+		*cached = s + 1;
+	else
+		stat_inc(ENERGY_STAT_TASK_STORAGE);
+	return slot_entry(s);
+}
+
+/* proc_of() for a trusted task pointer. */
+static __always_inline struct energy_proc *proc_of_task(struct task_struct *t)
+{
+	return proc_of(t, t->tgid);
+}
+
+/* The process entry of a task known only as an untrusted pointer. */
+static __always_inline struct energy_proc *proc_of_untrusted(struct task_struct *t)
+{
+	long s = slot_of_task(t);
+
+	return s < 0 ? NULL : slot_entry(s);
 }
 
 /*
@@ -211,8 +322,8 @@ struct switch_args {
 	unsigned int policy;
 };
 
-static __always_inline int on_switch(struct task_struct *prev,
-				     const struct energy_key *k,
+/* @prev is the outgoing task and still current: a trusted pointer. */
+static __always_inline int on_switch(struct task_struct *prev, __u32 tgid,
 				     const struct switch_args *a)
 {
 	struct energy_proc *e;
@@ -229,7 +340,7 @@ static __always_inline int on_switch(struct task_struct *prev,
 	else
 		delta = thread_delta(a->sum);
 
-	e = proc_get(prev, k);
+	e = proc_of(prev, tgid);
 	if (!e)
 		return 0;
 	if (delta)
@@ -248,167 +359,133 @@ static __always_inline int on_switch(struct task_struct *prev,
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev)
 {
-	struct energy_key k;
 	struct switch_args a;
 
 	if (!prev->pid)
 		return 0;	/* the idle task is not a process */
-	k.tgid = prev->tgid;
-	k.pad = 0;
-	k.start_ns = prev->group_leader->start_time;
 	a.sum = prev->se.sum_exec_runtime;
 	a.prev_sum = prev->se.prev_sum_exec_runtime;
 	a.prio = prev->prio;
 	a.policy = prev->policy;
-	return on_switch(prev, &k, &a);
+	return on_switch(prev, prev->tgid, &a);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev)
 {
-	struct energy_key k;
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct switch_args a;
 
-	if (!BPF_CORE_READ(prev, pid))
+	if (!t->pid)
 		return 0;
-	task_key(prev, &k);
-	a.sum = BPF_CORE_READ(prev, se.sum_exec_runtime);
-	a.prev_sum = BPF_CORE_READ(prev, se.prev_sum_exec_runtime);
-	a.prio = BPF_CORE_READ(prev, prio);
-	a.policy = BPF_CORE_READ(prev, policy);
-	return on_switch(prev, &k, &a);
+	a.sum = t->se.sum_exec_runtime;
+	a.prev_sum = t->se.prev_sum_exec_runtime;
+	a.prio = t->prio;
+	a.policy = t->policy;
+	return on_switch(t, t->tgid, &a);
 }
 
-static __always_inline int on_wakeup(struct task_struct *p,
-				     const struct energy_key *k)
+static __always_inline void count_wakeup(struct energy_proc *e)
 {
-	struct energy_proc *e = proc_get(p, k);
-
 	if (e)
 		__sync_fetch_and_add(&e->c.wakeups, 1);
-	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
 {
-	struct energy_key k = {
-		.tgid = p->tgid,
-		.start_ns = p->group_leader->start_time,
-	};
-
-	return on_wakeup(p, &k);
+	count_wakeup(proc_of_task(p));
+	return 0;
 }
 
 SEC("raw_tp/sched_wakeup")
 int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
 {
-	struct energy_key k;
-
-	task_key(p, &k);
-	return on_wakeup(p, &k);
+	count_wakeup(proc_of_untrusted(p));
+	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
 {
-	struct energy_key k = {
-		.tgid = p->tgid,
-		.start_ns = p->group_leader->start_time,
-	};
-
-	return on_wakeup(p, &k);
+	count_wakeup(proc_of_task(p));
+	return 0;
 }
 
 SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
 {
-	struct energy_key k;
-
-	task_key(p, &k);
-	return on_wakeup(p, &k);
-}
-
-/* A new process gets its entry at fork, so none of its CPU time or wakeups
- * is missed; a new thread only needs its runtime slot when not fair. */
-static __always_inline int on_fork(struct task_struct *child)
-{
-	struct energy_key k;
-
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
-		return 0;
-	task_key(child, &k);
-	proc_get(child, &k);
+	count_wakeup(proc_of_untrusted(p));
 	return 0;
 }
 
+/* A new process gets its slot at fork, so none of its CPU time or wakeups
+ * is missed; a new thread gets its process's slot cached. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork_btf, struct task_struct *parent,
 	     struct task_struct *child)
 {
-	return on_fork(child);
+	proc_of_task(child);
+	return 0;
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(sched_process_fork_raw, struct task_struct *parent,
 	     struct task_struct *child)
 {
-	return on_fork(child);
+	proc_of_untrusted(child);
+	return 0;
 }
 
-static __always_inline int on_exec(struct task_struct *p)
+/* exec and exit run in the task itself: current is trusted. */
+static __always_inline int on_exec(void)
 {
-	struct energy_key k;
-	struct energy_proc *e;
+	struct task_struct *p = bpf_get_current_task_btf();
+	struct energy_proc *e = proc_of_task(p);
 
-	task_key(p, &k);
-	e = proc_get(p, &k);
 	if (e)
-		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm),
-					  BPF_CORE_READ(p, comm));
+		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(sched_process_exec_btf, struct task_struct *p)
+int BPF_PROG(sched_process_exec_btf)
 {
-	return on_exec(p);
+	return on_exec();
 }
 
 SEC("raw_tp/sched_process_exec")
-int BPF_PROG(sched_process_exec_raw, struct task_struct *p)
+int BPF_PROG(sched_process_exec_raw)
 {
-	return on_exec(p);
+	return on_exec();
 }
 
 /* do_exit() has decremented signal->live before this tracepoint: zero
  * means the last thread of the process is leaving. */
-static __always_inline int on_exit(struct task_struct *p)
+static __always_inline int on_exit(void)
 {
-	struct energy_key k;
+	struct task_struct *p = bpf_get_current_task_btf();
 	struct energy_proc *e;
 
-	if (BPF_CORE_READ(p, signal, live.counter))
+	if (p->signal->live.counter)
 		return 0;
-	task_key(p, &k);
-	e = bpf_map_lookup_elem(&procs, &k);
+	e = proc_of_task(p);
 	if (!e)
 		return 0;
-	e->exit_ns = bpf_ktime_get_ns();
 	e->flags |= ENERGY_F_EXITED;	/* the only writer after creation */
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(sched_process_exit_btf, struct task_struct *p)
+int BPF_PROG(sched_process_exit_btf)
 {
-	return on_exit(p);
+	return on_exit();
 }
 
 SEC("raw_tp/sched_process_exit")
-int BPF_PROG(sched_process_exit_raw, struct task_struct *p)
+int BPF_PROG(sched_process_exit_raw)
 {
-	return on_exit(p);
+	return on_exit();
 }
 
 /*
@@ -419,10 +496,22 @@ int BPF_PROG(sched_process_exit_raw, struct task_struct *p)
 static __always_inline int on_rq_submit(struct request *rq, __u64 flags)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
+	struct energy_proc *e;
 	struct energy_req v;
 	__u64 addr = (__u64)rq;
+	long s;
 
-	task_key(t, &v.key);
+	if (!t->pid)
+		return 0;
+	s = slot_of_task(t);
+	if (s < 0)
+		return 0;
+	e = slot_entry(s);
+	if (!e)
+		return 0;
+	v.key = e->key;
+	v.slot = s;
+	v.pad = 0;
 	if (bpf_map_update_elem(&reqs, &addr, &v, flags) && flags != BPF_NOEXIST)
 		stat_inc(ENERGY_STAT_REQS_FULL);
 	return 0;
@@ -480,8 +569,10 @@ static __always_inline int on_rq_complete(struct request *rq, int error,
 		return 0;
 	op = BPF_CORE_READ(rq, cmd_flags) & ENERGY_REQ_OP_MASK;
 	left = BPF_CORE_READ(rq, __data_len);
-	e = bpf_map_lookup_elem(&procs, &v->key);
-	if (e && !error) {
+	e = slot_entry(v->slot);
+	/* The slot may have been reused since the request was submitted. */
+	if (e && !error && e->key.tgid == v->key.tgid &&
+	    e->key.start_ns == v->key.start_ns) {
 		if (op == ENERGY_REQ_OP_READ)
 			__sync_fetch_and_add(&e->c.disk_read_bytes, nr_bytes);
 		else if (op == ENERGY_REQ_OP_WRITE)
@@ -512,12 +603,10 @@ int BPF_PROG(block_rq_complete_raw, struct request *rq, int error,
 static __always_inline struct energy_proc *current_proc(void)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct energy_key k;
 
-	if (!BPF_CORE_READ(t, pid))
+	if (!t->pid)
 		return NULL;	/* softirq on an idle CPU */
-	task_key(t, &k);
-	return proc_get(t, &k);
+	return proc_of_task(t);
 }
 
 static __always_inline int on_xmit(struct sk_buff *skb)
@@ -626,15 +715,11 @@ int seed_tasks(struct bpf_iter__task *ctx)
 {
 	struct task_struct *t = ctx->task;
 	struct energy_proc *e;
-	struct energy_key k;
 	__u64 ns;
 
 	if (!t || !t->pid)
 		return 0;
-	k.tgid = t->tgid;
-	k.pad = 0;
-	k.start_ns = t->group_leader->start_time;
-	e = proc_get(t, &k);
+	e = proc_of_task(t);
 	if (!e)
 		return 0;
 	/* A fair task on a CPU now gets the rest of its slice at its next

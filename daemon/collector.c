@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -18,8 +19,7 @@
 
 #define BPF_FS_MAGIC		0xcafe4a11
 #define BPF_FS_DIR		"/sys/fs/bpf"
-#define DEFAULT_MAX_PROCS_CAP	131072
-#define BATCH_INITIAL		1024
+#define DEFAULT_MAX_PROCS_CAP	32768
 
 /* Maps pinned for bpftool and tests, "cgroups" last: its pin says ready. */
 static const char *const pinned_maps[] = { "procs", "stats", "cgroups" };
@@ -204,7 +204,10 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		goto fail;
 
 	c->max_procs = o->max_procs ? o->max_procs : default_max_procs();
+	c->skel->rodata->max_slots = c->max_procs;
 	bpf_map__set_max_entries(c->skel->maps.procs, c->max_procs);
+	bpf_map__set_max_entries(c->skel->maps.slot_index, c->max_procs);
+	bpf_map__set_max_entries(c->skel->maps.free_slots, c->max_procs);
 	c->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 
 	ncpus = libbpf_num_possible_cpus();
@@ -240,6 +243,16 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		}
 	}
 
+	c->slots_len = (size_t)c->max_procs * sizeof(*c->slots);
+	c->slots = mmap(NULL, c->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			bpf_map__fd(c->skel->maps.procs), 0);
+	if (c->slots == MAP_FAILED) {
+		err = -errno;
+		c->slots = NULL;
+		log_err("cannot map the procs array: %s", strerror(-err));
+		goto fail;
+	}
+
 	err = seed(c);
 	if (err)
 		log_warn("cannot count the processes already running (task iterator: %s); they start from 0",
@@ -251,16 +264,10 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		goto fail;
 	}
 
-	c->procs_fd = bpf_map__fd(c->skel->maps.procs);
 	c->cgroups_fd = bpf_map__fd(c->skel->maps.cgroups);
 	c->stats_fd = bpf_map__fd(c->skel->maps.stats);
-	c->buf_len = BATCH_INITIAL;
-	c->keys = calloc(c->buf_len, sizeof(*c->keys));
-	c->vals = calloc(c->buf_len, sizeof(*c->vals));
-	if (!c->keys || !c->vals) {
-		err = -ENOMEM;
-		goto fail;
-	}
+	c->index_fd = bpf_map__fd(c->skel->maps.slot_index);
+	c->free_fd = bpf_map__fd(c->skel->maps.free_slots);
 	if (o->pin) {
 		err = pin_all(c);
 		if (err)
@@ -276,60 +283,41 @@ void coll_fini(struct collector *c)
 {
 	if (c->pinned)
 		unpin_all();
+	if (c->slots)
+		munmap(c->slots, c->slots_len);
 	energy_bpf__destroy(c->skel);
 	pmu_close(&c->pmu);
-	free(c->keys);
-	free(c->vals);
 	memset(c, 0, sizeof(*c));
 }
 
-int coll_read(struct collector *c, struct table *t)
+void coll_read(struct collector *c, struct table *t)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct energy_key batch;
-	bool first = true;
-	int err;
+	__u64 used = __atomic_load_n(&c->skel->bss->next_slot, __ATOMIC_ACQUIRE);
 
 	/* Processes that run from now on re-read mem, cgroup and comm. */
 	__atomic_add_fetch(&c->skel->data->refresh_gen, 1, __ATOMIC_RELAXED);
-	table_begin_sample(t);
-	for (;;) {
-		__u32 count = c->buf_len;
-
-		err = bpf_map_lookup_batch(c->procs_fd, first ? NULL : &batch,
-					   &batch, c->keys, c->vals, &count,
-					   &opts);
-		if (err && err != -ENOENT) {
-			log_err("reading map procs: %s", strerror(-err));
-			return err;
-		}
-		for (__u32 i = 0; i < count; i++) {
-			int e = table_upsert(t, &c->keys[i], &c->vals[i]);
-
-			if (e)
-				return e;
-		}
-		if (err == -ENOENT)
-			break;
-		first = false;
-	}
-	table_end_sample(t);
-	return 0;
+	table_sample(t, c->slots, used < c->max_procs ? used : c->max_procs);
 }
 
-int coll_forget(struct collector *c, const struct energy_key *keys, __u32 n)
+int coll_free(struct collector *c, const struct table_freed *freed, size_t n)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 count = n;
-	int err;
+	int ret = 0;
 
-	if (!n)
-		return 0;
-	err = bpf_map_delete_batch(c->procs_fd, keys, &count, &opts);
-	if (err && err != -ENOENT)
-		log_warn("removing %u exited processes from map procs: %s", n,
-			 strerror(-err));
-	return err == -ENOENT ? 0 : err;
+	for (size_t i = 0; i < n; i++) {
+		__u32 slot = freed[i].slot;
+		int err;
+
+		/* Unfindable first, then cleared, then reusable. */
+		bpf_map_delete_elem(c->index_fd, &freed[i].key);
+		memset(&c->slots[slot], 0, sizeof(c->slots[slot]));
+		err = bpf_map_update_elem(c->free_fd, NULL, &slot, BPF_ANY);
+		if (err) {
+			log_warn("returning slot %u to free_slots: %s", slot,
+				 strerror(-err));
+			ret = err;
+		}
+	}
+	return ret;
 }
 
 int coll_publish_cgroups(struct collector *c, const struct cgroup_total *ct,

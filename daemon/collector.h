@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The BPF side seen from the daemon: probe, load, seed, attach and pin the
- * programs and maps; read the counters into the process table once per
- * sample; remove processes the table let go.
+ * programs and maps; copy the memory-mapped process slots into the table
+ * once per sample; clear the slots the table let go.
  */
 #ifndef ENERGY_COLLECTOR_H
 #define ENERGY_COLLECTOR_H
@@ -17,7 +17,7 @@
 struct energy_bpf;
 
 struct coll_opts {
-	__u32 max_procs;	/* 0: derived from kernel.pid_max */
+	__u32 max_procs;	/* slots; 0: derived from kernel.pid_max */
 	bool legacy_hooks;	/* raw_tp programs and the oldest tracepoints */
 	bool pin;		/* pin the maps under ENERGY_PIN_DIR */
 };
@@ -28,11 +28,9 @@ struct collector {
 	bool pmu_on;
 	bool pinned;
 	__u32 max_procs;
-	int procs_fd, cgroups_fd, stats_fd;
-	/* batch lookup buffers */
-	struct energy_key *keys;
-	struct energy_proc *vals;
-	__u32 buf_len;
+	struct energy_proc *slots;	/* the procs array, mmap()ed */
+	size_t slots_len;		/* bytes mapped */
+	int cgroups_fd, stats_fd, index_fd, free_fd;
 };
 
 /* Load, seed, attach (and pin). Logs the cause and returns -errno on
@@ -42,11 +40,11 @@ int coll_init(struct collector *c, const struct coll_opts *o);
 /* Detach, unpin, free. */
 void coll_fini(struct collector *c);
 
-/* Start a new sample generation and read every process into @t. */
-int coll_read(struct collector *c, struct table *t);
+/* Start a new sample generation and copy every slot into @t. */
+void coll_read(struct collector *c, struct table *t);
 
-/* Delete processes from the procs map. */
-int coll_forget(struct collector *c, const struct energy_key *keys, __u32 n);
+/* Clear slots and hand them back to the BPF side for reuse. */
+int coll_free(struct collector *c, const struct table_freed *freed, size_t n);
 
 /* Replace the per-cgroup totals in the cgroups map. */
 int coll_publish_cgroups(struct collector *c, const struct cgroup_total *ct,

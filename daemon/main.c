@@ -202,14 +202,14 @@ static int timer_arm(int fd, __u64 ns)
 
 /* A window boundary: drop what was published, export cgroup totals. */
 static void window(struct collector *coll, struct table *t,
-		   struct energy_key *gone)
+		   struct table_freed *gone)
 {
 	struct cgroup_total *ct;
 	size_t n;
 	long nct;
 
 	n = table_window(t, gone, GONE_MAX);
-	coll_forget(coll, gone, n);
+	coll_free(coll, gone, n);
 	nct = table_cgroup_totals(t, &ct);
 	if (nct < 0) {
 		log_warn("cgroup totals: %s", strerror(-nct));
@@ -222,7 +222,7 @@ static void window(struct collector *coll, struct table *t,
 static int run_loop(const struct config *cfg, struct collector *coll,
 		    struct table *t, int ready_fd)
 {
-	struct energy_key *gone = calloc(GONE_MAX, sizeof(*gone));
+	struct table_freed *gone = calloc(GONE_MAX, sizeof(*gone));
 	__u64 last_window;
 	sigset_t mask;
 	int tfd = -1, sfd = -1, err;
@@ -281,8 +281,7 @@ static int run_loop(const struct config *cfg, struct collector *coll,
 			continue;
 		if (ticks > 1)
 			log_debug("sampling fell %llu samples behind", ticks - 1);
-		if (coll_read(coll, t))
-			continue;	/* logged; the table keeps its data */
+		coll_read(coll, t);
 		if (now_ns() - last_window + cfg->sample_ns / 2 >= cfg->window_ns) {
 			last_window = now_ns();
 			window(coll, t, gone);
@@ -299,8 +298,8 @@ out:
 
 static int cmp_pid(const void *a, const void *b)
 {
-	const struct proc *x = *(const struct proc *const *)a;
-	const struct proc *y = *(const struct proc *const *)b;
+	const struct energy_proc *x = *(const struct energy_proc *const *)a;
+	const struct energy_proc *y = *(const struct energy_proc *const *)b;
 
 	if (x->key.tgid != y->key.tgid)
 		return x->key.tgid < y->key.tgid ? -1 : 1;
@@ -315,23 +314,21 @@ static int dump(const struct config *cfg, struct collector *coll,
 		.tv_sec = cfg->sample_ns / 1000000000ULL,
 		.tv_nsec = cfg->sample_ns % 1000000000ULL,
 	};
-	const struct proc **v, *p;
+	const struct energy_proc **v;
 	char line[256];
 	size_t n = 0;
-	int err;
 
 	nanosleep(&ts, NULL);
-	err = coll_read(coll, t);
-	if (err)
-		return err;
+	coll_read(coll, t);
 	v = malloc((t->len + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (p = NULL; (p = table_next(t, p)); )
-		v[n++] = p;
+	for (size_t i = 0; i < t->len; i++)
+		if (proc_used(&t->snap[i]))
+			v[n++] = &t->snap[i];
 	qsort(v, n, sizeof(*v), cmp_pid);
 	for (size_t i = 0; i < n; i++) {
-		format_proc_line(line, sizeof(line), v[i]->key.tgid, 0, &v[i]->rec);
+		format_proc_line(line, sizeof(line), v[i]->key.tgid, 0, v[i]);
 		fputs(line, stdout);
 	}
 	free(v);
@@ -408,21 +405,21 @@ int main(int argc, char **argv)
 			return 1;
 	}
 
-	err = table_init(&table);
-	if (err)
-		goto out_lock;
 	err = coll_init(&coll, &cfg.coll);
 	if (err)
-		goto out_table;
+		goto out_lock;
+	err = table_init(&table, coll.max_procs);
+	if (err)
+		goto out_coll;
 
 	if (cfg.dump)
 		err = dump(&cfg, &coll, &table);
 	else
 		err = run_loop(&cfg, &coll, &table, ready_fd);
 
-	coll_fini(&coll);
-out_table:
 	table_fini(&table);
+out_coll:
+	coll_fini(&coll);
 out_lock:
 	if (lock_fd >= 0) {
 		unlink(LOCK_FILE);

@@ -5,136 +5,36 @@
 
 #include "table.h"
 
-#define TABLE_MIN_CAP	1024
-
-static size_t key_hash(const struct energy_key *k)
-{
-	__u64 h = ((__u64)k->tgid << 32) ^ k->start_ns;
-
-	/* splitmix64 finaliser */
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return (size_t)h;
-}
-
-static bool key_eq(const struct energy_key *a, const struct energy_key *b)
-{
-	return a->tgid == b->tgid && a->start_ns == b->start_ns;
-}
-
-int table_init(struct table *t)
+int table_init(struct table *t, size_t cap)
 {
 	memset(t, 0, sizeof(*t));
-	t->slots = calloc(TABLE_MIN_CAP, sizeof(*t->slots));
-	if (!t->slots)
+	t->snap = calloc(cap, sizeof(*t->snap));
+	t->dead_window = calloc(cap, sizeof(*t->dead_window));
+	t->dead_key = calloc(cap, sizeof(*t->dead_key));
+	if (!t->snap || !t->dead_window || !t->dead_key) {
+		table_fini(t);
 		return -ENOMEM;
-	t->cap = TABLE_MIN_CAP;
+	}
+	t->cap = cap;
 	return 0;
 }
 
 void table_fini(struct table *t)
 {
-	free(t->slots);
+	free(t->snap);
+	free(t->dead_window);
+	free(t->dead_key);
 	free(t->gone);
 	memset(t, 0, sizeof(*t));
 }
 
-static struct proc *slot_for(struct proc *slots, size_t cap,
-			     const struct energy_key *key)
+void table_sample(struct table *t, const struct energy_proc *live, size_t n)
 {
-	size_t i = key_hash(key) & (cap - 1);
-
-	while (slots[i].used && !key_eq(&slots[i].key, key))
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
-}
-
-static int table_grow(struct table *t)
-{
-	size_t cap = t->cap * 2;
-	struct proc *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].used)
-			*slot_for(slots, cap, &t->slots[i].key) = t->slots[i];
-	free(t->slots);
-	t->slots = slots;
-	t->cap = cap;
-	return 0;
-}
-
-/* Backward-shift deletion keeps probe chains intact without tombstones. */
-static void slot_remove(struct table *t, struct proc *p)
-{
-	size_t i = p - t->slots, j = i;
-
-	for (;;) {
-		size_t home;
-
-		j = (j + 1) & (t->cap - 1);
-		if (!t->slots[j].used)
-			break;
-		home = key_hash(&t->slots[j].key) & (t->cap - 1);
-		/* Move j into the hole i unless its home lies in (i, j]. */
-		if ((j > i && (home <= i || home > j)) ||
-		    (j < i && (home <= i && home > j))) {
-			t->slots[i] = t->slots[j];
-			i = j;
-		}
-	}
-	memset(&t->slots[i], 0, sizeof(t->slots[i]));
-	t->len--;
-}
-
-void table_begin_sample(struct table *t)
-{
+	if (n > t->cap)
+		n = t->cap;
+	memcpy(t->snap, live, n * sizeof(*live));
+	t->len = n;
 	t->sample++;
-}
-
-int table_upsert(struct table *t, const struct energy_key *key,
-		 const struct energy_proc *rec)
-{
-	struct proc *p;
-
-	if ((t->len + 1) * 4 > t->cap * 3) {
-		int err = table_grow(t);
-
-		if (err)
-			return err;
-	}
-	p = slot_for(t->slots, t->cap, key);
-	if (!p->used) {
-		p->used = true;
-		p->key = *key;
-		p->dead_window = 0;
-		t->len++;
-	}
-	p->rec = *rec;
-	p->seen = t->sample;
-	return 0;
-}
-
-const struct proc *table_find(const struct table *t,
-			      const struct energy_key *key)
-{
-	const struct proc *p = slot_for(t->slots, t->cap, key);
-
-	return p->used ? p : NULL;
-}
-
-const struct proc *table_next(const struct table *t, const struct proc *p)
-{
-	size_t i = p ? (size_t)(p - t->slots) + 1 : 0;
-
-	for (; i < t->cap; i++)
-		if (t->slots[i].used)
-			return &t->slots[i];
-	return NULL;
 }
 
 void counters_add(struct energy_counters *dst,
@@ -174,59 +74,43 @@ static struct cgroup_total *total_for(struct cgroup_total **arr, size_t *len,
 	return n;
 }
 
-/* Fold a process into the totals of the processes that left. When memory
- * runs out the counters are lost, never the table's consistency. */
-static void fold(struct table *t, struct proc *p)
+static bool key_eq(const struct energy_key *a, const struct energy_key *b)
 {
-	struct cgroup_total *ct = total_for(&t->gone, &t->gone_len,
-					    &t->gone_cap, p->rec.cgroup_id);
-
-	if (ct) {
-		counters_add(&ct->c, &p->rec.c);
-		ct->procs_exited++;
-	}
-	slot_remove(t, p);
+	return a->tgid == b->tgid && a->start_ns == b->start_ns;
 }
 
-size_t table_end_sample(struct table *t)
+size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 {
-	size_t n = 0, i = 0;
-
-	while (i < t->cap) {
-		struct proc *p = &t->slots[i];
-
-		/* slot_remove may shift a later entry into i: look again. */
-		if (p->used && p->seen != t->sample) {
-			fold(t, p);
-			n++;
-			continue;
-		}
-		i++;
-	}
-	return n;
-}
-
-size_t table_window(struct table *t, struct energy_key *gone, size_t max)
-{
-	size_t n = 0, i = 0;
+	size_t n = 0;
 
 	t->window++;
-	while (i < t->cap) {
-		struct proc *p = &t->slots[i];
+	for (size_t i = 0; i < t->len; i++) {
+		struct energy_proc *p = &t->snap[i];
+		struct cgroup_total *ct;
 
-		if (p->used && (p->rec.flags & ENERGY_F_EXITED)) {
-			/* A removal can shift an entry already marked in
-			 * this pass back under i: the window number tells. */
-			if (p->dead_window && p->dead_window < t->window &&
-			    n < max) {
-				gone[n++] = p->key;
-				fold(t, p);
-				continue;
-			}
-			if (!p->dead_window)
-				p->dead_window = t->window;
+		if (!proc_used(p) || !(p->flags & ENERGY_F_EXITED))
+			continue;
+		/* The slot may hold another process than the one marked. */
+		if (!t->dead_window[i] || !key_eq(&t->dead_key[i], &p->key)) {
+			t->dead_window[i] = t->window;
+			t->dead_key[i] = p->key;
+			continue;
 		}
-		i++;
+		if (n == max)
+			continue;
+		/* When memory runs out the counters are lost, never the
+		 * table's consistency. */
+		ct = total_for(&t->gone, &t->gone_len, &t->gone_cap,
+			       p->cgroup_id);
+		if (ct) {
+			counters_add(&ct->c, &p->c);
+			ct->procs_exited++;
+		}
+		freed[n].slot = i;
+		freed[n].key = p->key;
+		n++;
+		memset(p, 0, sizeof(*p));
+		t->dead_window[i] = 0;
 	}
 	return n;
 }
@@ -235,7 +119,6 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 {
 	struct cgroup_total *arr = NULL, *ct;
 	size_t len = 0, cap = 0;
-	const struct proc *p;
 
 	for (size_t i = 0; i < t->gone_len; i++) {
 		ct = total_for(&arr, &len, &cap, t->gone[i].id);
@@ -243,12 +126,16 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 			goto nomem;
 		*ct = t->gone[i];
 	}
-	for (p = NULL; (p = table_next(t, p)); ) {
-		ct = total_for(&arr, &len, &cap, p->rec.cgroup_id);
+	for (size_t i = 0; i < t->len; i++) {
+		const struct energy_proc *p = &t->snap[i];
+
+		if (!proc_used(p))
+			continue;
+		ct = total_for(&arr, &len, &cap, p->cgroup_id);
 		if (!ct)
 			goto nomem;
-		counters_add(&ct->c, &p->rec.c);
-		if (p->rec.flags & ENERGY_F_EXITED)
+		counters_add(&ct->c, &p->c);
+		if (p->flags & ENERGY_F_EXITED)
 			ct->procs_exited++;
 		else
 			ct->procs_alive++;

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The daemon's process table: the latest record of every process read from
- * the "procs" map, plus per-cgroup totals of the processes that have left.
+ * The daemon's process table: a copy, taken once per sample, of the slots
+ * of the "procs" array, plus per-cgroup totals of the processes that have
+ * left.
  *
- * Life of an exited process: the sample that first sees it with
- * ENERGY_F_EXITED keeps it; the next window boundary publishes it (it is
- * still listed, alive=0); the boundary after that folds its counters into its
- * cgroup's totals and removes it, and the caller deletes it from the map.
+ * Life of an exited process: the samples after its exit show it with
+ * ENERGY_F_EXITED; the next window boundary publishes it (still listed,
+ * alive=0); the boundary after that folds its counters into its cgroup's
+ * totals and hands its slot back to the caller, who clears it for reuse.
  * Pure bookkeeping: no I/O, no libbpf.
  */
 #ifndef ENERGY_TABLE_H
@@ -18,14 +19,6 @@
 
 #include "energy_abi.h"
 
-struct proc {
-	struct energy_key key;
-	struct energy_proc rec;		/* the latest record from the map */
-	__u64 seen;			/* last sample that read it */
-	__u64 dead_window;		/* window that first showed it exited */
-	bool used;			/* slot in use */
-};
-
 struct cgroup_total {
 	__u64 id;
 	struct energy_counters c;
@@ -33,48 +26,46 @@ struct cgroup_total {
 	__u64 procs_exited;
 };
 
+/* A slot the table let go, with the process that held it. */
+struct table_freed {
+	__u32 slot;
+	struct energy_key key;
+};
+
 struct table {
-	struct proc *slots;		/* open addressing, linear probing */
-	size_t cap;			/* power of two */
-	size_t len;
-	__u64 sample;			/* current sample number */
-	__u64 window;			/* current window number */
-	struct cgroup_total *gone;	/* totals of removed processes */
+	struct energy_proc *snap;	/* slots as of the last sample */
+	size_t len;			/* slots [0, len) may be in use */
+	size_t cap;
+	__u64 *dead_window;		/* per slot: window that showed it exited */
+	struct energy_key *dead_key;	/* ... and which process that was */
+	__u64 sample;			/* samples taken */
+	__u64 window;			/* windows passed */
+	struct cgroup_total *gone;	/* totals of processes that left */
 	size_t gone_len, gone_cap;
 };
 
-/* Set up an empty table. Returns 0 or -ENOMEM. */
-int table_init(struct table *t);
+/* Whether a slot holds a process. */
+static inline bool proc_used(const struct energy_proc *p)
+{
+	return p->key.tgid != 0;
+}
+
+/* Set up an empty table of @cap slots. Returns 0 or -ENOMEM. */
+int table_init(struct table *t, size_t cap);
 
 /* Free everything. */
 void table_fini(struct table *t);
 
-/* Start reading a new sample. */
-void table_begin_sample(struct table *t);
-
-/* Store the record of @key read in this sample. Returns 0 or -ENOMEM. */
-int table_upsert(struct table *t, const struct energy_key *key,
-		 const struct energy_proc *rec);
+/* Take a sample: copy slots [0, @n) of @live (n is capped to cap). */
+void table_sample(struct table *t, const struct energy_proc *live, size_t n);
 
 /*
- * Finish a sample: processes the map no longer holds although nobody
- * removed them (the map was reset) are folded into their cgroup's totals and
- * removed. Returns how many.
+ * A window boundary. Exited processes published at an earlier boundary are
+ * folded into their cgroup's totals, dropped from the table and written to
+ * @freed (up to @max; the rest wait for the next boundary); exited processes
+ * not yet published are marked published. Returns the number written.
  */
-size_t table_end_sample(struct table *t);
-
-/*
- * A window boundary. Exited processes published at the previous boundary
- * are folded into their cgroup's totals, removed, and their keys appended to
- * @gone (up to @max; the rest stay for the next boundary); exited processes
- * not yet published are marked published. Returns the number of keys
- * written to @gone.
- */
-size_t table_window(struct table *t, struct energy_key *gone, size_t max);
-
-/* Find a process. NULL when absent. */
-const struct proc *table_find(const struct table *t,
-			      const struct energy_key *key);
+size_t table_window(struct table *t, struct table_freed *freed, size_t max);
 
 /*
  * Totals per cgroup: every process listed plus everything folded. Writes a
@@ -86,8 +77,5 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out);
 /* Add @src to @dst, counter by counter. */
 void counters_add(struct energy_counters *dst,
 		  const struct energy_counters *src);
-
-/* Iterate over the processes: for (p = NULL; (p = table_next(t, p)); ) */
-const struct proc *table_next(const struct table *t, const struct proc *p);
 
 #endif /* ENERGY_TABLE_H */

@@ -40,14 +40,20 @@ enum energy_proc_flags {
 	ENERGY_F_EXITED		= 1 << 1,	/* the last thread has exited */
 };
 
-/* Value of the "procs" map. */
+/*
+ * Value of the "procs" array, one slot per process. A slot is in use while
+ * key.tgid is not 0; the BPF side fills a free slot and sets key.tgid last,
+ * the daemon clears a slot before it returns it to "free_slots".
+ * 128 bytes: what every context switch and wakeup touches (key, refresh_gen,
+ * cpu_ns, instructions, wakeups) shares the first cache line.
+ */
 struct energy_proc {
+	struct energy_key key;
+	__u32 refresh_gen;	/* sample generation of the last mem refresh */
+	__u32 flags;		/* enum energy_proc_flags */
 	struct energy_counters c;
 	__u64 mem_bytes;	/* resident set (anon + file + shmem) */
 	__u64 cgroup_id;	/* cgroup2 id, refreshed once per sample */
-	__u64 exit_ns;		/* CLOCK_MONOTONIC of the exit, 0 while alive */
-	__u32 refresh_gen;	/* sample generation of the last mem refresh */
-	__u32 flags;		/* enum energy_proc_flags */
 	char comm[ENERGY_COMM_LEN];
 };
 
@@ -61,7 +67,7 @@ struct energy_cgroup {
 
 /* Indexes into the "stats" array: events the BPF side had to drop. */
 enum energy_stat {
-	ENERGY_STAT_PROCS_FULL,		/* process not tracked: procs map full */
+	ENERGY_STAT_PROCS_FULL,		/* process not tracked: no free slot */
 	ENERGY_STAT_REQS_FULL,		/* block request not tracked */
 	ENERGY_STAT_TASK_STORAGE,	/* per-thread slot unavailable */
 	ENERGY_STAT_PMU_READ,		/* bpf_perf_event_read_value failed */
@@ -79,6 +85,8 @@ struct energy_pmu_last {
  * submitted the request. */
 struct energy_req {
 	struct energy_key key;
+	__u32 slot;
+	__u32 pad;
 };
 
 #endif /* ENERGY_ABI_H */

@@ -8,11 +8,11 @@
 void test_format_line(void);
 void test_format_comm_control_chars(void);
 void test_format_energy_decimals(void);
-void test_table_upsert_find(void);
-void test_table_grow_and_remove(void);
+void test_table_sample_copies(void);
 void test_table_exit_retention(void);
-void test_table_pid_reuse(void);
-void test_table_end_sample_drops_vanished(void);
+void test_table_exit_not_folded_twice(void);
+void test_table_slot_reuse(void);
+void test_table_window_limit(void);
 void test_table_cgroup_totals(void);
 void test_params_parse(void);
 void test_hooks_prefer_new(void);

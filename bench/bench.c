@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * make bench: what energyd costs, measured against a floor in the same run
+ * (this kind of machine is noisy and its clock reads are slow).
+ *
+ * 1. Mean ns per run of every energyd program (kernel.bpf_stats_enabled)
+ *    next to an empty tp_btf/sched_switch program loaded alongside.
+ * 2. Pipe ping-pong on one CPU: no hook, the empty hook, energyd;
+ *    alternated, medians and ratios.
+ * 3. energyd's own CPU time per second of wall time with 1,000 processes
+ *    alive, sampling every 100 ms.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bench_empty.skel.h"
+#include "energy_abi.h"
+
+#define ROUNDS		10
+#define PINGPONG_RT	20000
+#define IDLE_PROCS	1000
+#define DAEMON_SECS	10
+
+static const char *energyd = "build/energyd";
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+static pid_t start_energyd(const char *sample_ns)
+{
+	struct stat st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open("/tmp/energyd-bench.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0)
+			dup2(fd, 2);
+		execl(energyd, energyd, "-f", "--sample-ns", sample_ns, NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 2000; i++) {
+		if (!stat(ENERGY_PIN_DIR "/cgroups", &st))
+			return pid;
+		usleep(5000);
+	}
+	fprintf(stderr, "bench: energyd did not start (see /tmp/energyd-bench.log)\n");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+static void stop_energyd(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+static void pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Nanoseconds per round trip of one byte between two processes on CPU 0. */
+static double pingpong(int rt)
+{
+	int a[2], b[2];
+	double t0, t1;
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(a) || pipe(b))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		pin_cpu0();
+		for (int i = 0; i < rt; i++)
+			if (read(a[0], &c, 1) != 1 || write(b[1], &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	pin_cpu0();
+	t0 = now_s();
+	for (int i = 0; i < rt; i++)
+		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+			break;
+	t1 = now_s();
+	waitpid(pid, NULL, 0);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	return (t1 - t0) * 1e9 / rt;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Print ns/run of the loaded programs whose names @match accepts. */
+static double prog_costs(const char *floor_name)
+{
+	double floor = -1, sw = -1;
+	__u32 id = 0;
+
+	printf("  %-24s %12s %10s\n", "program", "runs", "ns/run");
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+		double mean;
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		mean = (double)info.run_time_ns / info.run_cnt;
+		if (!strcmp(info.name, floor_name))
+			floor = mean;
+		else if (!strncmp(info.name, "sched_switch", 12))
+			sw = mean;
+		printf("  %-24s %12llu %10.1f\n", info.name, info.run_cnt, mean);
+	}
+	if (floor > 0 && sw > 0)
+		printf("  sched_switch above the empty floor: %.1f ns (goal <= 30)\n",
+		       sw - floor);
+	return sw - floor;
+}
+
+static int bench_programs(void)
+{
+	struct bench_empty_bpf *empty;
+	pid_t d;
+
+	printf("== 1. BPF program cost (kernel.bpf_stats_enabled)\n");
+	if (write_file("/proc/sys/kernel/bpf_stats_enabled", "1")) {
+		fprintf(stderr, "bench: cannot enable kernel.bpf_stats_enabled\n");
+		return -1;
+	}
+	empty = bench_empty_bpf__open_and_load();
+	if (!empty || bench_empty_bpf__attach(empty)) {
+		fprintf(stderr, "bench: cannot load the empty program\n");
+		return -1;
+	}
+	d = start_energyd("100000000");
+	if (d < 0)
+		return -1;
+	/* Switches, wakeups, forks: a ping-pong, and a few short processes. */
+	for (int i = 0; i < 5; i++)
+		pingpong(PINGPONG_RT);
+	for (int i = 0; i < 200; i++) {
+		pid_t p = fork();
+
+		if (p == 0)
+			_exit(0);
+		waitpid(p, NULL, 0);
+	}
+	prog_costs("sched_switch_em");
+	stop_energyd(d);
+	bench_empty_bpf__destroy(empty);
+	write_file("/proc/sys/kernel/bpf_stats_enabled", "0");
+	return 0;
+}
+
+static int bench_pingpong(void)
+{
+	double none[ROUNDS], emp[ROUNDS], ed[ROUNDS], mn, me, md;
+
+	printf("== 2. pipe ping-pong on one CPU, %d round trips x %d rounds\n",
+	       PINGPONG_RT, ROUNDS);
+	pingpong(PINGPONG_RT);	/* warm up */
+	for (int r = 0; r < ROUNDS; r++) {
+		struct bench_empty_bpf *empty;
+		pid_t d;
+
+		none[r] = pingpong(PINGPONG_RT);
+		empty = bench_empty_bpf__open_and_load();
+		if (!empty || bench_empty_bpf__attach(empty))
+			return -1;
+		emp[r] = pingpong(PINGPONG_RT);
+		bench_empty_bpf__destroy(empty);
+		d = start_energyd("100000000");
+		if (d < 0)
+			return -1;
+		ed[r] = pingpong(PINGPONG_RT);
+		stop_energyd(d);
+	}
+	mn = median(none, ROUNDS);
+	me = median(emp, ROUNDS);
+	md = median(ed, ROUNDS);
+	printf("  median ns/round trip: no hook %.0f, empty hook %.0f, energyd %.0f\n",
+	       mn, me, md);
+	printf("  energyd / no hook: %.3f (goal <= 1.10); energyd / empty hook: %.3f (goal <= 1.05)\n",
+	       md / mn, md / me);
+	return 0;
+}
+
+static double proc_cpu_s(pid_t pid)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns / 1e9;
+}
+
+static int bench_daemon(void)
+{
+	pid_t kids[IDLE_PROCS], d;
+	double c0, c1, t0, t1;
+	int n = 0;
+
+	printf("== 3. energyd CPU with %d processes alive, sample_ns=100 ms, %d s\n",
+	       IDLE_PROCS, DAEMON_SECS);
+	for (; n < IDLE_PROCS; n++) {
+		kids[n] = fork();
+		if (kids[n] == 0) {
+			/* wake up now and then, like real idle processes */
+			for (;;)
+				sleep(1);
+		}
+		if (kids[n] < 0)
+			break;
+	}
+	d = start_energyd("100000000");
+	if (d >= 0) {
+		sleep(1);
+		c0 = proc_cpu_s(d);
+		t0 = now_s();
+		sleep(DAEMON_SECS);
+		c1 = proc_cpu_s(d);
+		t1 = now_s();
+		printf("  energyd CPU: %.3f ms per second = %.4f %% of one core (goal <= 0.1 %%)\n",
+		       (c1 - c0) * 1e3 / (t1 - t0), (c1 - c0) * 100 / (t1 - t0));
+		stop_energyd(d);
+	}
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	for (int i = 0; i < n; i++)
+		waitpid(kids[i], NULL, 0);
+	return d < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int err = 0;
+
+	if (argc > 1)
+		energyd = argv[1];
+	if (geteuid()) {
+		fprintf(stderr, "bench: needs root\n");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	err |= bench_programs();
+	err |= bench_pingpong();
+	err |= bench_daemon();
+	return err ? 1 : 0;
+}
