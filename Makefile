@@ -15,15 +15,16 @@ ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
-CPPFLAGS	+= -Iinclude -I$(OUT) -Idaemon
+CPPFLAGS	+= -Iinclude -I$(OUT) -Idaemon -Ifuse -I/usr/include/fuse3
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -Ibpf
-LIBS		:= -lbpf -lelf -lz -lsystemd
+LIBS		:= -lbpf -lelf -lz -lsystemd -lfuse3 -lpthread
 
 # Pure logic: no libbpf, no libfuse, so unit tests link it alone.
 PURE_SRCS	:= daemon/table.c daemon/format.c daemon/hooks.c daemon/log.c \
-		   daemon/params.c
-DAEMON_SRCS	:= $(PURE_SRCS) daemon/collector.c daemon/pmu.c daemon/main.c
+		   daemon/params.c fuse/caller.c fuse/render.c
+DAEMON_SRCS	:= $(PURE_SRCS) daemon/collector.c daemon/pmu.c daemon/shared.c \
+		   fuse/fs.c daemon/main.c
 UNIT_SRCS	:= $(wildcard tests/unit/*.c) tests/test.c
 E2E_SRCS	:= $(wildcard tests/e2e/*.c) tests/test.c
 BENCH_SRCS	:= $(wildcard bench/*.c)
@@ -41,7 +42,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all run check unit e2e bench deps vmlinux clean
+.PHONY: all run check unit e2e bench deps vmlinux clean install uninstall
 
 all: $(OUT)/energyd
 
@@ -56,7 +57,7 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/daemon/%.o: daemon/%.c $(wildcard daemon/*.h) include/energy_abi.h $(SKELS) | $(OUT)
+$(OUT)/%.o: %.c $(wildcard daemon/*.h fuse/*.h) include/energy_abi.h $(SKELS) | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -65,7 +66,7 @@ $(OUT)/energyd: $(DAEMON_SRCS:%.c=$(OUT)/%.o)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
-$(OUT)/unit: $(UNIT_SRCS) $(PURE_SRCS) $(wildcard daemon/*.h) tests/test.h | $(OUT)
+$(OUT)/unit: $(UNIT_SRCS) $(PURE_SRCS) $(wildcard daemon/*.h fuse/*.h) tests/test.h | $(OUT)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(UNIT_SRCS) $(PURE_SRCS) -o $@
 
@@ -106,3 +107,15 @@ vmlinux:
 clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
+
+PREFIX		?= /usr/local
+install: $(OUT)/energyd
+	install -D -m 0755 $(OUT)/energyd $(DESTDIR)$(PREFIX)/sbin/energyd
+	install -D -m 0644 systemd/energyd.service $(DESTDIR)/etc/systemd/system/energyd.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/energyd/README.md
+	-systemctl daemon-reload 2>/dev/null
+
+uninstall:
+	-systemctl disable --now energyd 2>/dev/null
+	rm -f $(DESTDIR)$(PREFIX)/sbin/energyd $(DESTDIR)/etc/systemd/system/energyd.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/energyd

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
@@ -60,6 +61,8 @@ static pid_t start_energyd(const char *sample_ns)
 
 	if (pid == 0) {
 		int fd = open("/tmp/energyd-bench.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 		if (fd >= 0)
 			dup2(fd, 2);
@@ -104,6 +107,7 @@ static double pingpong(int rt)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pin_cpu0();
 		for (int i = 0; i < rt; i++)
 			if (read(a[0], &c, 1) != 1 || write(b[1], &c, 1) != 1)
@@ -137,42 +141,60 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Print ns/run of the loaded programs whose names @match accepts. */
-static double prog_costs(const char *floor_name)
-{
-	double floor = -1, sw = -1;
-	__u32 id = 0;
+struct prog_stat {
+	char name[BPF_OBJ_NAME_LEN];
+	__u64 runs, ns;
+};
 
-	printf("  %-24s %12s %10s\n", "program", "runs", "ns/run");
-	while (!bpf_prog_get_next_id(id, &id)) {
+/* Run counts and times of every loaded program that has run. */
+static int prog_stats(struct prog_stat *out, int max)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (n < max && !bpf_prog_get_next_id(id, &id)) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_prog_get_fd_by_id(id);
-		double mean;
 
 		if (fd < 0)
 			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt) {
-			close(fd);
-			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.run_cnt) {
+			memcpy(out[n].name, info.name, sizeof(out[n].name));
+			out[n].runs = info.run_cnt;
+			out[n].ns = info.run_time_ns;
+			n++;
 		}
 		close(fd);
-		mean = (double)info.run_time_ns / info.run_cnt;
-		if (!strcmp(info.name, floor_name))
-			floor = mean;
-		else if (!strncmp(info.name, "sched_switch", 12))
-			sw = mean;
-		printf("  %-24s %12llu %10.1f\n", info.name, info.run_cnt, mean);
 	}
-	if (floor > 0 && sw > 0)
-		printf("  sched_switch above the empty floor: %.1f ns (goal <= 30)\n",
-		       sw - floor);
-	return sw - floor;
+	return n;
+}
+
+/* Mean ns/run of @name between two readings; -1 when it did not run. */
+static double mean_between(const struct prog_stat *a, int na,
+			   const struct prog_stat *b, int nb, const char *name)
+{
+	for (int j = 0; j < nb; j++) {
+		__u64 runs = b[j].runs, ns = b[j].ns;
+
+		if (strcmp(b[j].name, name))
+			continue;
+		for (int i = 0; i < na; i++)
+			if (!strcmp(a[i].name, name)) {
+				runs -= a[i].runs;
+				ns -= a[i].ns;
+			}
+		return runs ? (double)ns / runs : -1;
+	}
+	return -1;
 }
 
 static int bench_programs(void)
 {
+	struct prog_stat before[64], after[64];
+	double diff[ROUNDS], sw_mean[ROUNDS], floor_mean[ROUNDS];
 	struct bench_empty_bpf *empty;
+	int nb, na, rounds = 0;
 	pid_t d;
 
 	printf("== 1. BPF program cost (kernel.bpf_stats_enabled)\n");
@@ -188,21 +210,39 @@ static int bench_programs(void)
 	d = start_energyd("100000000");
 	if (d < 0)
 		return -1;
-	/* Switches, wakeups, forks: a ping-pong, and a few short processes. */
-	for (int i = 0; i < 5; i++)
+	/* Switches and wakeups from a ping-pong, forks and exits from short
+	 * processes; the difference to the empty program, round by round. */
+	for (int r = 0; r < ROUNDS; r++) {
+		nb = prog_stats(before, 64);
 		pingpong(PINGPONG_RT);
-	for (int i = 0; i < 200; i++) {
-		pid_t p = fork();
+		for (int i = 0; i < 20; i++) {
+			pid_t p = fork();
 
-		if (p == 0)
-			_exit(0);
-		waitpid(p, NULL, 0);
+			if (p == 0)
+				_exit(0);
+			waitpid(p, NULL, 0);
+		}
+		na = prog_stats(after, 64);
+		sw_mean[rounds] = mean_between(before, nb, after, na, "sched_switch_bt");
+		floor_mean[rounds] = mean_between(before, nb, after, na, "sched_switch_em");
+		if (sw_mean[rounds] > 0 && floor_mean[rounds] > 0) {
+			diff[rounds] = sw_mean[rounds] - floor_mean[rounds];
+			rounds++;
+		}
 	}
-	prog_costs("sched_switch_em");
+	na = prog_stats(after, 64);
+	printf("  %-24s %12s %10s\n", "program", "runs", "ns/run");
+	for (int i = 0; i < na; i++)
+		printf("  %-24s %12llu %10.1f\n", after[i].name, after[i].runs,
+		       (double)after[i].ns / after[i].runs);
+	if (rounds)
+		printf("  sched_switch: median %.1f ns/run, empty floor %.1f, above the floor %.1f ns over %d rounds (goal <= 30)\n",
+		       median(sw_mean, rounds), median(floor_mean, rounds),
+		       median(diff, rounds), rounds);
 	stop_energyd(d);
 	bench_empty_bpf__destroy(empty);
 	write_file("/proc/sys/kernel/bpf_stats_enabled", "0");
-	return 0;
+	return rounds ? 0 : -1;
 }
 
 static int bench_pingpong(void)
@@ -265,6 +305,7 @@ static int bench_daemon(void)
 	for (; n < IDLE_PROCS; n++) {
 		kids[n] = fork();
 		if (kids[n] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			/* wake up now and then, like real idle processes */
 			for (;;)
 				sleep(1);

@@ -42,6 +42,15 @@ struct {
 	__type(value, struct energy_proc);
 } procs SEC(".maps");
 
+/* Parallel to procs: the process's pids in its pid namespaces. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct energy_pidns);
+} procs_ns SEC(".maps");
+
 /* Process key -> slot, for the paths that have no trusted task pointer
  * and for threads that have no slot cached yet. */
 struct {
@@ -144,6 +153,28 @@ static __always_inline void proc_refresh(struct energy_proc *e,
 				  BPF_CORE_READ(t, group_leader, comm));
 }
 
+/* The pid of @t's process in each pid namespace, outermost first. */
+static __always_inline void record_pidns(struct task_struct *t, __u32 slot)
+{
+	struct energy_pidns *n = bpf_map_lookup_elem(&procs_ns, &slot);
+	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
+	__u32 level;
+
+	if (!n || !pid)
+		return;
+	level = BPF_CORE_READ(pid, level);
+	n->level = level;
+	for (__u32 i = 0; i < ENERGY_PIDNS_LEVELS; i++) {
+		if (i > level) {
+			n->nr[i] = 0;
+			n->ns_ino[i] = 0;
+			continue;
+		}
+		n->nr[i] = BPF_CORE_READ(pid, numbers[i].nr);
+		n->ns_ino[i] = BPF_CORE_READ(pid, numbers[i].ns, ns.inum);
+	}
+}
+
 static __always_inline struct energy_proc *slot_entry(__u32 slot)
 {
 	return bpf_map_lookup_elem(&procs, &slot);
@@ -193,6 +224,7 @@ static __noinline long slot_of_task(struct task_struct *t)
 	if (BPF_CORE_READ(t, flags) & ENERGY_PF_KTHREAD)
 		e->flags = ENERGY_F_KTHREAD;
 	proc_refresh(e, t, refresh_gen);
+	record_pidns(t, slot);
 	e->key.start_ns = k.start_ns;
 	/* The daemon reads the slot once key.tgid is set: set it last.
 	 * BPF has no fence; stores are not reordered on x86 (TSO), and

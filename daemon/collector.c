@@ -177,6 +177,24 @@ static int pin_all(struct collector *c)
 	return 0;
 }
 
+static size_t array_bytes(const struct collector *c, size_t value_size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return ((size_t)c->max_procs * value_size + page - 1) / page * page;
+}
+
+/* mmap() a BPF_F_MMAPABLE array of max_procs values; NULL and errno set on
+ * failure. */
+static void *map_array(const struct collector *c, struct bpf_map *map,
+		       size_t value_size, int prot)
+{
+	void *p = mmap(NULL, array_bytes(c, value_size), prot, MAP_SHARED,
+		       bpf_map__fd(map), 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -206,6 +224,7 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 	c->max_procs = o->max_procs ? o->max_procs : default_max_procs();
 	c->skel->rodata->max_slots = c->max_procs;
 	bpf_map__set_max_entries(c->skel->maps.procs, c->max_procs);
+	bpf_map__set_max_entries(c->skel->maps.procs_ns, c->max_procs);
 	bpf_map__set_max_entries(c->skel->maps.slot_index, c->max_procs);
 	bpf_map__set_max_entries(c->skel->maps.free_slots, c->max_procs);
 	c->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
@@ -243,13 +262,13 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		}
 	}
 
-	c->slots_len = (size_t)c->max_procs * sizeof(*c->slots);
-	c->slots = mmap(NULL, c->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			bpf_map__fd(c->skel->maps.procs), 0);
-	if (c->slots == MAP_FAILED) {
+	c->slots = map_array(c, c->skel->maps.procs, sizeof(*c->slots),
+			     PROT_READ | PROT_WRITE);
+	c->pidns = map_array(c, c->skel->maps.procs_ns, sizeof(*c->pidns),
+			     PROT_READ);
+	if (!c->slots || !c->pidns) {
 		err = -errno;
-		c->slots = NULL;
-		log_err("cannot map the procs array: %s", strerror(-err));
+		log_err("cannot map the procs arrays: %s", strerror(-err));
 		goto fail;
 	}
 
@@ -264,6 +283,7 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		goto fail;
 	}
 
+	c->next_slot = &c->skel->bss->next_slot;
 	c->cgroups_fd = bpf_map__fd(c->skel->maps.cgroups);
 	c->stats_fd = bpf_map__fd(c->skel->maps.stats);
 	c->index_fd = bpf_map__fd(c->skel->maps.slot_index);
@@ -284,19 +304,26 @@ void coll_fini(struct collector *c)
 	if (c->pinned)
 		unpin_all();
 	if (c->slots)
-		munmap(c->slots, c->slots_len);
+		munmap(c->slots, array_bytes(c, sizeof(*c->slots)));
+	if (c->pidns)
+		munmap((void *)c->pidns, array_bytes(c, sizeof(*c->pidns)));
 	energy_bpf__destroy(c->skel);
 	pmu_close(&c->pmu);
 	memset(c, 0, sizeof(*c));
 }
 
+size_t coll_slots_used(const struct collector *c)
+{
+	__u64 used = __atomic_load_n(c->next_slot, __ATOMIC_ACQUIRE);
+
+	return used < c->max_procs ? used : c->max_procs;
+}
+
 void coll_read(struct collector *c, struct table *t)
 {
-	__u64 used = __atomic_load_n(&c->skel->bss->next_slot, __ATOMIC_ACQUIRE);
-
 	/* Processes that run from now on re-read mem, cgroup and comm. */
 	__atomic_add_fetch(&c->skel->data->refresh_gen, 1, __ATOMIC_RELAXED);
-	table_sample(t, c->slots, used < c->max_procs ? used : c->max_procs);
+	table_sample(t, c->slots, coll_slots_used(c));
 }
 
 int coll_free(struct collector *c, const struct table_freed *freed, size_t n)

@@ -29,7 +29,8 @@ struct collector {
 	bool pinned;
 	__u32 max_procs;
 	struct energy_proc *slots;	/* the procs array, mmap()ed */
-	size_t slots_len;		/* bytes mapped */
+	const struct energy_pidns *pidns; /* procs_ns, parallel to slots */
+	const __u64 *next_slot;		/* slots [0, *next_slot) were used */
 	int cgroups_fd, stats_fd, index_fd, free_fd;
 };
 
@@ -39,6 +40,9 @@ int coll_init(struct collector *c, const struct coll_opts *o);
 
 /* Detach, unpin, free. */
 void coll_fini(struct collector *c);
+
+/* How many slots may be in use now. */
+size_t coll_slots_used(const struct collector *c);
 
 /* Start a new sample generation and copy every slot into @t. */
 void coll_read(struct collector *c, struct table *t);

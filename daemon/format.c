@@ -16,18 +16,20 @@ void format_comm(char *out, const char *comm)
 }
 
 int format_proc_line(char *buf, size_t size, __u32 pid, __u64 energy_uj,
-		     const struct energy_proc *rec)
+		     const struct energy_proc *rec, const __u64 *window_time)
 {
 	const struct energy_counters *c = &rec->c;
-	char comm[ENERGY_COMM_LEN + 1];
+	char comm[ENERGY_COMM_LEN + 1], wt[40] = "";
 
 	format_comm(comm, rec->comm);
+	if (window_time)
+		snprintf(wt, sizeof(wt), "window_time=%llu ", *window_time);
 	return snprintf(buf, size,
-			"pid=%u energy=%llu.%03llu alive=%d kernel=%d cpu_ns=%llu mem=%llu instructions=%llu wakeups=%llu diski=%llu disko=%llu rx=%llu tx=%llu comm=%s\n",
+			"pid=%u energy=%llu.%03llu alive=%d kernel=%d cpu_ns=%llu mem=%llu instructions=%llu wakeups=%llu diski=%llu disko=%llu rx=%llu tx=%llu %scomm=%s\n",
 			pid, energy_uj / 1000, energy_uj % 1000,
 			!(rec->flags & ENERGY_F_EXITED),
 			!!(rec->flags & ENERGY_F_KTHREAD),
 			c->cpu_ns, rec->mem_bytes, c->instructions, c->wakeups,
 			c->disk_read_bytes, c->disk_write_bytes, c->rx_packets,
-			c->tx_packets, comm);
+			c->tx_packets, wt, comm);
 }

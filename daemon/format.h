@@ -14,11 +14,13 @@
  * instructions=%llu wakeups=%llu diski=%llu disko=%llu rx=%llu tx=%llu
  * comm=%s
  * @energy_uj is cumulative energy in microjoules, printed as millijoules
- * with three decimals. Control characters in comm become '?', so a line is
- * always one line. Returns the length snprintf would have written.
+ * with three decimals. With @window_time, "window_time=%llu " comes before
+ * comm, as in the original's cgroup file. Control characters in comm become
+ * '?', so a line is always one line. Returns the length snprintf would have
+ * written.
  */
 int format_proc_line(char *buf, size_t size, __u32 pid, __u64 energy_uj,
-		     const struct energy_proc *rec);
+		     const struct energy_proc *rec, const __u64 *window_time);
 
 /* Copy @comm (up to ENERGY_COMM_LEN, maybe unterminated) into @out
  * (ENERGY_COMM_LEN + 1 bytes) with control characters replaced. */

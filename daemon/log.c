@@ -29,17 +29,24 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		[LOG_LVL_INFO] = LOG_INFO,
 		[LOG_LVL_DEBUG] = LOG_DEBUG,
 	};
+	char line[1024];
 	va_list ap;
+	int n;
 
 	if (!log_enabled(level))
 		return;
 	va_start(ap, fmt);
 	if (log_syslog) {
 		vsyslog(prio[level], fmt, ap);
-	} else {
-		fputs("energyd: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		va_end(ap);
+		return;
 	}
+	/* One write per line, so lines of several threads never mix. */
+	n = snprintf(line, sizeof(line), "energyd: ");
+	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -24,8 +25,10 @@
 
 #include "collector.h"
 #include "format.h"
+#include "fs.h"
 #include "log.h"
 #include "params.h"
+#include "shared.h"
 #include "table.h"
 
 #define LOCK_FILE	"/run/energyd.pid"
@@ -34,6 +37,7 @@
 struct config {
 	__u64 sample_ns;
 	__u64 window_ns;
+	const char *mountpoint;		/* NULL: no filesystem */
 	struct coll_opts coll;
 	bool foreground;
 	bool verbose;
@@ -49,12 +53,15 @@ static void usage(FILE *f)
 		"      --sample-ns NS     sampling interval (default %llu, %llu..%llu)\n"
 		"      --window-ns NS     publication window (default %llu)\n"
 		"      --max-procs N      capacity of the process map (default from pid_max)\n"
+		"      --mountpoint DIR   where to serve the files (default %s)\n"
+		"      --no-mount         serve no files\n"
 		"      --legacy-hooks     use raw tracepoints and the oldest tracepoint of\n"
 		"                         each metric (to test the fallbacks)\n"
 		"      --dump             print one sample of every process and exit\n"
 		"  -v, --verbose          debug messages, libbpf's included\n"
 		"  -h, --help             this text\n",
-		SAMPLE_NS_DEFAULT, SAMPLE_NS_MIN, SAMPLE_NS_MAX, WINDOW_NS_DEFAULT);
+		SAMPLE_NS_DEFAULT, SAMPLE_NS_MIN, SAMPLE_NS_MAX, WINDOW_NS_DEFAULT,
+		EFS_DEFAULT_MOUNTPOINT);
 }
 
 enum {
@@ -63,6 +70,8 @@ enum {
 	OPT_MAX_PROCS,
 	OPT_LEGACY_HOOKS,
 	OPT_DUMP,
+	OPT_MOUNTPOINT,
+	OPT_NO_MOUNT,
 };
 
 static int parse_opt_u64(const char *opt, const char *arg, __u64 min,
@@ -86,6 +95,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 		{ "legacy-hooks", no_argument, NULL, OPT_LEGACY_HOOKS },
 		{ "dump", no_argument, NULL, OPT_DUMP },
+		{ "mountpoint", required_argument, NULL, OPT_MOUNTPOINT },
+		{ "no-mount", no_argument, NULL, OPT_NO_MOUNT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -124,6 +135,12 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_DUMP:
 			cfg->dump = true;
+			break;
+		case OPT_MOUNTPOINT:
+			cfg->mountpoint = optarg;
+			break;
+		case OPT_NO_MOUNT:
+			cfg->mountpoint = NULL;
 			break;
 		default:
 			usage(stderr);
@@ -200,16 +217,50 @@ static int timer_arm(int fd, __u64 ns)
 	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
 }
 
-/* A window boundary: drop what was published, export cgroup totals. */
-static void window(struct collector *coll, struct table *t,
+/* The window the cgroup file serves: every used slot as it is now. */
+static struct window_snap *window_snapshot(const struct table *t,
+					   const struct collector *coll)
+{
+	struct window_snap *w;
+	size_t n = 0;
+
+	w = malloc(sizeof(*w) + t->len * sizeof(w->e[0]));
+	if (!w)
+		return NULL;
+	for (size_t i = 0; i < t->len; i++) {
+		if (!proc_used(&t->snap[i]))
+			continue;
+		w->e[n].rec = t->snap[i];
+		w->e[n].ns = coll->pidns[i];
+		w->e[n].energy_uj = 0;
+		n++;
+	}
+	w->n = n;
+	w->time_ns = now_ns();
+	return w;
+}
+
+/* A window boundary: drop what was published a window ago, export the
+ * cgroup totals, publish the window to the cgroup file. */
+static void window(struct shared *sh, struct table *t,
 		   struct table_freed *gone)
 {
+	struct energy_counters all_gone = {};
+	struct collector *coll = sh->coll;
 	struct cgroup_total *ct;
+	struct window_snap *w;
 	size_t n;
 	long nct;
 
 	n = table_window(t, gone, GONE_MAX);
 	coll_free(coll, gone, n);
+	for (size_t i = 0; i < t->gone_len; i++)
+		counters_add(&all_gone, &t->gone[i].c);
+	w = window_snapshot(t, coll);
+	if (w)
+		shared_window_publish(sh, w, &all_gone);
+	else
+		log_warn("window: out of memory; the cgroup file keeps the last window");
 	nct = table_cgroup_totals(t, &ct);
 	if (nct < 0) {
 		log_warn("cgroup totals: %s", strerror(-nct));
@@ -219,11 +270,28 @@ static void window(struct collector *coll, struct table *t,
 	free(ct);
 }
 
-static int run_loop(const struct config *cfg, struct collector *coll,
-		    struct table *t, int ready_fd)
+/* One sample; a window boundary when window_ns has passed. */
+static void sample(struct shared *sh, struct table *t,
+		   struct table_freed *gone, __u64 *last_window)
+{
+	__u64 now;
+
+	coll_read(sh->coll, t);
+	__atomic_add_fetch(&sh->iterations, 1, __ATOMIC_RELAXED);
+	now = now_ns();
+	if (now - *last_window + shared_param(sh, P_SAMPLE_NS) / 2 >=
+	    shared_param(sh, P_WINDOW_NS)) {
+		*last_window = now;
+		window(sh, t, gone);
+	}
+}
+
+static int run_loop(struct shared *sh, struct table *t,
+		    const char *mountpoint, int ready_fd)
 {
 	struct table_freed *gone = calloc(GONE_MAX, sizeof(*gone));
-	__u64 last_window;
+	__u64 last_window, sample_ns = shared_param(sh, P_SAMPLE_NS);
+	struct efs *fs = NULL;
 	sigset_t mask;
 	int tfd = -1, sfd = -1, err;
 
@@ -238,12 +306,25 @@ static int run_loop(const struct config *cfg, struct collector *coll,
 		log_err("sampling loop set-up: %s", strerror(-err));
 		goto out;
 	}
-	err = timer_arm(tfd, cfg->sample_ns);
+
+	/* The first sample and window, so the files have content at once. */
+	last_window = now_ns();
+	coll_read(sh->coll, t);
+	__atomic_add_fetch(&sh->iterations, 1, __ATOMIC_RELAXED);
+	window(sh, t, gone);
+
+	if (mountpoint) {
+		err = efs_start(&fs, mountpoint, sh);
+		if (err)
+			goto out;
+		log_info("serving %s", mountpoint);
+	}
+	err = timer_arm(tfd, sample_ns);
 	if (err)
 		goto out;
 
-	log_info("sampling every %llu ns, window %llu ns", cfg->sample_ns,
-		 cfg->window_ns);
+	log_info("sampling every %llu ns, window %llu ns", sample_ns,
+		 shared_param(sh, P_WINDOW_NS));
 	sd_notify(0, "READY=1");
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "", 1) != 1)
@@ -251,15 +332,15 @@ static int run_loop(const struct config *cfg, struct collector *coll,
 		close(ready_fd);
 	}
 
-	last_window = now_ns();
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = tfd, .events = POLLIN },
+			{ .fd = sh->wake_fd, .events = POLLIN },
 		};
 		__u64 ticks;
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
@@ -276,18 +357,26 @@ static int run_loop(const struct config *cfg, struct collector *coll,
 				break;
 			}
 		}
+		if ((pfd[2].revents & POLLIN) &&
+		    read(sh->wake_fd, &ticks, sizeof(ticks)) == sizeof(ticks) &&
+		    shared_param(sh, P_SAMPLE_NS) != sample_ns) {
+			/* A new interval counts from now. */
+			sample_ns = shared_param(sh, P_SAMPLE_NS);
+			if (timer_arm(tfd, sample_ns))
+				log_warn("cannot re-arm the sampling timer: %s",
+					 strerror(errno));
+		}
 		if (!(pfd[1].revents & POLLIN) ||
 		    read(tfd, &ticks, sizeof(ticks)) != sizeof(ticks))
 			continue;
+		if (ticks > 3)
+			__atomic_add_fetch(&sh->late_samples, 1, __ATOMIC_RELAXED);
 		if (ticks > 1)
 			log_debug("sampling fell %llu samples behind", ticks - 1);
-		coll_read(coll, t);
-		if (now_ns() - last_window + cfg->sample_ns / 2 >= cfg->window_ns) {
-			last_window = now_ns();
-			window(coll, t, gone);
-		}
+		sample(sh, t, gone, &last_window);
 	}
 out:
+	efs_stop(fs);
 	if (tfd >= 0)
 		close(tfd);
 	if (sfd >= 0)
@@ -328,7 +417,7 @@ static int dump(const struct config *cfg, struct collector *coll,
 			v[n++] = &t->snap[i];
 	qsort(v, n, sizeof(*v), cmp_pid);
 	for (size_t i = 0; i < n; i++) {
-		format_proc_line(line, sizeof(line), v[i]->key.tgid, 0, v[i]);
+		format_proc_line(line, sizeof(line), v[i]->key.tgid, 0, v[i], NULL);
 		fputs(line, stdout);
 	}
 	free(v);
@@ -365,7 +454,12 @@ int main(int argc, char **argv)
 	struct config cfg = {
 		.sample_ns = SAMPLE_NS_DEFAULT,
 		.window_ns = WINDOW_NS_DEFAULT,
+		.mountpoint = EFS_DEFAULT_MOUNTPOINT,
 		.coll = { .pin = true },
+	};
+	struct shared sh = {
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.wake_fd = -1,
 	};
 	struct collector coll;
 	struct table table;
@@ -412,10 +506,23 @@ int main(int argc, char **argv)
 	if (err)
 		goto out_coll;
 
-	if (cfg.dump)
+	if (cfg.dump) {
 		err = dump(&cfg, &coll, &table);
-	else
-		err = run_loop(&cfg, &coll, &table, ready_fd);
+	} else {
+		sh.coll = &coll;
+		sh.max_procs = coll.max_procs;
+		sh.params[P_SAMPLE_NS] = cfg.sample_ns;
+		sh.params[P_WINDOW_NS] = cfg.window_ns;
+		sh.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (sh.wake_fd < 0) {
+			err = -errno;
+			log_err("eventfd: %s", strerror(errno));
+		} else {
+			err = run_loop(&sh, &table, cfg.mountpoint, ready_fd);
+			close(sh.wake_fd);
+		}
+		shared_window_put(&sh, sh.win);
+	}
 
 	table_fini(&table);
 out_coll:

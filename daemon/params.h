@@ -21,4 +21,45 @@
 int param_parse_u64(const char *s, size_t len, __u64 min, __u64 max,
 		    __u64 *out);
 
+/* The run-time parameters, as files under params/. */
+enum param_id {
+	P_SAMPLE_NS,
+	P_WINDOW_NS,
+	P_W_CPU_NS,
+	P_W_MEM_BYTES,
+	P_W_INSTRUCTIONS,
+	P_W_WAKEUPS,
+	P_W_DISK_READ_BYTES,
+	P_W_DISK_WRITE_BYTES,
+	P_W_NET_RX_PACKETS,
+	P_W_NET_TX_PACKETS,
+	P_MAX,
+};
+
+struct param_desc {
+	const char *name;
+	const char *unit;	/* for messages: "a number of <unit>" */
+	__u64 min, max;
+};
+
+/* Names and ranges, indexed by enum param_id. */
+extern const struct param_desc param_descs[P_MAX];
+
+/* The parameter called @name, or -1. */
+int param_by_name(const char *name);
+
+/*
+ * Check a value written to a parameter: a number in its range and, for
+ * sample_ns and window_ns, sample_ns <= window_ns given the other's
+ * @current value. Returns 0 and sets @out, or -EINVAL with a message for
+ * the log in @why (e.g. "is not a number of nanoseconds").
+ */
+int param_check(enum param_id id, const char *s, size_t len,
+		const __u64 current[P_MAX], __u64 *out, char *why,
+		size_t why_len);
+
+/* Quote at most 40 bytes of @s for a log line, escaping what is not
+ * printable. @out needs 4 * 40 + 8 bytes. */
+void param_quote(char *out, const char *s, size_t len);
+
 #endif /* ENERGY_PARAMS_H */

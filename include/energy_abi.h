@@ -57,6 +57,21 @@ struct energy_proc {
 	char comm[ENERGY_COMM_LEN];
 };
 
+#define ENERGY_PIDNS_LEVELS	4
+
+/*
+ * Value of the "procs_ns" array, parallel to "procs": the process's pid in
+ * each pid namespace it belongs to, outermost first, with that namespace's
+ * inode number (as stat() of /proc/PID/ns/pid shows it). Recorded when the
+ * slot is filled, so it outlives the process.
+ */
+struct energy_pidns {
+	__u32 level;			/* innermost level, 0: initial namespace */
+	__u32 nr[ENERGY_PIDNS_LEVELS];
+	__u32 ns_ino[ENERGY_PIDNS_LEVELS];
+	__u32 pad;
+};
+
 /* Value of the "cgroups" map, written by the daemon once per window: every
  * process that ever ran in the cgroup, exited ones included. */
 struct energy_cgroup {

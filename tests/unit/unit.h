@@ -19,5 +19,20 @@ void test_hooks_prefer_new(void);
 void test_hooks_fallback(void);
 void test_hooks_missing_disables_one_metric(void);
 void test_hooks_legacy(void);
+void test_caller_parse_cap_eff(void);
+void test_caller_parse_nspid(void);
+void test_caller_parse_cgroup2_path(void);
+void test_caller_parse_mountinfo(void);
+void test_caller_read_file(void);
+void test_caller_fixture(void);
+void test_caller_self(void);
+void test_caller_userns_root(void);
+void test_caller_nobody(void);
+void test_caller_pidns(void);
+void test_caller_cgroup_child(void);
+void test_render_all(void);
+void test_render_cgroup_filters_and_translates(void);
+void test_render_large(void);
+void test_params_check(void);
 
 #endif /* ENERGY_UNIT_H */

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "format.h"
+#include "render.h"
+#include "table.h"
+
+#define LINE_MAX_LEN	320
+
+static bool rbuf_reserve(struct rbuf *b, size_t more)
+{
+	size_t cap;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (b->len + more + 1 <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void rbuf_printf(struct rbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!rbuf_reserve(b, LINE_MAX_LEN))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= b->cap - b->len) {
+		if (!rbuf_reserve(b, n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += n;
+}
+
+void rbuf_free(struct rbuf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* One process line straight into the buffer. */
+static void put_proc(struct rbuf *b, __u32 pid, __u64 energy_uj,
+		     const struct energy_proc *rec, const __u64 *window_time)
+{
+	int n;
+
+	if (!rbuf_reserve(b, LINE_MAX_LEN))
+		return;
+	n = format_proc_line(b->data + b->len, b->cap - b->len, pid, energy_uj,
+			     rec, window_time);
+	if (n > 0 && (size_t)n < b->cap - b->len)
+		b->len += n;
+}
+
+void render_head(struct rbuf *b, const struct render_head *h)
+{
+	rbuf_printf(b, "timestamp=%llu\niterations=%llu\nsample_ns=%llu\nwindow_ns=%llu\n",
+		    h->timestamp_ns, h->iterations, h->sample_ns, h->window_ns);
+}
+
+void render_system_line(struct rbuf *b, const struct energy_proc *slots,
+			size_t n, const struct energy_counters *gone)
+{
+	struct energy_proc sys = {
+		.flags = ENERGY_F_KTHREAD,
+		.comm = "*system*",
+	};
+
+	if (gone)
+		sys.c = *gone;
+	for (size_t i = 0; i < n; i++) {
+		if (!proc_used(&slots[i]))
+			continue;
+		counters_add(&sys.c, &slots[i].c);
+		if (!(slots[i].flags & ENERGY_F_EXITED))
+			sys.mem_bytes += slots[i].mem_bytes;
+	}
+	put_proc(b, 0, 0, &sys, NULL);
+}
+
+void render_all(struct rbuf *b, const struct render_head *h,
+		const struct energy_proc *slots, size_t n,
+		const struct energy_counters *gone)
+{
+	render_head(b, h);
+	render_system_line(b, slots, n, gone);
+	for (size_t i = 0; i < n; i++) {
+		/* A copy: the slot may change while it is formatted. */
+		struct energy_proc rec = slots[i];
+
+		if (proc_used(&rec))
+			put_proc(b, rec.key.tgid, 0, &rec, NULL);
+	}
+}
+
+__u32 render_pid_in_ns(const struct energy_pidns *ns, __u32 ns_ino)
+{
+	for (__u32 i = 0; i <= ns->level && i < ENERGY_PIDNS_LEVELS; i++)
+		if (ns->ns_ino[i] == ns_ino)
+			return ns->nr[i];
+	return 0;
+}
+
+void render_cgroup(struct rbuf *b, const struct window_snap *w,
+		   __u64 cgroup_id, __u32 ns_ino)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		const struct window_entry *e = &w->e[i];
+		__u32 pid;
+
+		if (e->rec.cgroup_id != cgroup_id)
+			continue;
+		pid = render_pid_in_ns(&e->ns, ns_ino);
+		if (pid)
+			put_proc(b, pid, e->energy_uj, &e->rec, &w->time_ns);
+	}
+}

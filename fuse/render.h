@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The text of the /run/energy files, rendered into a per-open buffer.
+ * Pure: the caller passes the slots, the window snapshot and the state.
+ */
+#ifndef ENERGY_RENDER_H
+#define ENERGY_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "energy_abi.h"
+
+/* A growable text buffer; on allocation failure it keeps what it has and
+ * sets oom. */
+struct rbuf {
+	char *data;
+	size_t len, cap;
+	bool oom;
+};
+
+/* Append formatted text. */
+void rbuf_printf(struct rbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Release the buffer. */
+void rbuf_free(struct rbuf *b);
+
+/* The header lines of all and sys. */
+struct render_head {
+	__u64 timestamp_ns;	/* CLOCK_MONOTONIC, as the original's ktime */
+	__u64 iterations;	/* samples taken */
+	__u64 sample_ns;
+	__u64 window_ns;
+};
+
+/* One process as a window showed it. */
+struct window_entry {
+	struct energy_proc rec;
+	struct energy_pidns ns;
+	__u64 energy_uj;
+};
+
+/* What the cgroup file serves between two window boundaries. */
+struct window_snap {
+	int refs;			/* guarded by the owner's lock */
+	__u64 time_ns;			/* CLOCK_MONOTONIC of the boundary */
+	size_t n;
+	struct window_entry e[];
+};
+
+/* The machine-wide "*system*" line: pid=0, counters summed over @n slots
+ * plus @gone (processes that have left), mem of the live ones. */
+void render_system_line(struct rbuf *b, const struct energy_proc *slots,
+			size_t n, const struct energy_counters *gone);
+
+/* The header lines: timestamp=, iterations=, sample_ns=, window_ns=. */
+void render_head(struct rbuf *b, const struct render_head *h);
+
+/* "all": header, the *system* line, one line per used slot. */
+void render_all(struct rbuf *b, const struct render_head *h,
+		const struct energy_proc *slots, size_t n,
+		const struct energy_counters *gone);
+
+/*
+ * The pid a process has in the pid namespace with inode @ns_ino; 0 when it
+ * is not a member of that namespace.
+ */
+__u32 render_pid_in_ns(const struct energy_pidns *ns, __u32 ns_ino);
+
+/*
+ * "cgroup": the processes of cgroup @cgroup_id in the window @w, with the
+ * pids they have in the pid namespace @ns_ino; processes outside it are
+ * left out. Each line carries window_time= before comm.
+ */
+void render_cgroup(struct rbuf *b, const struct window_snap *w,
+		   __u64 cgroup_id, __u32 ns_ino);
+
+#endif /* ENERGY_RENDER_H */

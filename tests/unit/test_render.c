@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+
+#include "params.h"
+#include "render.h"
+#include "unit.h"
+
+static void slot(struct energy_proc *p, __u32 tgid, __u64 cpu, __u64 mem,
+		 __u64 cgroup, __u32 flags, const char *comm)
+{
+	*p = (struct energy_proc){
+		.key = { .tgid = tgid, .start_ns = tgid * 10ULL },
+		.c = { .cpu_ns = cpu, .rx_packets = 1 },
+		.mem_bytes = mem,
+		.cgroup_id = cgroup,
+		.flags = flags,
+	};
+	memcpy(p->comm, comm, strnlen(comm, sizeof(p->comm)));
+}
+
+void test_render_all(void)
+{
+	struct energy_proc s[3] = {};
+	struct energy_counters gone = { .cpu_ns = 1000, .tx_packets = 4 };
+	struct render_head h = { 111, 22, 100000000, 1000000000 };
+	struct rbuf b = {};
+
+	slot(&s[0], 10, 5, 4096, 1, 0, "init");
+	slot(&s[2], 12, 7, 8192, 1, ENERGY_F_EXITED, "gone");
+	render_all(&b, &h, s, 3, &gone);
+	if (!ASSERT_TRUE(b.data && !b.oom, "rendered"))
+		return;
+	ASSERT_STREQ(b.data,
+		     "timestamp=111\niterations=22\nsample_ns=100000000\nwindow_ns=1000000000\n"
+		     "pid=0 energy=0.000 alive=1 kernel=1 cpu_ns=1012 mem=4096 instructions=0 wakeups=0 diski=0 disko=0 rx=2 tx=4 comm=*system*\n"
+		     "pid=10 energy=0.000 alive=1 kernel=0 cpu_ns=5 mem=4096 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 comm=init\n"
+		     "pid=12 energy=0.000 alive=0 kernel=0 cpu_ns=7 mem=8192 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 comm=gone\n",
+		     "all: header, system line (exited and gone included, mem of the live), processes");
+	ASSERT_EQ(b.len, strlen(b.data), "length");
+	rbuf_free(&b);
+}
+
+void test_render_cgroup_filters_and_translates(void)
+{
+	struct window_snap *w = calloc(1, sizeof(*w) + 3 * sizeof(w->e[0]));
+	struct rbuf b = {};
+
+	if (!ASSERT_TRUE(w, "alloc"))
+		return;
+	w->n = 3;
+	w->time_ns = 777;
+	/* host process in cgroup 5, a container process (host pid 300, pid
+	 * 1 in namespace 4026532000) in cgroup 5, and one in cgroup 6 */
+	slot(&w->e[0].rec, 100, 1, 0, 5, 0, "host");
+	w->e[0].ns = (struct energy_pidns){ .level = 0, .nr = { 100 },
+					    .ns_ino = { 4026531836 } };
+	slot(&w->e[1].rec, 300, 2, 0, 5, 0, "ctr");
+	w->e[1].ns = (struct energy_pidns){ .level = 1, .nr = { 300, 1 },
+					    .ns_ino = { 4026531836, 4026532000 } };
+	slot(&w->e[2].rec, 400, 3, 0, 6, 0, "other");
+	w->e[2].ns = (struct energy_pidns){ .level = 0, .nr = { 400 },
+					    .ns_ino = { 4026531836 } };
+
+	render_cgroup(&b, w, 5, 4026531836);
+	ASSERT_TRUE(b.data && strstr(b.data, "pid=100 ") && strstr(b.data, "pid=300 "),
+		    "host reader sees both of cgroup 5 with host pids");
+	ASSERT_TRUE(b.data && !strstr(b.data, "pid=400 "), "not cgroup 6");
+	ASSERT_TRUE(b.data && strstr(b.data, " window_time=777 comm=host\n"),
+		    "window_time before comm");
+	rbuf_free(&b);
+
+	render_cgroup(&b, w, 5, 4026532000);
+	ASSERT_STREQ(b.data,
+		     "pid=1 energy=0.000 alive=1 kernel=0 cpu_ns=2 mem=0 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 window_time=777 comm=ctr\n",
+		     "container reader sees its own process with its own pid only");
+	rbuf_free(&b);
+
+	render_cgroup(&b, w, 99, 4026531836);
+	ASSERT_EQ(b.len, 0, "another cgroup: nothing");
+	rbuf_free(&b);
+	free(w);
+}
+
+void test_render_large(void)
+{
+	enum { N = 10000 };
+	struct energy_proc *s = calloc(N, sizeof(*s));
+	struct render_head h = {};
+	struct rbuf b = {};
+	size_t lines = 0;
+
+	if (!ASSERT_TRUE(s, "alloc"))
+		return;
+	for (int i = 0; i < N; i++)
+		slot(&s[i], i + 1, i, i, 1, 0, "a-long-command-n");
+	render_all(&b, &h, s, N, NULL);
+	for (size_t i = 0; i < b.len; i++)
+		lines += b.data[i] == '\n';
+	ASSERT_EQ(lines, 4 + 1 + N, "every line, buffer grown");
+	ASSERT_TRUE(!b.oom, "no allocation failure");
+	rbuf_free(&b);
+	free(s);
+}
+
+void test_params_check(void)
+{
+	__u64 cur[P_MAX] = { [P_SAMPLE_NS] = 100000000, [P_WINDOW_NS] = 1000000000 };
+	char why[96], q[200];
+	__u64 v = 0;
+
+	ASSERT_EQ(param_by_name("w_net_tx_packets"), P_W_NET_TX_PACKETS, "by name");
+	ASSERT_EQ(param_by_name("nope"), -1, "unknown name");
+	ASSERT_EQ(param_check(P_SAMPLE_NS, "5000000\n", 8, cur, &v, why, sizeof(why)),
+		  0, "valid sample_ns");
+	ASSERT_EQ(v, 5000000, "value");
+	ASSERT_EQ(param_check(P_SAMPLE_NS, "abc", 3, cur, &v, why, sizeof(why)),
+		  -EINVAL, "junk");
+	ASSERT_STREQ(why, "is not a number of nanoseconds", "message");
+	ASSERT_EQ(param_check(P_SAMPLE_NS, "2000000000", 10, cur, &v, why, sizeof(why)),
+		  -EINVAL, "sample_ns above window_ns");
+	ASSERT_EQ(param_check(P_WINDOW_NS, "50000000", 8, cur, &v, why, sizeof(why)),
+		  -EINVAL, "window_ns below sample_ns");
+	ASSERT_EQ(param_check(P_SAMPLE_NS, "999999", 6, cur, &v, why, sizeof(why)),
+		  -EINVAL, "below 1 ms");
+	ASSERT_EQ(param_check(P_SAMPLE_NS, "60000000001", 11, cur, &v, why, sizeof(why)),
+		  -EINVAL, "above 60 s");
+	ASSERT_EQ(param_check(P_W_WAKEUPS, "0", 1, cur, &v, why, sizeof(why)), 0,
+		  "a weight may be 0");
+	ASSERT_EQ(v, 0, "weight value");
+	param_quote(q, "a\tb\n", 4);
+	ASSERT_STREQ(q, "a\\x09b", "quoted, newline dropped");
+	param_quote(q, "0123456789012345678901234567890123456789XYZ", 43);
+	ASSERT_STREQ(q, "0123456789012345678901234567890123456789...", "cut at 40");
+}
