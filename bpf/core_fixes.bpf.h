@@ -58,13 +58,6 @@ static __always_inline __u64 mm_rss_pages(struct mm_struct *mm)
 #define ENERGY_REQ_OP_READ	0
 #define ENERGY_REQ_OP_WRITE	1
 
-/* Scheduling policies whose tasks run in the fair class (CFS/EEVDF). */
-#define ENERGY_SCHED_NORMAL	0
-#define ENERGY_SCHED_BATCH	3
-#define ENERGY_SCHED_IDLE	5
-/* Priorities below this are RT or deadline, also for PI-boosted tasks. */
-#define ENERGY_MAX_RT_PRIO	100
-
 #define ENERGY_PF_EXITING	0x00000004
 #define ENERGY_PF_KTHREAD	0x00200000
 

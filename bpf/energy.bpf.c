@@ -68,13 +68,20 @@ struct {
 	__type(value, __u32);
 } free_slots SEC(".maps");
 
-/* Per thread: its process's slot plus one (0: not cached). */
+/* Per thread: its process's slot plus one (0: not known yet), and its
+ * se.sum_exec_runtime when it was last switched out. */
+struct task_state {
+	__u32 slot;
+	__u32 pad;
+	__u64 last_runtime;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u32);
-} task_slot SEC(".maps");
+	__type(value, struct task_state);
+} task_states SEC(".maps");
 
 /* Written by the daemon only, pinned so bpftool shows the totals. */
 struct {
@@ -99,15 +106,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct energy_req);
 } reqs SEC(".maps");
-
-/* Threads outside the fair class: sum_exec_runtime at the last switch-out,
- * plus one (0 means not seen yet). */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u64);
-} thread_runtime SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
@@ -242,41 +240,63 @@ static __noinline long slot_of_task(struct task_struct *t)
 }
 
 /*
- * The process entry of @t, which must be a trusted task pointer: the slot
- * cached in the task's storage, else by key (and cached for next time).
- * A live task's slot cannot be freed under it (the daemon frees a slot a
- * window after the last thread exited), so checking the tgid is enough to
- * catch a slot handed back after a lost race in slot_of_task().
+ * The state of thread @t (a trusted task pointer), created on first sight
+ * with the runtime it has so far: only what it runs from now on is new.
+ */
+static __always_inline struct task_state *task_state_of(struct task_struct *t)
+{
+	struct task_state *ts;
+
+	ts = bpf_task_storage_get(&task_states, t, 0, 0);
+	if (ts)
+		return ts;
+	ts = bpf_task_storage_get(&task_states, t, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts) {
+		stat_inc(ENERGY_STAT_TASK_STORAGE);
+		return NULL;
+	}
+	ts->last_runtime = t->se.sum_exec_runtime;
+	return ts;
+}
+
+/*
+ * The process entry of thread @t: the slot cached in its state, else found
+ * by key (and cached). A live task's slot cannot be freed under it (the
+ * daemon frees a slot a window after the last thread exited), so checking
+ * the tgid is enough to catch a slot handed back after a lost race in
+ * slot_of_task().
  */
 static __always_inline struct energy_proc *proc_of(struct task_struct *t,
-						   __u32 tgid)
+						   __u32 tgid,
+						   struct task_state *ts)
 {
 	struct energy_proc *e;
-	__u32 *cached;
 	long s;
 
-	cached = bpf_task_storage_get(&task_slot, t, 0, 0);
-	if (cached && *cached) {
-		e = slot_entry(*cached - 1);
+	if (ts->slot) {
+		e = slot_entry(ts->slot - 1);
 		if (e && e->key.tgid == tgid)
 			return e;
 	}
 	s = slot_of_task(t);
 	if (s < 0)
 		return NULL;
-	cached = bpf_task_storage_get(&task_slot, t, 0,
-				      BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (cached)
-		*cached = s + 1;
-	else
-		stat_inc(ENERGY_STAT_TASK_STORAGE);
+	ts->slot = s + 1;
 	return slot_entry(s);
 }
 
-/* proc_of() for a trusted task pointer. */
+/* The process entry of a trusted task pointer. */
 static __always_inline struct energy_proc *proc_of_task(struct task_struct *t)
 {
-	return proc_of(t, t->tgid);
+	struct task_state *ts = task_state_of(t);
+	long s;
+
+
+	if (ts)
+		return proc_of(t, t->tgid, ts);
+	s = slot_of_task(t);
+	return s < 0 ? NULL : slot_entry(s);
 }
 
 /* The process entry of a task known only as an untrusted pointer. */
@@ -285,28 +305,6 @@ static __always_inline struct energy_proc *proc_of_untrusted(struct task_struct 
 	long s = slot_of_task(t);
 
 	return s < 0 ? NULL : slot_entry(s);
-}
-
-/*
- * CPU time of a thread outside the fair class: the kernel does not keep
- * the start of its slice, so remember sum_exec_runtime per thread. Called
- * from sched_switch, where the outgoing task is still current.
- */
-static __noinline __u64 thread_delta(__u64 sum)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-	__u64 *last, delta = 0;
-
-	last = bpf_task_storage_get(&thread_runtime, t, 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!last) {
-		stat_inc(ENERGY_STAT_TASK_STORAGE);
-		return 0;
-	}
-	if (*last && sum + 1 > *last)
-		delta = sum + 1 - *last;
-	*last = sum + 1;
-	return delta;
 }
 
 /* Instructions retired on this CPU since its previous switch, scaled for
@@ -339,40 +337,28 @@ static __always_inline __u64 pmu_delta(void)
 	return dc;
 }
 
-/* PI-boosted tasks run in the RT class whatever their policy. */
-static __always_inline bool in_fair_class(int prio, unsigned int policy)
-{
-	return prio >= ENERGY_MAX_RT_PRIO &&
-	       (policy == ENERGY_SCHED_NORMAL || policy == ENERGY_SCHED_BATCH ||
-		policy == ENERGY_SCHED_IDLE);
-}
-
-struct switch_args {
-	__u64 sum;		/* se.sum_exec_runtime */
-	__u64 prev_sum;		/* se.prev_sum_exec_runtime: sum when picked */
-	int prio;
-	unsigned int policy;
-};
-
-/* @prev is the outgoing task and still current: a trusted pointer. */
+/*
+ * @prev is the outgoing task and still current: a trusted pointer. Its new
+ * CPU time is what se.sum_exec_runtime (the runtime schedstat shows, which
+ * the kernel has updated before this tracepoint) gained since its last
+ * switch-out. The kernel's own prev_sum_exec_runtime is no substitute: it
+ * is reset without a switch (autogroup moves at exit, renice, cgroup
+ * moves).
+ */
 static __always_inline int on_switch(struct task_struct *prev, __u32 tgid,
-				     const struct switch_args *a)
+				     __u64 runtime)
 {
+	struct task_state *ts;
 	struct energy_proc *e;
 	__u32 gen = refresh_gen;
 	__u64 delta;
 
-	/*
-	 * A fair-class task's slice is sum_exec_runtime - prev_sum_exec_runtime:
-	 * the kernel sets prev_sum when it picks the task (set_next_entity)
-	 * and has updated sum by the time sched_switch fires.
-	 */
-	if (in_fair_class(a->prio, a->policy))
-		delta = a->sum - a->prev_sum;
-	else
-		delta = thread_delta(a->sum);
-
-	e = proc_of(prev, tgid);
+	ts = task_state_of(prev);
+	if (!ts)
+		return 0;
+	delta = runtime - ts->last_runtime;
+	ts->last_runtime = runtime;
+	e = proc_of(prev, tgid, ts);
 	if (!e)
 		return 0;
 	if (delta)
@@ -391,30 +377,19 @@ static __always_inline int on_switch(struct task_struct *prev, __u32 tgid,
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev)
 {
-	struct switch_args a;
-
 	if (!prev->pid)
 		return 0;	/* the idle task is not a process */
-	a.sum = prev->se.sum_exec_runtime;
-	a.prev_sum = prev->se.prev_sum_exec_runtime;
-	a.prio = prev->prio;
-	a.policy = prev->policy;
-	return on_switch(prev, prev->tgid, &a);
+	return on_switch(prev, prev->tgid, prev->se.sum_exec_runtime);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct switch_args a;
 
 	if (!t->pid)
 		return 0;
-	a.sum = t->se.sum_exec_runtime;
-	a.prev_sum = t->se.prev_sum_exec_runtime;
-	a.prio = t->prio;
-	a.policy = t->policy;
-	return on_switch(t, t->tgid, &a);
+	return on_switch(t, t->tgid, t->se.sum_exec_runtime);
 }
 
 static __always_inline void count_wakeup(struct energy_proc *e)
@@ -751,15 +726,12 @@ int seed_tasks(struct bpf_iter__task *ctx)
 
 	if (!t || !t->pid)
 		return 0;
+	/* The thread's state starts at its runtime so far: add that here,
+	 * its switch-outs add the rest. */
 	e = proc_of_task(t);
 	if (!e)
 		return 0;
-	/* A fair task on a CPU now gets the rest of its slice at its next
-	 * switch-out (sum - prev_sum), so count it only up to its pick. */
-	if (t->on_cpu && in_fair_class(t->prio, t->policy))
-		ns = t->se.prev_sum_exec_runtime;
-	else
-		ns = t->se.sum_exec_runtime;
+	ns = t->se.sum_exec_runtime;
 	if (t->pid == t->tgid)
 		ns += t->signal->sum_sched_runtime;
 	__sync_fetch_and_add(&e->c.cpu_ns, ns);

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CPU time and memory against the kernel's accounting: a busy child against
+ * /proc/PID/schedstat, a cgroup full of short-lived processes against its
+ * cpu.stat, a resident set against VmRSS.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define CPU_BUSY_NS		1000000000ULL	/* 1 s */
+#define SHORT_LIVED_N		2000
+#define MEM_BYTES		(100UL << 20)
+
+static int busy_then_stop(void *arg)
+{
+	(void)arg;
+	burn_cpu_ns(CPU_BUSY_NS);
+	raise(SIGSTOP);
+	return 0;
+}
+
+/* A child busy for 1 s of CPU, stopped: cpu_ns within 1 % of schedstat. */
+void cpu_vs_schedstat(void)
+{
+	struct e2e_child c = {};
+	struct e2e_cg cg = {};
+	struct energy_proc p;
+	struct energy_key key;
+	__u64 sched = 0, sched2 = 0;
+	bool live;
+
+	live = e2e_begin();
+	if (test__failures)
+		goto cleanup;
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&c, &cg, busy_then_stop, NULL), 0,
+		       "fork the busy child"))
+		goto cleanup;
+	if (!ASSERT_TRUE(child_wait_stopped(&c, "busy child"),
+			 "busy child stops itself after 1 s of CPU"))
+		goto cleanup;
+	/* Let its last switch-out and a few samples go by. */
+	sleep_ms(100);
+	if (!ASSERT_EQ(read_schedstat_ns(c.pid, &sched), 0,
+		       "read /proc/PID/schedstat"))
+		goto cleanup;
+	printf("  cpu_vs_schedstat: schedstat %llu ns\n",
+	       (unsigned long long)sched);
+	if (!live) {
+		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+		goto cleanup;
+	}
+	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(c.pid, c.start_lo, c.start_hi,
+						&key, &p), E2E_SETTLE_MS),
+			 "the busy child is in procs"))
+		goto cleanup;
+	WAIT_UNTIL(!procs_lookup(&key, &p) && near(p.c.cpu_ns, sched, 0.01),
+		   E2E_SETTLE_MS);
+	/* The stopped child does not run: schedstat must not have moved. */
+	ASSERT_EQ(read_schedstat_ns(c.pid, &sched2), 0, "read schedstat again");
+	ASSERT_EQ(sched2, sched, "schedstat of the stopped child is stable");
+	printf("  cpu_vs_schedstat: energyd cpu_ns %llu ns (%+.3f%%)\n",
+	       (unsigned long long)p.c.cpu_ns,
+	       100.0 * ((double)p.c.cpu_ns - sched) / sched);
+	ASSERT_NEAR(p.c.cpu_ns, sched, 0.01,
+		    "procs cpu_ns of the stopped child vs /proc/PID/schedstat");
+	ASSERT_TRUE(!(p.flags & ENERGY_F_EXITED), "the stopped child is alive");
+	ASSERT_EQ(p.cgroup_id, cg.id, "procs cgroup_id is the child's cgroup");
+cleanup:
+	child_kill(&c);
+	cg_remove(&cg);
+	e2e_end();
+}
+
+static int busy_renice_stop(void *arg)
+{
+	(void)arg;
+	burn_cpu_ns(CPU_BUSY_NS / 2);
+	/* The scheduler re-picks a running task whose weight changes,
+	 * without a context switch. */
+	if (setpriority(PRIO_PROCESS, 0, 1))
+		return 2;
+	burn_cpu_ns(CPU_BUSY_NS);
+	raise(SIGSTOP);
+	return 0;
+}
+
+/*
+ * A child that changes its own nice value while running, then stops:
+ * cpu_ns within 1 % of schedstat, none of the slice around the change lost.
+ */
+void cpu_across_renice(void)
+{
+	struct e2e_child c = {};
+	struct e2e_cg cg = {};
+	struct energy_proc p;
+	struct energy_key key;
+	__u64 sched = 0;
+	bool live;
+
+	live = e2e_begin();
+	if (test__failures)
+		goto cleanup;
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&c, &cg, busy_renice_stop, NULL), 0,
+		       "fork the busy child"))
+		goto cleanup;
+	if (!ASSERT_TRUE(child_wait_stopped(&c, "busy child"),
+			 "busy child renices itself after 0.5 s, stops after 1 s"))
+		goto cleanup;
+	sleep_ms(100);
+	if (!ASSERT_EQ(read_schedstat_ns(c.pid, &sched), 0,
+		       "read /proc/PID/schedstat"))
+		goto cleanup;
+	printf("  cpu_across_renice: schedstat %llu ns\n",
+	       (unsigned long long)sched);
+	if (!live) {
+		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+		goto cleanup;
+	}
+	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(c.pid, c.start_lo, c.start_hi,
+						&key, &p), E2E_SETTLE_MS),
+			 "the busy child is in procs"))
+		goto cleanup;
+	WAIT_UNTIL(!procs_lookup(&key, &p) && near(p.c.cpu_ns, sched, 0.01),
+		   E2E_SETTLE_MS);
+	printf("  cpu_across_renice: energyd cpu_ns %llu ns (%+.3f%%)\n",
+	       (unsigned long long)p.c.cpu_ns,
+	       100.0 * ((double)p.c.cpu_ns - sched) / sched);
+	ASSERT_NEAR(p.c.cpu_ns, sched, 0.01,
+		    "procs cpu_ns of the reniced child vs /proc/PID/schedstat");
+cleanup:
+	child_kill(&c);
+	cg_remove(&cg);
+	e2e_end();
+}
+
+static int spawn_true(void *arg)
+{
+	int n = *(int *)arg, status;
+	pid_t pid;
+
+	for (int i = 0; i < n; i++) {
+		pid = fork();
+		if (pid < 0)
+			return 2;
+		if (!pid) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			return 3;
+	}
+	return 0;
+}
+
+/*
+ * 2,000 processes of /bin/true in a cgroup, all gone: the cgroup's totals
+ * hold their CPU time, within 5 % of the cgroup's cpu.stat.
+ */
+void short_lived_vs_cpu_stat(void)
+{
+	int n = SHORT_LIVED_N, status, left = -1;
+	struct e2e_child c = {};
+	struct e2e_cg cg = {};
+	struct energy_cgroup tot = {};
+	__u64 usec = 0;
+	char buf[64];
+	bool live;
+
+	live = e2e_begin();
+	if (test__failures)
+		goto cleanup;
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&c, &cg, spawn_true, &n), 0,
+		       "fork the spawner"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_wait(&c, 0, E2E_WORKLOAD_MS, &status), 0,
+		       "the spawner finishes"))
+		goto cleanup;
+	if (!ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status),
+			 "the spawner ran /bin/true 2,000 times and exited 0")) {
+		fprintf(stderr, "  spawner %s\n",
+			status_str(status, buf, sizeof(buf)));
+		goto cleanup;
+	}
+	if (!live) {
+		if (!ASSERT_EQ(cg_cpu_usage_usec(&cg, &usec), 0,
+			       "read cpu.stat"))
+			goto cleanup;
+		printf("  short_lived_vs_cpu_stat: cpu.stat usage %llu us\n",
+		       (unsigned long long)usec);
+		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+		goto cleanup;
+	}
+	if (!ASSERT_TRUE(WAIT_UNTIL((left = procs_count_cgroup(cg.id)) == 0,
+				    E2E_VANISH_MS),
+			 "every process of the cgroup leaves procs within 3 s of the last exit")) {
+		fprintf(stderr, "  %d entries of cgroup %llu still in procs\n",
+			left, (unsigned long long)cg.id);
+		goto cleanup;
+	}
+	WAIT_UNTIL(!cgroups_lookup(cg.id, &tot) && !tot.procs_alive &&
+		   tot.procs_exited >= (__u64)n + 1, E2E_SETTLE_MS);
+	if (!ASSERT_EQ(cg_cpu_usage_usec(&cg, &usec), 0, "read cpu.stat"))
+		goto cleanup;
+	printf("  short_lived_vs_cpu_stat: cpu.stat usage %llu us, energyd %llu ns (%+.2f%%), %llu exited, %llu alive\n",
+	       (unsigned long long)usec, (unsigned long long)tot.c.cpu_ns,
+	       usec ? 100.0 * ((double)tot.c.cpu_ns - usec * 1000.0) /
+		      (usec * 1000.0) : 0.0,
+	       (unsigned long long)tot.procs_exited,
+	       (unsigned long long)tot.procs_alive);
+	ASSERT_EQ(tot.procs_alive, 0, "cgroups: no process alive");
+	ASSERT_GE(tot.procs_exited, n + 1,
+		  "cgroups: procs_exited counts the spawner and its 2,000 children");
+	ASSERT_NEAR(tot.c.cpu_ns, usec * 1000.0, 0.05,
+		    "cgroups cpu_ns vs the cgroup's cpu.stat usage_usec");
+cleanup:
+	child_kill(&c);
+	cg_remove(&cg);
+	e2e_end();
+}
+
+static int touch_then_stop(void *arg)
+{
+	volatile char *mem;
+
+	(void)arg;
+	mem = mmap(NULL, MEM_BYTES, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return 2;
+	for (size_t off = 0; off < MEM_BYTES; off += 4096)
+		mem[off] = 1;
+	/* Be scheduled in several samples so that mem is refreshed. */
+	for (int i = 0; i < 10; i++)
+		sleep_ms(5);
+	raise(SIGSTOP);
+	return 0;
+}
+
+/* 100 MiB touched, stopped: mem_bytes within 5 % of VmRSS. */
+void mem_vs_vmrss(void)
+{
+	struct e2e_child c = {};
+	struct e2e_cg cg = {};
+	struct energy_proc p;
+	struct energy_key key;
+	__u64 rss_kb = 0;
+	bool live;
+
+	live = e2e_begin();
+	if (test__failures)
+		goto cleanup;
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&c, &cg, touch_then_stop, NULL), 0,
+		       "fork the memory child"))
+		goto cleanup;
+	if (!ASSERT_TRUE(child_wait_stopped(&c, "memory child"),
+			 "memory child touches 100 MiB and stops itself"))
+		goto cleanup;
+	if (!ASSERT_EQ(read_proc_field(c.pid, "status", "VmRSS:", &rss_kb), 0,
+		       "read VmRSS from /proc/PID/status"))
+		goto cleanup;
+	printf("  mem_vs_vmrss: VmRSS %llu kB\n", (unsigned long long)rss_kb);
+	ASSERT_GE(rss_kb * 1024, MEM_BYTES, "VmRSS holds the 100 MiB touched");
+	if (!live) {
+		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+		goto cleanup;
+	}
+	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(c.pid, c.start_lo, c.start_hi,
+						&key, &p), E2E_SETTLE_MS),
+			 "the memory child is in procs"))
+		goto cleanup;
+	WAIT_UNTIL(!procs_lookup(&key, &p) &&
+		   near(p.mem_bytes, rss_kb * 1024.0, 0.05), E2E_SETTLE_MS);
+	printf("  mem_vs_vmrss: energyd mem_bytes %llu (%+.2f%%)\n",
+	       (unsigned long long)p.mem_bytes,
+	       100.0 * ((double)p.mem_bytes - rss_kb * 1024.0) /
+	       (rss_kb * 1024.0));
+	ASSERT_NEAR(p.mem_bytes, rss_kb * 1024.0, 0.05,
+		    "procs mem_bytes vs VmRSS of /proc/PID/status");
+	ASSERT_EQ(p.cgroup_id, cg.id, "procs cgroup_id is the child's cgroup");
+cleanup:
+	child_kill(&c);
+	cg_remove(&cg);
+	e2e_end();
+}

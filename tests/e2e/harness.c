@@ -1,0 +1,851 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Helpers of the end-to-end tests, see harness.h.
+ *
+ * One energyd is started for the whole run, on first use, and stopped by
+ * the daemon_stop test or, failing that, at exit.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "harness.h"
+
+#define E2E_LOG_PATH		"/tmp/energyd-e2e.log"
+#define E2E_START_MS		20000
+#define E2E_STOP_MS		10000
+/* At most this much of the log is printed after a failure. */
+#define E2E_LOG_TAIL		(32 * 1024)
+
+static struct {
+	pid_t pid;		/* 0 when not running */
+	bool tried;		/* a start was attempted */
+	bool up;		/* started and its maps opened */
+	int procs_fd;
+	__u32 procs_type;	/* BPF_MAP_TYPE_ARRAY of slots, or _HASH */
+	__u32 procs_max;	/* max_entries */
+	const struct energy_proc *slots;	/* the array mapped, or NULL */
+	size_t slots_len;
+	int cgroups_fd;
+	long log_mark;		/* log size when the current test began */
+} energyd = { .procs_fd = -1, .cgroups_fd = -1 };
+
+bool e2e_kernel_only(void)
+{
+	const char *v = getenv("E2E_NO_DAEMON");
+
+	return v && *v && strcmp(v, "0");
+}
+
+static long log_size(void)
+{
+	struct stat st;
+
+	return stat(E2E_LOG_PATH, &st) ? 0 : (long)st.st_size;
+}
+
+static void log_print_from(long from)
+{
+	char line[1024];
+	long size = log_size();
+	bool printed = false;
+	FILE *f;
+
+	if (size - from > E2E_LOG_TAIL)
+		from = size - E2E_LOG_TAIL;
+	f = fopen(E2E_LOG_PATH, "r");
+	if (!f) {
+		fprintf(stderr, "  energyd log %s: %s\n", E2E_LOG_PATH,
+			strerror(errno));
+		return;
+	}
+	fprintf(stderr, "  ---- energyd log (%s, from byte %ld) ----\n",
+		E2E_LOG_PATH, from);
+	if (from > 0) {
+		fseek(f, from, SEEK_SET);
+		/* Skip the partial line. */
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+	}
+	while (fgets(line, sizeof(line), f)) {
+		fprintf(stderr, "  energyd| %s%s", line,
+			strchr(line, '\n') ? "" : "\n");
+		printed = true;
+	}
+	fprintf(stderr, "  ---- end of energyd log%s ----\n",
+		printed ? "" : " (nothing logged meanwhile)");
+	fclose(f);
+}
+
+void e2e_dump_log(void)
+{
+	log_print_from(0);
+}
+
+static void daemon_close_maps(void)
+{
+	if (energyd.slots)
+		munmap((void *)energyd.slots, energyd.slots_len);
+	energyd.slots = NULL;
+	if (energyd.procs_fd >= 0)
+		close(energyd.procs_fd);
+	if (energyd.cgroups_fd >= 0)
+		close(energyd.cgroups_fd);
+	energyd.procs_fd = -1;
+	energyd.cgroups_fd = -1;
+	energyd.up = false;
+}
+
+/* Whether the daemon still runs; reports its death once. */
+static bool daemon_alive(void)
+{
+	char buf[64];
+	int status;
+
+	if (!energyd.pid)
+		return false;
+	if (waitpid(energyd.pid, &status, WNOHANG) != energyd.pid)
+		return true;
+	fprintf(stderr, "  energyd (pid %d) %s unexpectedly\n", energyd.pid,
+		status_str(status, buf, sizeof(buf)));
+	energyd.pid = 0;
+	daemon_close_maps();
+	e2e_dump_log();
+	return false;
+}
+
+/* Opens a pinned map and checks its key and value sizes against the ABI. */
+static int map_open(const char *name, __u32 key_size, __u32 value_size,
+		    struct bpf_map_info *out)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", ENERGY_PIN_DIR, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "  %s: bpf_obj_get: %s\n", path,
+			strerror(-err));
+		return err;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		fprintf(stderr, "  %s: map info: %s\n", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	if (info.key_size != key_size || info.value_size != value_size) {
+		fprintf(stderr,
+			"  %s: key/value sizes %u/%u, energy_abi.h says %u/%u\n",
+			path, info.key_size, info.value_size, key_size,
+			value_size);
+		close(fd);
+		return -EPROTO;
+	}
+	if (out)
+		*out = info;
+	return fd;
+}
+
+/*
+ * Opens "procs": an array of slots (energy_proc.key.tgid 0 when free),
+ * memory-mapped when the map allows it, or a hash keyed by energy_key.
+ */
+static int procs_open(void)
+{
+	struct bpf_map_info info = {};
+	long page = sysconf(_SC_PAGESIZE);
+	void *m;
+	int fd;
+
+	fd = map_open("procs", sizeof(__u32), sizeof(struct energy_proc),
+		      &info);
+	if (fd == -EPROTO)
+		fd = map_open("procs", sizeof(struct energy_key),
+			      sizeof(struct energy_proc), &info);
+	if (fd < 0)
+		return fd;
+	energyd.procs_fd = fd;
+	energyd.procs_type = info.type;
+	energyd.procs_max = info.max_entries;
+	if (info.type == BPF_MAP_TYPE_ARRAY && (info.map_flags & BPF_F_MMAPABLE)) {
+		energyd.slots_len = ((size_t)info.value_size * info.max_entries +
+				     page - 1) / page * page;
+		m = mmap(NULL, energyd.slots_len, PROT_READ, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			fprintf(stderr, "  mmap procs: %s (reading it slot by slot)\n",
+				strerror(errno));
+		else
+			energyd.slots = m;
+	} else if (info.type != BPF_MAP_TYPE_ARRAY &&
+		   info.type != BPF_MAP_TYPE_HASH) {
+		fprintf(stderr, "  procs: map type %u, neither array nor hash\n",
+			info.type);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static void daemon_atexit(void)
+{
+	char buf[64];
+	int status, err;
+
+	if (!energyd.pid)
+		return;
+	err = e2e_daemon_stop(&status);
+	if (!err && WIFEXITED(status) && !WEXITSTATUS(status))
+		return;
+	fprintf(stderr, "e2e: energyd did not stop cleanly at exit: %s\n",
+		err ? strerror(-err) : status_str(status, buf, sizeof(buf)));
+	e2e_dump_log();
+	_exit(1);
+}
+
+static bool daemon_launch(void)
+{
+	const char *bin = getenv("ENERGYD");
+	char sample[32], window[32];
+	char *argv[8];
+	ino_t stale = 0;
+	struct stat st;
+	__u64 end;
+	int argc = 0, fd;
+	pid_t pid;
+
+	energyd.tried = true;
+	if (!bin || !*bin)
+		bin = "build/energyd";
+	if (access(bin, X_OK)) {
+		fprintf(stderr,
+			"  energyd binary %s: %s (run make, or set ENERGYD; E2E_NO_DAEMON=1 runs the workloads alone)\n",
+			bin, strerror(errno));
+		return false;
+	}
+	/* A pinned map left by a crashed run: wait for a new one. */
+	if (!stat(ENERGY_PIN_DIR "/cgroups", &st))
+		stale = st.st_ino;
+
+	snprintf(sample, sizeof(sample), "%llu", E2E_SAMPLE_NS);
+	snprintf(window, sizeof(window), "%llu", E2E_WINDOW_NS);
+	argv[argc++] = (char *)bin;
+	argv[argc++] = "-f";
+	argv[argc++] = "--sample-ns";
+	argv[argc++] = sample;
+	argv[argc++] = "--window-ns";
+	argv[argc++] = window;
+	if (getenv("E2E_DAEMON_VERBOSE"))
+		argv[argc++] = "-v";
+	argv[argc] = NULL;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "  fork for energyd: %s\n", strerror(errno));
+		return false;
+	}
+	if (!pid) {
+		fd = open(E2E_LOG_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			if (fd > STDERR_FILENO)
+				close(fd);
+		}
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execv(bin, argv);
+		fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	energyd.pid = pid;
+	atexit(daemon_atexit);
+
+	end = now_ns() + E2E_START_MS * 1000000ULL;
+	for (;;) {
+		if (!daemon_alive())
+			return false;
+		if (!stat(ENERGY_PIN_DIR "/cgroups", &st) && st.st_ino != stale)
+			break;
+		if (now_ns() > end) {
+			fprintf(stderr,
+				"  energyd (pid %d) did not pin %s/cgroups within %d s\n",
+				pid, ENERGY_PIN_DIR, E2E_START_MS / 1000);
+			e2e_dump_log();
+			return false;
+		}
+		sleep_ms(10);
+	}
+
+	energyd.cgroups_fd = map_open("cgroups", sizeof(__u64),
+				      sizeof(struct energy_cgroup), NULL);
+	if (procs_open() || energyd.cgroups_fd < 0) {
+		daemon_close_maps();
+		return false;
+	}
+	energyd.up = true;
+	return true;
+}
+
+bool e2e_begin(void)
+{
+	if (e2e_kernel_only())
+		return false;
+	if (!energyd.tried)
+		daemon_launch();
+	energyd.log_mark = log_size();
+	return ASSERT_TRUE(daemon_alive() && energyd.up,
+			   "energyd is running with its maps open (see above)");
+}
+
+void e2e_end(void)
+{
+	if (e2e_kernel_only())
+		return;
+	if (energyd.up && !daemon_alive())
+		ASSERT_TRUE(false, "energyd still running after the test");
+	if (test__failures && energyd.tried)
+		log_print_from(energyd.log_mark);
+}
+
+int e2e_daemon_stop(int *status)
+{
+	__u64 end;
+	pid_t pid = energyd.pid;
+	int err = 0;
+
+	daemon_close_maps();
+	if (!pid)
+		return -ESRCH;
+	kill(pid, SIGTERM);
+	end = now_ns() + E2E_STOP_MS * 1000000ULL;
+	while (waitpid(pid, status, WNOHANG) != pid) {
+		if (now_ns() > end) {
+			fprintf(stderr,
+				"  energyd (pid %d) still running %d s after SIGTERM: killing it\n",
+				pid, E2E_STOP_MS / 1000);
+			kill(pid, SIGKILL);
+			waitpid(pid, status, 0);
+			err = -ETIMEDOUT;
+			break;
+		}
+		sleep_ms(5);
+	}
+	energyd.pid = 0;
+	return err;
+}
+
+/* ---- the pinned maps ---- */
+
+/* Reads slot @i of the procs array: false when it is free or changed
+ * owner while being read. */
+static bool slot_read(__u32 i, struct energy_proc *val)
+{
+	const volatile struct energy_proc *s;
+
+	if (!energyd.slots) {
+		return !bpf_map_lookup_elem(energyd.procs_fd, &i, val) &&
+		       val->key.tgid;
+	}
+	s = &energyd.slots[i];
+	if (!s->key.tgid)
+		return false;
+	memcpy(val, (const void *)s, sizeof(*val));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	/* The daemon clears a slot from its key on. */
+	return val->key.tgid && s->key.tgid == val->key.tgid &&
+	       s->key.start_ns == val->key.start_ns;
+}
+
+static int procs_foreach_hash(procs_cb cb, void *arg)
+{
+	struct energy_key key, next;
+	struct energy_proc val;
+	void *prev = NULL;
+	long n = 0;
+	int err;
+
+	/* A key deleted under the walk restarts it from the first key: cap
+	 * the walk rather than loop with a busy daemon. */
+	while (!bpf_map_get_next_key(energyd.procs_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(energyd.procs_fd, &key, &val))
+			continue;	/* deleted meanwhile */
+		err = cb(&key, &val, arg);
+		if (err)
+			return err;
+		if (++n > 1000000)
+			return -ELOOP;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int procs_foreach(procs_cb cb, void *arg)
+{
+	struct energy_proc val;
+	struct energy_key key;
+	int err;
+
+	if (energyd.procs_fd < 0)
+		return -EBADF;
+	if (energyd.procs_type == BPF_MAP_TYPE_HASH)
+		return procs_foreach_hash(cb, arg);
+	for (__u32 i = 0; i < energyd.procs_max; i++) {
+		if (!slot_read(i, &val))
+			continue;
+		key = val.key;
+		err = cb(&key, &val, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Slots where keys were last found, tried before a walk. */
+static struct {
+	struct energy_key key;
+	__u32 slot;
+} slot_hint[32];
+static unsigned int slot_hint_next;
+
+static bool key_eq(const struct energy_key *a, const struct energy_key *b)
+{
+	return a->tgid == b->tgid && a->start_ns == b->start_ns;
+}
+
+int procs_lookup(const struct energy_key *key, struct energy_proc *val)
+{
+	unsigned int n = sizeof(slot_hint) / sizeof(slot_hint[0]);
+	struct energy_key k = *key;
+
+	if (energyd.procs_fd < 0)
+		return -EBADF;
+	if (energyd.procs_type == BPF_MAP_TYPE_HASH) {
+		k.pad = 0;
+		return bpf_map_lookup_elem(energyd.procs_fd, &k, val) ?
+		       -errno : 0;
+	}
+	for (unsigned int h = 0; h < n; h++)
+		if (key_eq(&slot_hint[h].key, key) &&
+		    slot_read(slot_hint[h].slot, val) && key_eq(&val->key, key))
+			return 0;
+	for (__u32 i = 0; i < energyd.procs_max; i++) {
+		if (slot_read(i, val) && key_eq(&val->key, key)) {
+			slot_hint[slot_hint_next % n].key = *key;
+			slot_hint[slot_hint_next % n].slot = i;
+			slot_hint_next++;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+struct find_arg {
+	pid_t tgid;
+	__u64 lo, hi;
+	bool found;
+	struct energy_key key;
+	struct energy_proc val;
+};
+
+static int find_cb(const struct energy_key *key, const struct energy_proc *val,
+		   void *arg)
+{
+	struct find_arg *f = arg;
+
+	if (key->tgid != (__u32)f->tgid || key->start_ns < f->lo ||
+	    key->start_ns > f->hi)
+		return 0;
+	if (!f->found || key->start_ns > f->key.start_ns) {
+		f->found = true;
+		f->key = *key;
+		f->val = *val;
+	}
+	return 0;
+}
+
+int procs_find(pid_t tgid, __u64 lo, __u64 hi, struct energy_key *key,
+	       struct energy_proc *val)
+{
+	struct find_arg f = { .tgid = tgid, .lo = lo, .hi = hi };
+	int err;
+
+	err = procs_foreach(find_cb, &f);
+	if (err)
+		return err;
+	if (!f.found)
+		return -ENOENT;
+	if (key)
+		*key = f.key;
+	if (val)
+		*val = f.val;
+	return 0;
+}
+
+struct count_arg {
+	__u64 cgid;
+	int n;
+};
+
+static int count_cb(const struct energy_key *key, const struct energy_proc *val,
+		    void *arg)
+{
+	struct count_arg *c = arg;
+
+	(void)key;
+	if (val->cgroup_id == c->cgid)
+		c->n++;
+	return 0;
+}
+
+int procs_count_cgroup(__u64 cgid)
+{
+	struct count_arg c = { .cgid = cgid };
+	int err;
+
+	err = procs_foreach(count_cb, &c);
+	return err ? err : c.n;
+}
+
+int cgroups_lookup(__u64 cgid, struct energy_cgroup *val)
+{
+	if (energyd.cgroups_fd < 0)
+		return -EBADF;
+	return bpf_map_lookup_elem(energyd.cgroups_fd, &cgid, val) ? -errno : 0;
+}
+
+/* ---- cgroups ---- */
+
+static const char *cgroup2_mount(void)
+{
+	static char path[PATH_MAX];
+	struct mntent *m;
+	FILE *f;
+
+	if (path[0])
+		return path;
+	f = setmntent("/proc/self/mounts", "r");
+	if (!f)
+		return NULL;
+	while ((m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(path, sizeof(path), "%s", m->mnt_dir);
+			break;
+		}
+	}
+	endmntent(f);
+	return path[0] ? path : NULL;
+}
+
+int cg_create(struct e2e_cg *cg)
+{
+	static int n;
+	const char *mnt = cgroup2_mount();
+	struct stat st;
+
+	cg->path[0] = '\0';
+	cg->id = 0;
+	if (!mnt) {
+		fprintf(stderr, "  no cgroup2 mount in /proc/self/mounts\n");
+		return -ENOENT;
+	}
+	for (;;) {
+		if (snprintf(cg->path, sizeof(cg->path), "%s/energyd-e2e-%d-%d",
+			     mnt, getpid(), n++) >= (int)sizeof(cg->path)) {
+			cg->path[0] = '\0';
+			return -ENAMETOOLONG;
+		}
+		if (!mkdir(cg->path, 0755))
+			break;
+		if (errno != EEXIST) {
+			int err = -errno;
+
+			fprintf(stderr, "  mkdir %s: %s\n", cg->path,
+				strerror(-err));
+			cg->path[0] = '\0';
+			return err;
+		}
+	}
+	if (stat(cg->path, &st)) {
+		int err = -errno;
+
+		fprintf(stderr, "  stat %s: %s\n", cg->path, strerror(-err));
+		cg_remove(cg);
+		return err;
+	}
+	cg->id = st.st_ino;
+	return 0;
+}
+
+int cg_enter(const struct e2e_cg *cg)
+{
+	char path[PATH_MAX + 16], buf[32];
+	int fd, len, err = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	if (write(fd, buf, len) != len)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+void cg_remove(struct e2e_cg *cg)
+{
+	__u64 end = now_ns() + 2000 * 1000000ULL;
+
+	if (!cg->path[0])
+		return;
+	/* A reaped task can keep its cgroup busy for a moment. */
+	while (rmdir(cg->path)) {
+		if (errno != EBUSY || now_ns() > end) {
+			fprintf(stderr, "  rmdir %s: %s\n", cg->path,
+				strerror(errno));
+			break;
+		}
+		sleep_ms(10);
+	}
+	cg->path[0] = '\0';
+}
+
+int cg_cpu_usage_usec(const struct e2e_cg *cg, __u64 *usec)
+{
+	char path[PATH_MAX + 16];
+	unsigned long long v;
+	char line[128];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cpu.stat", cg->path);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "usage_usec %llu", &v) == 1) {
+			*usec = v;
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+/* ---- workload children ---- */
+
+int child_spawn(struct e2e_child *c, const struct e2e_cg *cg, child_fn fn,
+		void *arg)
+{
+	pid_t parent = getpid();
+	pid_t pid;
+
+	fflush(NULL);
+	c->start_lo = now_ns();
+	pid = fork();
+	c->start_hi = now_ns();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		/* Do not outlive a crashed test binary. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		if (cg && cg_enter(cg))
+			_exit(E2E_CHILD_ECGROUP);
+		_exit(fn(arg));
+	}
+	c->pid = pid;
+	return 0;
+}
+
+int child_wait(struct e2e_child *c, int options, int timeout_ms, int *status)
+{
+	__u64 end = now_ns() + (__u64)timeout_ms * 1000000ULL;
+	pid_t r;
+
+	if (c->pid <= 0)
+		return -ECHILD;
+	for (;;) {
+		r = waitpid(c->pid, status, options | WNOHANG);
+		if (r < 0)
+			return -errno;
+		if (r == c->pid)
+			break;
+		if (now_ns() > end)
+			return -ETIMEDOUT;
+		sleep_ms(1);
+	}
+	if (WIFEXITED(*status) || WIFSIGNALED(*status))
+		c->pid = 0;
+	return 0;
+}
+
+bool child_wait_stopped(struct e2e_child *c, const char *what)
+{
+	pid_t pid = c->pid;
+	char buf[64];
+	int status, err;
+
+	err = child_wait(c, WUNTRACED, E2E_WORKLOAD_MS, &status);
+	if (err) {
+		fprintf(stderr, "  %s (pid %d) did not stop: %s\n", what, pid,
+			strerror(-err));
+		return false;
+	}
+	if (!WIFSTOPPED(status)) {
+		fprintf(stderr, "  %s (pid %d) %s instead of stopping\n", what,
+			pid, status_str(status, buf, sizeof(buf)));
+		return false;
+	}
+	return true;
+}
+
+void child_kill(struct e2e_child *c)
+{
+	if (c->pid <= 0)
+		return;
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	c->pid = 0;
+}
+
+const char *status_str(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == E2E_CHILD_ECGROUP)
+		snprintf(buf, len, "exited with %d (could not enter its cgroup)",
+			 WEXITSTATUS(status));
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "exited with %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "was killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WIFSTOPPED(status))
+		snprintf(buf, len, "was stopped by signal %d",
+			 WSTOPSIG(status));
+	else
+		snprintf(buf, len, "changed state (0x%x)", status);
+	return buf;
+}
+
+/* ---- the kernel's accounting ---- */
+
+int read_schedstat_ns(pid_t pid, __u64 *ns)
+{
+	unsigned long long v;
+	char path[64];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llu", &v);
+	fclose(f);
+	if (n != 1)
+		return -EINVAL;
+	*ns = v;
+	return 0;
+}
+
+int read_proc_field(pid_t pid, const char *file, const char *field,
+		    __u64 *val)
+{
+	size_t flen = strlen(field);
+	char path[64], line[256];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, flen)) {
+			char *end;
+
+			errno = 0;
+			*val = strtoull(line + flen, &end, 10);
+			err = end == line + flen || errno ? -EINVAL : 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+int read_self_comm(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/comm", "r");
+	char *nl;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	return 0;
+}
+
+/* ---- time ---- */
+
+__u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (long)(ms % 1000) * 1000000L,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+void burn_cpu_ns(__u64 ns)
+{
+	struct timespec ts;
+	__u64 used;
+
+	do {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+		used = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	} while (used < ns);
+}
+
+bool near(double got, double want, double tol)
+{
+	double e = got > want ? got - want : want - got;
+
+	return want > 0 && e <= tol * want;
+}

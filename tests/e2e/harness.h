@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers of the end-to-end tests: the energyd instance shared by the whole
+ * run, the pinned maps it exports, cgroup2 children for workloads, workload
+ * processes forked from the test binary, and the kernel's own accounting
+ * read back from /proc and cgroupfs.
+ *
+ * Functions return 0 or -errno unless said otherwise.
+ */
+#ifndef ENERGY_E2E_HARNESS_H
+#define ENERGY_E2E_HARNESS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "energy_abi.h"
+#include "test.h"
+
+/* Settings the daemon runs with: 10 ms samples, 200 ms windows. */
+#define E2E_SAMPLE_NS		10000000ULL
+#define E2E_WINDOW_NS		200000000ULL
+/* Bound on the time an exited process stays in procs (2 windows + 1
+ * sample by contract, with a wide margin). */
+#define E2E_VANISH_MS		3000
+/* Bound on the time for something the daemon or BPF should show at once
+ * or at the next sample or window. */
+#define E2E_SETTLE_MS		2000
+/* Bound on a workload's run. */
+#define E2E_WORKLOAD_MS		120000
+
+/* Exit codes of a workload child that failed before its own work. */
+#define E2E_CHILD_ECGROUP	125	/* could not enter its cgroup */
+
+/* ---- the daemon ---- */
+
+/*
+ * Call first in every test: starts energyd on the first call (stderr to
+ * the log, waits for the pinned "cgroups"), and checks that it still runs.
+ * Returns true when the maps can be read. In kernel-only mode (environment
+ * E2E_NO_DAEMON=1) returns false without failing the test; otherwise a
+ * daemon that is not up fails the test.
+ */
+bool e2e_begin(void);
+
+/* Call in every test's cleanup: prints the daemon's log written during the
+ * test when the test failed. */
+void e2e_end(void);
+
+/* Whether the run is in kernel-only mode (E2E_NO_DAEMON=1). */
+bool e2e_kernel_only(void);
+
+/*
+ * Stops the daemon with SIGTERM and waits for it (10 s, then SIGKILL).
+ * Stores its wait status in @status. Returns -ESRCH when it was not
+ * running, -ETIMEDOUT when it had to be killed.
+ */
+int e2e_daemon_stop(int *status);
+
+/* Prints the whole daemon log to stderr. */
+void e2e_dump_log(void);
+
+/* ---- the pinned maps ----
+ *
+ * procs is an array of slots, each a struct energy_proc that names its
+ * process in .key (tgid 0: free), read through a read-only mapping when
+ * the map is mmapable; a hash keyed by struct energy_key works too.
+ */
+
+/* Called for each entry of procs; a non-zero return stops the walk and is
+ * returned by procs_foreach. */
+typedef int (*procs_cb)(const struct energy_key *key,
+			const struct energy_proc *val, void *arg);
+
+/* Walks the procs map. */
+int procs_foreach(procs_cb cb, void *arg);
+
+/* Reads the procs entry of @key (its tgid and start_ns): -ENOENT when
+ * absent. */
+int procs_lookup(const struct energy_key *key, struct energy_proc *val);
+
+/*
+ * Finds the entry of process @tgid whose start_ns lies in [@lo, @hi]; when
+ * several do, the one with the largest start_ns. -ENOENT when none.
+ */
+int procs_find(pid_t tgid, __u64 lo, __u64 hi, struct energy_key *key,
+	       struct energy_proc *val);
+
+/* Number of procs entries with cgroup_id @cgid, or -errno. */
+int procs_count_cgroup(__u64 cgid);
+
+/* Reads the cgroups entry of @cgid: -ENOENT when absent. */
+int cgroups_lookup(__u64 cgid, struct energy_cgroup *val);
+
+/* ---- cgroups ---- */
+
+/* A fresh cgroup2 child of the cgroup2 mount. */
+struct e2e_cg {
+	char path[PATH_MAX];
+	__u64 id;		/* st_ino of its directory: the cgroup2 id */
+};
+
+/* Creates <cgroup2 mount>/energyd-e2e-<pid>-<n>. */
+int cg_create(struct e2e_cg *cg);
+
+/* Moves the calling process into @cg. */
+int cg_enter(const struct e2e_cg *cg);
+
+/* Removes @cg (retrying while it is busy); a no-op when never created. */
+void cg_remove(struct e2e_cg *cg);
+
+/* usage_usec of @cg's cpu.stat. */
+int cg_cpu_usage_usec(const struct e2e_cg *cg, __u64 *usec);
+
+/* ---- workload children ---- */
+
+/* A child forked by the test: pid 0 once reaped or never started. Its
+ * group leader's start_ns lies in [start_lo, start_hi]. */
+struct e2e_child {
+	pid_t pid;
+	__u64 start_lo, start_hi;
+};
+
+/* The body of a child; its return value is the child's exit code. */
+typedef int (*child_fn)(void *arg);
+
+/*
+ * Forks a child that enters @cg (when not NULL; it exits with
+ * E2E_CHILD_ECGROUP if it cannot), then runs @fn(@arg) and exits with its
+ * return value.
+ */
+int child_spawn(struct e2e_child *c, const struct e2e_cg *cg, child_fn fn,
+		void *arg);
+
+/*
+ * Waits up to @timeout_ms for a state change of @c: @options is 0 to wait
+ * for its exit, WUNTRACED for its exit or stop. Stores the wait status in
+ * @status. Reaps it (pid set to 0) when it exited. -ETIMEDOUT when nothing
+ * happened.
+ */
+int child_wait(struct e2e_child *c, int options, int timeout_ms, int *status);
+
+/* Waits until @c stops itself (raise(SIGSTOP)): true when it did; prints
+ * why not (named @what) otherwise. */
+bool child_wait_stopped(struct e2e_child *c, const char *what);
+
+/* Kills (SIGKILL) and reaps @c if it is still there. */
+void child_kill(struct e2e_child *c);
+
+/* Describes a wait status: "exited with 0", "killed by signal 9"... */
+const char *status_str(int status, char *buf, size_t len);
+
+/* ---- the kernel's accounting ---- */
+
+/* First field of /proc/PID/schedstat: se.sum_exec_runtime in ns. */
+int read_schedstat_ns(pid_t pid, __u64 *ns);
+
+/*
+ * The number after "@field" (for instance "write_bytes:" or "VmRSS:") in
+ * /proc/@pid/@file.
+ */
+int read_proc_field(pid_t pid, const char *file, const char *field,
+		    __u64 *val);
+
+/* /proc/self/comm without its newline. */
+int read_self_comm(char *buf, size_t len);
+
+/* ---- time ---- */
+
+/* CLOCK_MONOTONIC in ns. */
+__u64 now_ns(void);
+
+/* Sleeps @ms milliseconds. */
+void sleep_ms(unsigned int ms);
+
+/* Runs on the CPU until the calling thread has used @ns of CPU time. */
+void burn_cpu_ns(__u64 ns);
+
+/* |got - want| <= tol * want */
+bool near(double got, double want, double tol);
+
+/*
+ * Evaluates @cond every millisecond until it holds or @timeout_ms passed;
+ * true when it held.
+ */
+#define WAIT_UNTIL(cond, timeout_ms) ({					\
+	__u64 __end = now_ns() + (__u64)(timeout_ms) * 1000000ULL;	\
+	bool __ok;							\
+	while (!(__ok = !!(cond)) && now_ns() < __end)			\
+		sleep_ms(1);						\
+	__ok;								\
+})
+
+/* ---- the tests (one file per subject) ---- */
+
+void daemon_start(void);
+void daemon_stop(void);
+void cpu_vs_schedstat(void);
+void cpu_across_renice(void);
+void short_lived_vs_cpu_stat(void);
+void mem_vs_vmrss(void);
+void disk_direct_io(void);
+void udp_loopback(void);
+void pipe_wakeups(void);
+void lifecycle(void);
+void pid_reuse_early(void);
+void bpftool_dump(void);
+
+#endif /* ENERGY_E2E_HARNESS_H */

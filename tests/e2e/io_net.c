@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Disk, network and wakeups: O_DIRECT I/O against /proc/PID/io, UDP over
+ * loopback against what the workload sent and received, a pipe ping-pong
+ * against the voluntary context switches the kernel counted.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define DISK_CHUNK		(1UL << 20)
+#define DISK_BYTES		(64UL << 20)
+#define UDP_N			1000
+#define UDP_SIZE		200
+#define PIPE_ROUNDS		1000
+
+/* ---- disk ---- */
+
+/* Exit codes of the disk child, for the failure message. */
+enum {
+	DISK_EOPEN_W = 2,
+	DISK_EALLOC,
+	DISK_EWRITE,
+	DISK_EFSYNC,
+	DISK_EOPEN_R,
+	DISK_EREAD,
+};
+
+static int direct_write_read(void *arg)
+{
+	const char *path = arg;
+	void *buf;
+	int fd;
+
+	if (posix_memalign(&buf, 4096, DISK_CHUNK))
+		return DISK_EALLOC;
+	memset(buf, 0x5a, DISK_CHUNK);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0600);
+	if (fd < 0)
+		return DISK_EOPEN_W;
+	for (unsigned long off = 0; off < DISK_BYTES; off += DISK_CHUNK)
+		if (write(fd, buf, DISK_CHUNK) != (ssize_t)DISK_CHUNK)
+			return DISK_EWRITE;
+	if (fsync(fd))
+		return DISK_EFSYNC;
+	close(fd);
+	fd = open(path, O_RDONLY | O_DIRECT);
+	if (fd < 0)
+		return DISK_EOPEN_R;
+	for (unsigned long off = 0; off < DISK_BYTES; off += DISK_CHUNK)
+		if (read(fd, buf, DISK_CHUNK) != (ssize_t)DISK_CHUNK)
+			return DISK_EREAD;
+	close(fd);
+	raise(SIGSTOP);
+	return 0;
+}
+
+/* A directory on a filesystem backed by a block device, or NULL. */
+static const char *disk_dir(void)
+{
+	const char *dirs[] = {
+		getenv("E2E_DISK_DIR"), "/var/tmp", ".", "/tmp",
+	};
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (dirs[i] && !stat(dirs[i], &st) && S_ISDIR(st.st_mode) &&
+		    major(st.st_dev) != 0)
+			return dirs[i];
+	return NULL;
+}
+
+/*
+ * 64 MiB written and read back with O_DIRECT: disk_write_bytes and
+ * disk_read_bytes within 2 % of write_bytes and read_bytes of /proc/PID/io.
+ */
+void disk_direct_io(void)
+{
+	__u64 wbytes = 0, rbytes = 0;
+	struct e2e_child c = {};
+	struct e2e_cg cg = {};
+	struct energy_proc p;
+	struct energy_key key;
+	char path[PATH_MAX] = "";
+	const char *dir;
+	bool live;
+
+	live = e2e_begin();
+	if (test__failures)
+		goto cleanup;
+	dir = disk_dir();
+	if (!dir) {
+		/* CI machines have a real disk: there, not finding one is a
+		 * failure, not a reason to skip. */
+		if (getenv("CI") && !strcmp(getenv("CI"), "true"))
+			ASSERT_TRUE(dir, "a directory on a block-device filesystem");
+		else
+			TEST_SKIP("no directory on a block-device filesystem (st_dev major 0 for $E2E_DISK_DIR, /var/tmp, ., /tmp)");
+		goto cleanup;
+	}
+	snprintf(path, sizeof(path), "%s/energyd-e2e-%d.dat", dir, getpid());
+	unlink(path);
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&c, &cg, direct_write_read, path), 0,
+		       "fork the disk child"))
+		goto cleanup;
+	if (!ASSERT_TRUE(child_wait_stopped(&c, "disk child"),
+			 "disk child writes and reads 64 MiB with O_DIRECT and stops itself (exit codes: 2 open for write, 4 write, 5 fsync, 6 open for read, 7 read)"))
+		goto cleanup;
+	if (!ASSERT_EQ(read_proc_field(c.pid, "io", "write_bytes:", &wbytes), 0,
+		       "read write_bytes of /proc/PID/io") ||
+	    !ASSERT_EQ(read_proc_field(c.pid, "io", "read_bytes:", &rbytes), 0,
+		       "read read_bytes of /proc/PID/io"))
+		goto cleanup;
+	printf("  disk_direct_io: in %s: /proc/PID/io write_bytes %llu read_bytes %llu\n",
+	       dir, (unsigned long long)wbytes, (unsigned long long)rbytes);
+	ASSERT_GE(wbytes, DISK_BYTES, "the kernel counted the 64 MiB written");
+	ASSERT_GE(rbytes, DISK_BYTES, "the kernel counted the 64 MiB read");
+	if (!live) {
+		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+		goto cleanup;
+	}
+	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(c.pid, c.start_lo, c.start_hi,
+						&key, &p), E2E_SETTLE_MS),
+			 "the disk child is in procs"))
+		goto cleanup;
+	WAIT_UNTIL(!procs_lookup(&key, &p) &&
+		   near(p.c.disk_write_bytes, wbytes, 0.02) &&
+		   near(p.c.disk_read_bytes, rbytes, 0.02), E2E_SETTLE_MS);
+	printf("  disk_direct_io: energyd disk_write_bytes %llu (%+.2f%%) disk_read_bytes %llu (%+.2f%%)\n",
+	       (unsigned long long)p.c.disk_write_bytes,
+	       100.0 * ((double)p.c.disk_write_bytes - wbytes) / wbytes,
+	       (unsigned long long)p.c.disk_read_bytes,
+	       100.0 * ((double)p.c.disk_read_bytes - rbytes) / rbytes);
+	ASSERT_NEAR(p.c.disk_write_bytes, wbytes, 0.02,
+		    "procs disk_write_bytes vs write_bytes of /proc/PID/io");
+	ASSERT_NEAR(p.c.disk_read_bytes, rbytes, 0.02,
+		    "procs disk_read_bytes vs read_bytes of /proc/PID/io");
+cleanup:
+	child_kill(&c);
+	cg_remove(&cg);
+	if (path[0])
+		unlink(path);
+	e2e_end();
+}
+
+/* ---- UDP over loopback ---- */
+
+struct udp_arg {
+	int sock;		/* receiver: its bound socket */
+	struct sockaddr_in to;	/* sender: where to send */
+	int ack[2];		/* receiver writes one byte per datagram */
+};
+
+/* Exit codes of the UDP children. */
+enum {
+	UDP_ESOCKET = 2,
+	UDP_ESEND,
+	UDP_EACK,
+	UDP_ERECV,
+	UDP_ESIZE,
+};
+
+static int udp_receive(void *arg)
+{
+	struct udp_arg *u = arg;
+	char buf[2048];
+	ssize_t n;
+
+	close(u->ack[0]);
+	for (int i = 0; i < UDP_N; i++) {
+		n = recv(u->sock, buf, sizeof(buf), 0);
+		if (n < 0)
+			return UDP_ERECV;
+		if (n != UDP_SIZE)
+			return UDP_ESIZE;
+		if (write(u->ack[1], "a", 1) != 1)
+			return UDP_EACK;
+	}
+	raise(SIGSTOP);
+	return 0;
+}
+
+static int udp_send(void *arg)
+{
+	struct udp_arg *u = arg;
+	char buf[UDP_SIZE], ack;
+	int s;
+
+	close(u->sock);
+	close(u->ack[1]);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return UDP_ESOCKET;
+	memset(buf, 'u', sizeof(buf));
+	for (int i = 0; i < UDP_N; i++) {
+		if (sendto(s, buf, sizeof(buf), 0, (struct sockaddr *)&u->to,
+			   sizeof(u->to)) != (ssize_t)sizeof(buf))
+			return UDP_ESEND;
+		/* One datagram in flight at a time: none is dropped. */
+		if (read(u->ack[0], &ack, 1) != 1)
+			return UDP_EACK;
+	}
+	raise(SIGSTOP);
+	return 0;
+}
+
+/*
+ * 1,000 datagrams of 200 bytes over loopback, acknowledged over a pipe: the
+ * receiver has exactly 1,000 packets and 200,000 bytes received, the sender
+ * at least 1,000 packets sent and none received.
+ */
+void udp_loopback(void)
+{
+	struct udp_arg u = { .sock = -1, .ack = { -1, -1 } };
+	struct e2e_child rx = {}, tx = {};
+	struct energy_proc prx, ptx;
+	struct energy_key krx, ktx;
+	socklen_t len = sizeof(u.to);
+	struct e2e_cg cg = {};
+	bool live;
+
+	live = e2e_begin();
+	if (test__failures)
+		goto cleanup;
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	u.sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_TRUE(u.sock >= 0, "create the receiving UDP socket"))
+		goto cleanup;
+	u.to.sin_family = AF_INET;
+	u.to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!ASSERT_EQ(bind(u.sock, (struct sockaddr *)&u.to, sizeof(u.to)), 0,
+		       "bind to 127.0.0.1") ||
+	    !ASSERT_EQ(getsockname(u.sock, (struct sockaddr *)&u.to, &len), 0,
+		       "read the bound port") ||
+	    !ASSERT_EQ(pipe2(u.ack, O_CLOEXEC), 0, "create the ack pipe"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&rx, &cg, udp_receive, &u), 0,
+		       "fork the receiver") ||
+	    !ASSERT_EQ(child_spawn(&tx, &cg, udp_send, &u), 0,
+		       "fork the sender"))
+		goto cleanup;
+	close(u.sock);
+	close(u.ack[0]);
+	close(u.ack[1]);
+	u.sock = u.ack[0] = u.ack[1] = -1;
+	/* The sender first: it sees the receiver's end of the ack pipe
+	 * close if the receiver fails. */
+	if (!ASSERT_TRUE(child_wait_stopped(&tx, "UDP sender"),
+			 "sender sends 1,000 datagrams and stops itself (exit codes: 2 socket, 3 send, 4 ack)") ||
+	    !ASSERT_TRUE(child_wait_stopped(&rx, "UDP receiver"),
+			 "receiver gets 1,000 datagrams of 200 bytes and stops itself (exit codes: 4 ack, 5 recv, 6 size)"))
+		goto cleanup;
+	if (!live) {
+		printf("  udp_loopback: %d datagrams of %d bytes received\n",
+		       UDP_N, UDP_SIZE);
+		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+		goto cleanup;
+	}
+	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(rx.pid, rx.start_lo,
+						rx.start_hi, &krx, &prx) &&
+				    !procs_find(tx.pid, tx.start_lo,
+						tx.start_hi, &ktx, &ptx),
+				    E2E_SETTLE_MS),
+			 "receiver and sender are in procs"))
+		goto cleanup;
+	WAIT_UNTIL(!procs_lookup(&krx, &prx) && !procs_lookup(&ktx, &ptx) &&
+		   prx.c.rx_packets >= UDP_N && ptx.c.tx_packets >= UDP_N,
+		   E2E_SETTLE_MS);
+	printf("  udp_loopback: receiver rx %llu packets %llu bytes; sender tx %llu packets %llu bytes, rx %llu packets\n",
+	       (unsigned long long)prx.c.rx_packets,
+	       (unsigned long long)prx.c.rx_bytes,
+	       (unsigned long long)ptx.c.tx_packets,
+	       (unsigned long long)ptx.c.tx_bytes,
+	       (unsigned long long)ptx.c.rx_packets);
+	ASSERT_EQ(prx.c.rx_packets, UDP_N,
+		  "receiver rx_packets == successful recv calls");
+	ASSERT_EQ(prx.c.rx_bytes, UDP_N * UDP_SIZE,
+		  "receiver rx_bytes == bytes returned by recv");
+	ASSERT_GE(ptx.c.tx_packets, UDP_N,
+		  "sender tx_packets >= datagrams sent");
+	ASSERT_GE(ptx.c.tx_bytes, UDP_N * UDP_SIZE,
+		  "sender tx_bytes >= payload sent");
+	ASSERT_EQ(ptx.c.rx_packets, 0,
+		  "sender rx_packets: it never called recvmsg on a socket");
+cleanup:
+	if (u.sock >= 0)
+		close(u.sock);
+	if (u.ack[0] >= 0)
+		close(u.ack[0]);
+	if (u.ack[1] >= 0)
+		close(u.ack[1]);
+	child_kill(&rx);
+	child_kill(&tx);
+	cg_remove(&cg);
+	e2e_end();
+}
+
+/* ---- pipe ping-pong ---- */
+
+struct pong_arg {
+	int ping[2];		/* a -> b */
+	int pong[2];		/* b -> a */
+	bool first;		/* a: writes first */
+	volatile pid_t *pids;	/* shared page: a's and b's pids */
+};
+
+/* Exit codes of the pipe sides. */
+enum {
+	PIPE_EWRITE = 2,
+	PIPE_EREAD,
+	PIPE_EPEER,
+};
+
+/*
+ * Waits until the peer sleeps in a pipe read, so that every byte written
+ * has to wake it: its wchan names the pipe read only once it is off the
+ * CPU, waiting.
+ */
+static int wait_peer_reading(int wchan_fd)
+{
+	__u64 end = now_ns() + 10000000000ULL;
+	char buf[64];
+	ssize_t n;
+
+	for (;;) {
+		if (lseek(wchan_fd, 0, SEEK_SET) < 0)
+			return -errno;
+		n = read(wchan_fd, buf, sizeof(buf) - 1);
+		if (n < 0)
+			return -errno;
+		buf[n] = '\0';
+		if (strstr(buf, "pipe_read"))	/* anon_pipe_read since 6.15 */
+			return 0;
+		if (now_ns() > end)
+			return -ETIMEDOUT;
+		sched_yield();
+	}
+}
+
+static int pipe_side(void *arg)
+{
+	struct pong_arg *p = arg;
+	int in = p->first ? p->pong[0] : p->ping[0];
+	int out = p->first ? p->ping[1] : p->pong[1];
+	char b = 'p', path[64];
+	pid_t peer;
+	int wchan;
+
+	/* Only the ends this side uses, so that the other side's failure
+	 * ends this one too. */
+	close(p->first ? p->ping[0] : p->ping[1]);
+	close(p->first ? p->pong[1] : p->pong[0]);
+	while (!p->pids[0] || !p->pids[1])
+		usleep(100);
+	peer = p->pids[p->first ? 1 : 0];
+	snprintf(path, sizeof(path), "/proc/%d/wchan", peer);
+	wchan = open(path, O_RDONLY | O_CLOEXEC);
+	if (wchan < 0)
+		return PIPE_EPEER;
+
+	/* One warm-up round trip, then PIPE_ROUNDS in which each side
+	 * writes only to a peer asleep in its read. */
+	for (int i = 0; i < PIPE_ROUNDS + 1; i++) {
+		if (p->first) {
+			if (wait_peer_reading(wchan))
+				return PIPE_EPEER;
+			if (write(out, &b, 1) != 1)
+				return PIPE_EWRITE;
+		}
+		if (read(in, &b, 1) != 1)
+			return PIPE_EREAD;
+		if (!p->first) {
+			if (wait_peer_reading(wchan))
+				return PIPE_EPEER;
+			if (write(out, &b, 1) != 1)
+				return PIPE_EWRITE;
+		}
+	}
+	raise(SIGSTOP);
+	return 0;
+}
+
+/*
+ * 1,000 round trips of one byte over two pipes, each byte written to a side
+ * asleep in its read: each side was woken at least 1,000 times, and at
+ * least as often as it went to sleep by the kernel's count of voluntary
+ * context switches (less the final stop, which nothing woke).
+ */
+void pipe_wakeups(void)
+{
+	struct pong_arg pa = { .ping = { -1, -1 }, .pong = { -1, -1 } };
+	struct pong_arg pb;
+	pid_t *pids = MAP_FAILED;
+	struct e2e_child a = {}, b = {};
+	struct energy_proc ea, eb;
+	struct energy_key ka, kb;
+	__u64 nvcsw_a = 0, nvcsw_b = 0;
+	struct e2e_cg cg = {};
+	bool live;
+
+	live = e2e_begin();
+	if (test__failures)
+		goto cleanup;
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	if (!ASSERT_EQ(pipe2(pa.ping, O_CLOEXEC), 0, "create a pipe") ||
+	    !ASSERT_EQ(pipe2(pa.pong, O_CLOEXEC), 0, "create a pipe"))
+		goto cleanup;
+	pids = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!ASSERT_TRUE(pids != MAP_FAILED, "map a shared page"))
+		goto cleanup;
+	pa.pids = pids;
+	pa.first = true;
+	pb = pa;
+	pb.first = false;
+	if (!ASSERT_EQ(child_spawn(&a, &cg, pipe_side, &pa), 0,
+		       "fork side a") ||
+	    !ASSERT_EQ(child_spawn(&b, &cg, pipe_side, &pb), 0,
+		       "fork side b"))
+		goto cleanup;
+	pids[1] = b.pid;
+	pids[0] = a.pid;
+	for (int i = 0; i < 2; i++) {
+		close(pa.ping[i]);
+		close(pa.pong[i]);
+		pa.ping[i] = pa.pong[i] = -1;
+	}
+	if (!ASSERT_TRUE(child_wait_stopped(&a, "pipe side a"),
+			 "side a completes 1,000 round trips and stops itself (exit codes: 2 write, 3 read, 4 peer's wchan)") ||
+	    !ASSERT_TRUE(child_wait_stopped(&b, "pipe side b"),
+			 "side b completes 1,000 round trips and stops itself (exit codes: 2 write, 3 read, 4 peer's wchan)"))
+		goto cleanup;
+	if (!ASSERT_EQ(read_proc_field(a.pid, "status",
+				       "voluntary_ctxt_switches:", &nvcsw_a), 0,
+		       "read voluntary_ctxt_switches of side a") ||
+	    !ASSERT_EQ(read_proc_field(b.pid, "status",
+				       "voluntary_ctxt_switches:", &nvcsw_b), 0,
+		       "read voluntary_ctxt_switches of side b"))
+		goto cleanup;
+	printf("  pipe_wakeups: voluntary context switches: a %llu, b %llu\n",
+	       (unsigned long long)nvcsw_a, (unsigned long long)nvcsw_b);
+	if (!live) {
+		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+		goto cleanup;
+	}
+	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(a.pid, a.start_lo, a.start_hi,
+						&ka, &ea) &&
+				    !procs_find(b.pid, b.start_lo, b.start_hi,
+						&kb, &eb), E2E_SETTLE_MS),
+			 "both sides are in procs"))
+		goto cleanup;
+	ASSERT_EQ(procs_lookup(&ka, &ea), 0, "read side a");
+	ASSERT_EQ(procs_lookup(&kb, &eb), 0, "read side b");
+	printf("  pipe_wakeups: energyd wakeups: a %llu, b %llu\n",
+	       (unsigned long long)ea.c.wakeups,
+	       (unsigned long long)eb.c.wakeups);
+	ASSERT_GE(ea.c.wakeups, PIPE_ROUNDS, "side a wakeups >= round trips");
+	ASSERT_GE(eb.c.wakeups, PIPE_ROUNDS, "side b wakeups >= round trips");
+	ASSERT_GE(ea.c.wakeups, nvcsw_a - 1,
+		  "side a wakeups >= its voluntary context switches - the stop");
+	ASSERT_GE(eb.c.wakeups, nvcsw_b - 1,
+		  "side b wakeups >= its voluntary context switches - the stop");
+cleanup:
+	for (int i = 0; i < 2; i++) {
+		if (pa.ping[i] >= 0)
+			close(pa.ping[i]);
+		if (pa.pong[i] >= 0)
+			close(pa.pong[i]);
+	}
+	child_kill(&a);
+	child_kill(&b);
+	if (pids != MAP_FAILED)
+		munmap(pids, 4096);
+	cg_remove(&cg);
+	e2e_end();
+}

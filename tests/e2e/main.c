@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * energyd end-to-end tests: one daemon for the whole run, workloads forked
+ * from this binary into fresh cgroup2 children, every counter compared with
+ * the kernel's own accounting.
+ *
+ *   build/e2e [test names...]
+ *
+ * Run as root from the repository root. ENERGYD names the daemon binary
+ * (default build/energyd); its log goes to /tmp/energyd-e2e.log and is
+ * printed when a test fails. E2E_NO_DAEMON=1 runs the workloads and prints
+ * the kernel's figures without a daemon (the comparisons are skipped).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* Starts energyd (the other tests start it too when run alone). */
+void daemon_start(void)
+{
+	struct stat st;
+
+	if (!e2e_begin()) {
+		if (e2e_kernel_only())
+			TEST_SKIP("E2E_NO_DAEMON set");
+		goto cleanup;
+	}
+	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/procs", &st), "procs is pinned");
+	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/stats", &st), "stats is pinned");
+	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/cgroups", &st), "cgroups is pinned");
+cleanup:
+	e2e_end();
+}
+
+/* SIGTERM: the daemon exits 0 and takes its pins with it. */
+void daemon_stop(void)
+{
+	char buf[64];
+	int status = 0, err;
+
+	if (!e2e_begin()) {
+		if (e2e_kernel_only())
+			TEST_SKIP("E2E_NO_DAEMON set");
+		goto cleanup;
+	}
+	err = e2e_daemon_stop(&status);
+	if (!ASSERT_EQ(err, 0, "energyd stops within 10 s of SIGTERM"))
+		goto cleanup;
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			 "energyd exits with status 0 on SIGTERM"))
+		fprintf(stderr, "  energyd %s\n",
+			status_str(status, buf, sizeof(buf)));
+	ASSERT_TRUE(access(ENERGY_PIN_DIR "/procs", F_OK) && errno == ENOENT,
+		    ENERGY_PIN_DIR "/procs is gone after exit");
+	ASSERT_TRUE(access(ENERGY_PIN_DIR, F_OK) && errno == ENOENT,
+		    ENERGY_PIN_DIR " is gone after exit");
+cleanup:
+	if (test__failures && !e2e_kernel_only())
+		e2e_dump_log();
+}
+
+TEST_MAIN(
+	TEST(daemon_start),
+	TEST(cpu_vs_schedstat),
+	TEST(cpu_across_renice),
+	TEST(short_lived_vs_cpu_stat),
+	TEST(disk_direct_io),
+	TEST(udp_loopback),
+	TEST(pipe_wakeups),
+	TEST(mem_vs_vmrss),
+	TEST(lifecycle),
+	TEST(pid_reuse_early),
+	TEST(bpftool_dump),
+	TEST(daemon_stop),
+)
