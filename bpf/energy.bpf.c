@@ -28,6 +28,9 @@ const volatile __u32 max_slots = 1;
 __u32 refresh_gen = 1;
 /* Slots above this were never used; the daemon reads [0, next_slot). */
 __u64 next_slot;
+/* Set by the daemon just before the seed: tasks started later are new, and
+ * all of their runtime is theirs to count. */
+__u64 seed_ns;
 
 /*
  * One slot per process, memory-mapped by the daemon. Sized before load
@@ -240,8 +243,10 @@ static __noinline long slot_of_task(struct task_struct *t)
 }
 
 /*
- * The state of thread @t (a trusted task pointer), created on first sight
- * with the runtime it has so far: only what it runs from now on is new.
+ * The state of thread @t (a trusted task pointer), created on first sight.
+ * A thread older than the seed has had its runtime so far counted by the
+ * seed (or, missed by it, is counted from now on); a younger one, first
+ * seen without its fork (raw_tp has no trusted child), counts from zero.
  */
 static __always_inline struct task_state *task_state_of(struct task_struct *t)
 {
@@ -256,7 +261,7 @@ static __always_inline struct task_state *task_state_of(struct task_struct *t)
 		stat_inc(ENERGY_STAT_TASK_STORAGE);
 		return NULL;
 	}
-	ts->last_runtime = t->se.sum_exec_runtime;
+	ts->last_runtime = t->start_time > seed_ns ? 0 : t->se.sum_exec_runtime;
 	return ts;
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -146,7 +147,7 @@ static void unpin_all(void)
 	rmdir(ENERGY_PIN_DIR);
 }
 
-static int pin_all(struct collector *c)
+int coll_pin(struct collector *c)
 {
 	char path[256];
 	int err;
@@ -175,6 +176,14 @@ static int pin_all(struct collector *c)
 	}
 	c->pinned = true;
 	return 0;
+}
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static size_t array_bytes(const struct collector *c, size_t value_size)
@@ -272,6 +281,7 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		goto fail;
 	}
 
+	c->skel->bss->seed_ns = monotonic_ns();
 	err = seed(c);
 	if (err)
 		log_warn("cannot count the processes already running (task iterator: %s); they start from 0",
@@ -288,11 +298,6 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 	c->stats_fd = bpf_map__fd(c->skel->maps.stats);
 	c->index_fd = bpf_map__fd(c->skel->maps.slot_index);
 	c->free_fd = bpf_map__fd(c->skel->maps.free_slots);
-	if (o->pin) {
-		err = pin_all(c);
-		if (err)
-			goto fail;
-	}
 	return 0;
 fail:
 	coll_fini(c);

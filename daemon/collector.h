@@ -19,7 +19,6 @@ struct energy_bpf;
 struct coll_opts {
 	__u32 max_procs;	/* slots; 0: derived from kernel.pid_max */
 	bool legacy_hooks;	/* raw_tp programs and the oldest tracepoints */
-	bool pin;		/* pin the maps under ENERGY_PIN_DIR */
 };
 
 struct collector {
@@ -34,9 +33,13 @@ struct collector {
 	int cgroups_fd, stats_fd, index_fd, free_fd;
 };
 
-/* Load, seed, attach (and pin). Logs the cause and returns -errno on
- * failure, with everything undone. */
+/* Load, seed, attach. Logs the cause and returns -errno on failure, with
+ * everything undone. */
 int coll_init(struct collector *c, const struct coll_opts *o);
+
+/* Pin the maps under ENERGY_PIN_DIR, "cgroups" last (undone by
+ * coll_fini). Logs the cause and returns -errno on failure. */
+int coll_pin(struct collector *c);
 
 /* Detach, unpin, free. */
 void coll_fini(struct collector *c);

@@ -319,6 +319,10 @@ static int run_loop(struct shared *sh, struct table *t,
 			goto out;
 		log_info("serving %s", mountpoint);
 	}
+	/* Last: the pinned "cgroups" tells scripts that all is up. */
+	err = coll_pin(sh->coll);
+	if (err)
+		goto out;
 	err = timer_arm(tfd, sample_ns);
 	if (err)
 		goto out;
@@ -455,7 +459,6 @@ int main(int argc, char **argv)
 		.sample_ns = SAMPLE_NS_DEFAULT,
 		.window_ns = WINDOW_NS_DEFAULT,
 		.mountpoint = EFS_DEFAULT_MOUNTPOINT,
-		.coll = { .pin = true },
 	};
 	struct shared sh = {
 		.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -482,7 +485,6 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
 	if (cfg.dump) {
-		cfg.coll.pin = false;	/* a running energyd owns the pins */
 		cfg.foreground = true;
 	} else {
 		if (!cfg.foreground) {

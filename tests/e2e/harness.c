@@ -221,8 +221,9 @@ static void daemon_atexit(void)
 static bool daemon_launch(void)
 {
 	const char *bin = getenv("ENERGYD");
-	char sample[32], window[32];
-	char *argv[8];
+	const char *extra = getenv("E2E_DAEMON_ARGS");
+	char sample[32], window[32], extra_buf[256];
+	char *argv[16], *tok, *save;
 	ino_t stale = 0;
 	struct stat st;
 	__u64 end;
@@ -252,6 +253,11 @@ static bool daemon_launch(void)
 	argv[argc++] = window;
 	if (getenv("E2E_DAEMON_VERBOSE"))
 		argv[argc++] = "-v";
+	/* E2E_DAEMON_ARGS: more options, e.g. --legacy-hooks. */
+	snprintf(extra_buf, sizeof(extra_buf), "%s", extra ? extra : "");
+	for (tok = strtok_r(extra_buf, " ", &save); tok && argc < 15;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
 	argv[argc] = NULL;
 
 	fflush(NULL);

@@ -206,5 +206,16 @@ void pipe_wakeups(void);
 void lifecycle(void);
 void pid_reuse_early(void);
 void bpftool_dump(void);
+void fs_all_format(void);
+void fs_nobody(void);
+void fs_sibling_cgroups(void);
+void fs_container(void);
+void fs_params(void);
+void fs_window_boundaries(void);
+void fs_concurrent_readers(void);
+void fs_after_stop(void);
+void fs_kill_restart(void);
+void daemon_not_root(void);
+void daemon_map_full(void);
 
 #endif /* ENERGY_E2E_HARNESS_H */

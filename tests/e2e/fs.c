@@ -1,0 +1,911 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The /run/energy filesystem, checked from the side of its readers: root,
+ * nobody, a process in a sibling cgroup, a container (cgroup2 child plus
+ * pid, mount and cgroup namespaces with /run/energy bind-mounted read-only)
+ * and root inside a user namespace. Then the daemon's life cycle around
+ * its mount: SIGTERM, SIGKILL and restart, no root, a full process map.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <regex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <grp.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MNT		"/run/energy"
+#define NOBODY		65534
+#define MAX_PIDS	256
+#define FUSE_MAGIC	0x65735546
+
+/* ---- reading the files ---- */
+
+/* Reads a whole file in small reads into a NUL-terminated malloc'd buffer;
+ * NULL with errno set on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+	size_t n = 0, cap = 65536;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0 || !buf) {
+		int e = fd < 0 ? errno : ENOMEM;
+
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return NULL;
+	}
+	for (;;) {
+		if (n + 4096 > cap) {
+			char *p = realloc(buf, cap * 2 + 1);
+
+			if (!p) {
+				r = -1;
+				errno = ENOMEM;
+				break;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, 4096);
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	if (r < 0) {
+		int e = errno;
+
+		free(buf);
+		errno = e;
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* "key=value" on a line of its own in @text. */
+static bool field(const char *text, const char *key, __u64 *v)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, kl) && l[kl] == '=')
+			return sscanf(l + kl + 1, "%llu", v) == 1;
+	return false;
+}
+
+static bool sys_field(const char *key, __u64 *v)
+{
+	char *t = slurp(MNT "/sys", NULL);
+	bool ok = t && field(t, key, v);
+
+	free(t);
+	return ok;
+}
+
+/* The pids of the process lines of @text. */
+static int line_pids(const char *text, pid_t *pids, int max)
+{
+	int n = 0;
+
+	for (const char *l = text; l && *l && n < max; ) {
+		unsigned int pid;
+
+		if (sscanf(l, "pid=%u ", &pid) == 1)
+			pids[n++] = pid;
+		l = strchr(l, '\n');
+		if (l)
+			l++;
+	}
+	return n;
+}
+
+static bool has_pid(const pid_t *pids, int n, pid_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+static int write_param(const char *name, const char *val, size_t len)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), MNT "/params/%s", name);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != (ssize_t)len)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static __u64 read_param(const char *name)
+{
+	char path[128], *t;
+	__u64 v = 0;
+
+	snprintf(path, sizeof(path), MNT "/params/%s", name);
+	t = slurp(path, NULL);
+	if (!t || sscanf(t, "%llu", &v) != 1)
+		v = ~0ULL;
+	free(t);
+	return v;
+}
+
+#define LINE_RE "pid=[0-9]+ energy=[0-9]+\\.[0-9]{3} alive=[01] kernel=[01] " \
+	"cpu_ns=[0-9]+ mem=[0-9]+ instructions=[0-9]+ wakeups=[0-9]+ "      \
+	"diski=[0-9]+ disko=[0-9]+ rx=[0-9]+ tx=[0-9]+ "
+
+/* ---- tests with the shared daemon ---- */
+
+/* all as root: the header lines, the *system* line, one line per process,
+ * every line in the documented format. */
+void fs_all_format(void)
+{
+	static const char *const head[] = {
+		"^timestamp=[0-9]+$", "^iterations=[0-9]+$",
+		"^sample_ns=[0-9]+$", "^window_ns=[0-9]+$",
+	};
+	regex_t re_head[4], re_sys, re_line;
+	char *text = NULL, *line, *save;
+	int n = 0, procs = 0, bad = 0;
+
+	if (!e2e_begin())
+		goto cleanup;
+	for (int i = 0; i < 4; i++)
+		regcomp(&re_head[i], head[i], REG_EXTENDED | REG_NOSUB);
+	regcomp(&re_sys, "^" LINE_RE "comm=\\*system\\*$", REG_EXTENDED | REG_NOSUB);
+	regcomp(&re_line, "^" LINE_RE "comm=.{0,16}$", REG_EXTENDED | REG_NOSUB);
+	text = slurp(MNT "/all", NULL);
+	if (!ASSERT_TRUE(text, "root reads " MNT "/all"))
+		goto free_re;
+	ASSERT_TRUE(*text && text[strlen(text) - 1] == '\n', "ends with a newline");
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		bool ok;
+
+		if (n < 4)
+			ok = !regexec(&re_head[n], line, 0, NULL, 0);
+		else if (n == 4)
+			ok = !strncmp(line, "pid=0 ", 6) &&
+			     !regexec(&re_sys, line, 0, NULL, 0);
+		else
+			ok = !regexec(&re_line, line, 0, NULL, 0) && ++procs;
+		if (!ok && bad++ < 5)
+			fprintf(stderr, "  line %d does not match: %s\n", n + 1, line);
+	}
+	ASSERT_EQ(bad, 0, "every line in the documented format");
+	ASSERT_GE(procs, 10, "process lines");
+free_re:
+	for (int i = 0; i < 4; i++)
+		regfree(&re_head[i]);
+	regfree(&re_sys);
+	regfree(&re_line);
+cleanup:
+	free(text);
+	e2e_end();
+}
+
+struct nobody_arg {
+	const char *procs_path;		/* the cgroup's cgroup.procs */
+};
+
+/* As nobody in a fresh cgroup: all and sys are refused, cgroup lists only
+ * processes of that cgroup (itself among them), params cannot be written. */
+static int nobody_body(void *p)
+{
+	const struct nobody_arg *a = p;
+	pid_t pids[MAX_PIDS], members[MAX_PIDS];
+	char *text, *procs;
+	int n, m, fd;
+
+	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+		return 10;
+	if (open(MNT "/all", O_RDONLY) >= 0 || errno != EACCES)
+		return 11;
+	if (open(MNT "/sys", O_RDONLY) >= 0 || errno != EACCES)
+		return 12;
+	fd = open(MNT "/params/sample_ns", O_WRONLY);
+	if (fd >= 0 || errno != EACCES)
+		return 13;
+	if (access(MNT "/params/sample_ns", R_OK) || read_param("sample_ns") == ~0ULL)
+		return 14;
+	/* Wait for a window that shows this process. */
+	for (int tries = 0; tries < 100; tries++) {
+		text = slurp(MNT "/cgroup", NULL);
+		if (!text)
+			return 15;
+		n = line_pids(text, pids, MAX_PIDS);
+		free(text);
+		if (has_pid(pids, n, getpid()))
+			break;
+		sleep_ms(20);
+	}
+	if (!has_pid(pids, n, getpid()))
+		return 16;
+	procs = slurp(a->procs_path, NULL);
+	if (!procs)
+		return 17;
+	m = 0;
+	for (char *l = procs; *l && m < MAX_PIDS; l = strchr(l, '\n') + 1) {
+		members[m++] = atoi(l);
+		if (!strchr(l, '\n'))
+			break;
+	}
+	free(procs);
+	for (int i = 0; i < n; i++)
+		if (!has_pid(members, m, pids[i]))
+			return 18;
+	return 0;
+}
+
+void fs_nobody(void)
+{
+	static const char *const why[] = {
+		[10] = "cannot become nobody",
+		[11] = "all is not refused with EACCES",
+		[12] = "sys is not refused with EACCES",
+		[13] = "params/sample_ns opens for writing",
+		[14] = "params/sample_ns is not readable",
+		[15] = "cgroup is not readable",
+		[16] = "cgroup never shows the reader itself",
+		[17] = "cannot read cgroup.procs",
+		[18] = "cgroup lists a process of another cgroup",
+	};
+	struct e2e_cg cg = {};
+	struct e2e_child c = {};
+	struct nobody_arg a;
+	char procs[PATH_MAX + 16];
+	__u64 before;
+	int status = 0;
+
+	if (!e2e_begin())
+		goto cleanup;
+	before = read_param("sample_ns");
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg.path);
+	a.procs_path = procs;
+	if (!ASSERT_EQ(child_spawn(&c, &cg, nobody_body, &a), 0, "spawn"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_wait(&c, 0, 10000, &status), 0, "child finishes"))
+		goto cleanup;
+	if (WIFEXITED(status) && WEXITSTATUS(status) && WEXITSTATUS(status) < 19)
+		fprintf(stderr, "  nobody: %s\n", why[WEXITSTATUS(status)]);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "nobody sees what it may and nothing else");
+	ASSERT_EQ(read_param("sample_ns"), before, "sample_ns unchanged");
+cleanup:
+	child_kill(&c);
+	cg_remove(&cg);
+	e2e_end();
+}
+
+static int busy_body(void *p)
+{
+	(void)p;
+	burn_cpu_ns(3000000000ULL);
+	return 0;
+}
+
+struct sibling_arg {
+	pid_t own[2], other[2];
+};
+
+/* Reads cgroup many times: never a pid of the sibling cgroup, and its own
+ * busy processes show up. */
+static int sibling_reader(void *p)
+{
+	const struct sibling_arg *a = p;
+	pid_t pids[MAX_PIDS];
+	bool seen_own = false;
+
+	for (int i = 0; i < 60; i++) {
+		char *text = slurp(MNT "/cgroup", NULL);
+		int n;
+
+		if (!text)
+			return 10;
+		n = line_pids(text, pids, MAX_PIDS);
+		free(text);
+		for (int j = 0; j < 2; j++)
+			if (has_pid(pids, n, a->other[j]))
+				return 11;
+		seen_own |= has_pid(pids, n, a->own[0]) && has_pid(pids, n, a->own[1]);
+		sleep_ms(20);
+	}
+	return seen_own ? 0 : 12;
+}
+
+void fs_sibling_cgroups(void)
+{
+	struct e2e_cg cga = {}, cgb = {};
+	struct e2e_child busy[4] = {}, reader = {};
+	struct sibling_arg arg;
+	int status = 0;
+
+	if (!e2e_begin())
+		goto cleanup;
+	if (!ASSERT_EQ(cg_create(&cga), 0, "cgroup A") ||
+	    !ASSERT_EQ(cg_create(&cgb), 0, "cgroup B"))
+		goto cleanup;
+	for (int i = 0; i < 4; i++)
+		if (!ASSERT_EQ(child_spawn(&busy[i], i < 2 ? &cga : &cgb,
+					   busy_body, NULL), 0, "busy child"))
+			goto cleanup;
+	arg = (struct sibling_arg){
+		.own = { busy[0].pid, busy[1].pid },
+		.other = { busy[2].pid, busy[3].pid },
+	};
+	if (!ASSERT_EQ(child_spawn(&reader, &cga, sibling_reader, &arg), 0,
+		       "reader in A"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_wait(&reader, 0, 20000, &status), 0, "reader finishes"))
+		goto cleanup;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 11)
+		fprintf(stderr, "  the reader in A saw a process of B\n");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 12)
+		fprintf(stderr, "  the reader in A never saw its own busy processes\n");
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "a reader sees its cgroup and never its sibling");
+cleanup:
+	child_kill(&reader);
+	for (int i = 0; i < 4; i++)
+		child_kill(&busy[i]);
+	cg_remove(&cga);
+	cg_remove(&cgb);
+	e2e_end();
+}
+
+/* The numeric entries of the container's /proc. */
+static int proc_pids(pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && n < max)
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+			pids[n++] = atoi(de->d_name);
+	closedir(d);
+	return n;
+}
+
+/* Pid 1 of the container: a private /proc, /run/energy bound read-only as
+ * a container runtime does, two more processes, then cgroup must list
+ * exactly what its /proc lists, with the container's pids. */
+static int container_init(void)
+{
+	pid_t kids[2], seen[MAX_PIDS], mine[MAX_PIDS];
+	int n = 0, m, ret = 0;
+	char *text;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return 11;
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		return 12;
+	if (mount(MNT, MNT, NULL, MS_BIND, NULL) ||
+	    mount(NULL, MNT, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL))
+		return 13;
+	for (int i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (!kids[i]) {
+			pause();
+			_exit(0);
+		}
+	}
+	/* Two windows and a sample, so the window holds all three. */
+	sleep_ms(2 * E2E_WINDOW_NS / 1000000 + 50);
+	text = slurp(MNT "/cgroup", NULL);
+	m = proc_pids(mine, MAX_PIDS);
+	if (!text || m < 0) {
+		ret = 14;
+		goto out;
+	}
+	n = line_pids(text, seen, MAX_PIDS);
+	if (n != m || !has_pid(seen, n, 1) || !has_pid(seen, n, kids[0]) ||
+	    !has_pid(seen, n, kids[1]))
+		ret = 15;
+	for (int i = 0; i < m; i++)
+		if (!has_pid(seen, n, mine[i]))
+			ret = 15;
+	if (ret) {
+		fprintf(stderr, "  container /proc:");
+		for (int i = 0; i < m; i++)
+			fprintf(stderr, " %d", mine[i]);
+		fprintf(stderr, "\n  container cgroup file:\n%s", text);
+	}
+	/* Read-only as bound: writes fail whoever asks. */
+	if (!ret && open(MNT "/params/sample_ns", O_WRONLY) >= 0)
+		ret = 16;
+out:
+	free(text);
+	for (int i = 0; i < 2; i++)
+		kill(kids[i], SIGKILL);
+	return ret;
+}
+
+static int container_body(void *p)
+{
+	pid_t init;
+	int status;
+
+	(void)p;
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWCGROUP))
+		return 10;
+	init = fork();
+	if (init < 0)
+		return 10;
+	if (!init) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(container_init());
+	}
+	if (waitpid(init, &status, 0) != init || !WIFEXITED(status))
+		return 19;
+	return WEXITSTATUS(status);
+}
+
+/* Root inside a user namespace is root only there: all is refused. */
+static int userns_body(void *p)
+{
+	char map[64];
+	int fd;
+
+	(void)p;
+	if (unshare(CLONE_NEWUSER))
+		return 10;
+	fd = open("/proc/self/setgroups", O_WRONLY);
+	if (fd < 0 || write(fd, "deny", 4) != 4)
+		return 11;
+	close(fd);
+	snprintf(map, sizeof(map), "0 %d 1", 0);
+	fd = open("/proc/self/uid_map", O_WRONLY);
+	if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map))
+		return 12;
+	close(fd);
+	fd = open("/proc/self/gid_map", O_WRONLY);
+	if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map))
+		return 13;
+	close(fd);
+	if (getuid() != 0)
+		return 14;
+	if (open(MNT "/all", O_RDONLY) >= 0 || errno != EACCES)
+		return 15;
+	if (open(MNT "/sys", O_RDONLY) >= 0 || errno != EACCES)
+		return 16;
+	return 0;
+}
+
+void fs_container(void)
+{
+	struct e2e_cg cg = {};
+	struct e2e_child c = {}, u = {};
+	int status = 0;
+
+	if (!e2e_begin())
+		goto cleanup;
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&c, &cg, container_body, NULL), 0, "spawn"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_wait(&c, 0, 20000, &status), 0, "container finishes"))
+		goto cleanup;
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			 "the container's cgroup file lists exactly its own processes, with its pids"))
+		fprintf(stderr, "  container exit code %d (10 unshare, 11-13 mounts, 14 read, 15 mismatch, 16 writable)\n",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+
+	if (!ASSERT_EQ(child_spawn(&u, NULL, userns_body, NULL), 0, "spawn"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_wait(&u, 0, 10000, &status), 0, "userns child finishes"))
+		goto cleanup;
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			 "root in a user namespace gets EACCES on all and sys"))
+		fprintf(stderr, "  userns exit code %d (10-14 set-up, 15 all, 16 sys)\n",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+cleanup:
+	child_kill(&c);
+	child_kill(&u);
+	cg_remove(&cg);
+	e2e_end();
+}
+
+/* Samples taken over @ms milliseconds. */
+static __u64 iterations_over(unsigned int ms)
+{
+	__u64 a = 0, b = 0;
+
+	if (!sys_field("iterations", &a))
+		return 0;
+	sleep_ms(ms);
+	if (!sys_field("iterations", &b))
+		return 0;
+	return b - a;
+}
+
+/* A valid write changes the sampling rate; every bad value is refused with
+ * EINVAL and changes nothing. */
+void fs_params(void)
+{
+	static const char *const bad[] = {
+		"abc\n", "-5000000\n", "0\n", "\n", "999999\n", "60000000001\n",
+		"18446744073709551616\n", "5000000x\n", " 5000000\n",
+		"2000000000\n",	/* above window_ns */
+	};
+	char sample[32], *junk = NULL;
+	__u64 n;
+
+	if (!e2e_begin())
+		goto cleanup;
+	n = iterations_over(1000);
+	ASSERT_TRUE(near(n, 1e9 / E2E_SAMPLE_NS, 0.3), "about 100 samples a second at 10 ms");
+	if (!ASSERT_EQ(write_param("sample_ns", "50000000\n", 9), 0, "set 50 ms"))
+		goto cleanup;
+	ASSERT_EQ(read_param("sample_ns"), 50000000, "read back");
+	sleep_ms(100);
+	n = iterations_over(1000);
+	ASSERT_TRUE(near(n, 20, 0.3), "about 20 samples a second at 50 ms");
+	fprintf(stderr, "  params: %llu samples in 1 s at 50 ms\n", n);
+	snprintf(sample, sizeof(sample), "%llu\n", E2E_SAMPLE_NS);
+	ASSERT_EQ(write_param("sample_ns", sample, strlen(sample)), 0, "restore 10 ms");
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(write_param("sample_ns", bad[i], strlen(bad[i])), -EINVAL, bad[i]);
+		ASSERT_EQ(read_param("sample_ns"), E2E_SAMPLE_NS, "sample_ns unchanged");
+	}
+	ASSERT_EQ(write_param("window_ns", "5000000\n", 8), -EINVAL, "window_ns below sample_ns");
+	ASSERT_EQ(read_param("window_ns"), E2E_WINDOW_NS, "window_ns unchanged");
+	ASSERT_EQ(write_param("w_cpu_ns", "x1\n", 3), -EINVAL, "a weight that is no number");
+	/* Megabytes of junk. */
+	junk = malloc(4 << 20);
+	if (ASSERT_TRUE(junk, "alloc")) {
+		memset(junk, '7', 4 << 20);
+		ASSERT_EQ(write_param("sample_ns", junk, 4 << 20), -EINVAL, "4 MiB of digits");
+		ASSERT_EQ(read_param("sample_ns"), E2E_SAMPLE_NS, "sample_ns unchanged");
+	}
+	/* The daemon survived all of it. */
+	ASSERT_TRUE(iterations_over(200) > 0, "still sampling");
+cleanup:
+	free(junk);
+	e2e_end();
+}
+
+/* Reads cgroup every few ms for a while: content only changes together
+ * with window_time, and window_time moves a window at a time. */
+static int window_reader(void *p)
+{
+	char *prev = NULL;
+	__u64 prev_wt = 0, first_wt = 0;
+	int windows = 0, changes = 0;
+	__u64 end = now_ns() + 1500000000ULL;
+
+	(void)p;
+	while (now_ns() < end) {
+		char *text = slurp(MNT "/cgroup", NULL), *wt;
+		__u64 t = 0;
+
+		burn_cpu_ns(2000000);	/* so this process's counters move */
+		if (!text)
+			return 10;
+		if (!*text && !prev) {
+			free(text);	/* no window has shown this cgroup yet */
+			continue;
+		}
+		wt = strstr(text, "window_time=");
+		if (!wt || sscanf(wt, "window_time=%llu", &t) != 1) {
+			free(text);
+			return 11;
+		}
+		if (prev && t == prev_wt && strcmp(prev, text)) {
+			free(text);
+			free(prev);
+			return 12;	/* changed inside a window */
+		}
+		if (prev && t != prev_wt) {
+			windows++;
+			changes += !!strcmp(prev, text);
+		}
+		if (!first_wt)
+			first_wt = t;
+		free(prev);
+		prev = text;
+		prev_wt = t;
+	}
+	free(prev);
+	if (windows < 4)
+		return 13;
+	if (!changes)
+		return 14;
+	/* Boundaries a window apart on average. */
+	if (!near((double)(prev_wt - first_wt) / windows, E2E_WINDOW_NS, 0.25))
+		return 15;
+	return 0;
+}
+
+void fs_window_boundaries(void)
+{
+	struct e2e_cg cg = {};
+	struct e2e_child c = {};
+	int status = 0;
+
+	if (!e2e_begin())
+		goto cleanup;
+	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&c, &cg, window_reader, NULL), 0, "spawn"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_wait(&c, 0, 10000, &status), 0, "reader finishes"))
+		goto cleanup;
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			 "cgroup changes only at window boundaries"))
+		fprintf(stderr, "  reader exit code %d (11 no window_time, 12 changed within a window, 13 too few windows, 14 never changed, 15 spacing)\n",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+cleanup:
+	child_kill(&c);
+	cg_remove(&cg);
+	e2e_end();
+}
+
+struct reader_stats {
+	long reads, errors, short_reads;
+	__u64 end;
+};
+
+static void *all_reader(void *p)
+{
+	struct reader_stats *st = p;
+
+	while (now_ns() < st->end) {
+		size_t len = 0;
+		char *t = slurp(MNT "/all", &len);
+
+		if (!t) {
+			st->errors++;
+			continue;
+		}
+		/* A whole snapshot: header first, newline last, and as many
+		 * bytes as the lines add up to. */
+		if (strncmp(t, "timestamp=", 10) || !len || t[len - 1] != '\n' ||
+		    strlen(t) != len || !strstr(t, "comm=*system*\n"))
+			st->short_reads++;
+		st->reads++;
+		free(t);
+	}
+	return NULL;
+}
+
+/* 8 readers of all for 10 s at 10 ms samples: no error, no short read,
+ * no sampling gap of more than 3 samples. */
+void fs_concurrent_readers(void)
+{
+	struct reader_stats st[8] = {};
+	pthread_t th[8];
+	__u64 late0 = 0, late1 = 0, it0 = 0, it1 = 0;
+	long reads = 0, errors = 0, shorts = 0;
+	int started = 0;
+
+	if (!e2e_begin())
+		goto cleanup;
+	if (!ASSERT_TRUE(sys_field("late_samples", &late0) &&
+			 sys_field("iterations", &it0), "sys has late_samples"))
+		goto cleanup;
+	for (int i = 0; i < 8; i++) {
+		st[i].end = now_ns() + 10000000000ULL;
+		if (pthread_create(&th[i], NULL, all_reader, &st[i]))
+			break;
+		started++;
+	}
+	for (int i = 0; i < started; i++) {
+		pthread_join(th[i], NULL);
+		reads += st[i].reads;
+		errors += st[i].errors;
+		shorts += st[i].short_reads;
+	}
+	ASSERT_EQ(started, 8, "8 readers");
+	ASSERT_TRUE(sys_field("late_samples", &late1) && sys_field("iterations", &it1),
+		    "sys readable afterwards");
+	fprintf(stderr, "  concurrent: %ld reads of all, %llu samples in 10 s\n",
+		reads, it1 - it0);
+	ASSERT_EQ(errors, 0, "no read error");
+	ASSERT_EQ(shorts, 0, "no short read");
+	ASSERT_EQ(late1 - late0, 0, "no sampling gap longer than 3 samples");
+	ASSERT_GE(it1 - it0, 10000000000ULL / E2E_SAMPLE_NS * 9 / 10, "samples kept coming");
+cleanup:
+	e2e_end();
+}
+
+/* ---- the daemon's life around its mount (after daemon_stop) ---- */
+
+/* An energyd of this test's own. */
+static pid_t spawn_energyd(const char *log, const char *const *extra, uid_t uid)
+{
+	const char *bin = getenv("ENERGYD") ? getenv("ENERGYD") : "build/energyd";
+	const char *argv[16] = { bin, "-f", "--sample-ns", "10000000" };
+	int argc = 4;
+	pid_t pid;
+
+	for (; extra && *extra && argc < 15; extra++)
+		argv[argc++] = *extra;
+	argv[argc] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (uid && (setgid(uid) || setuid(uid)))
+			_exit(126);
+		execv(bin, (char **)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static bool files_served(void)
+{
+	char *t = slurp(MNT "/sys", NULL);
+	bool ok = t && !strncmp(t, "timestamp=", 10);
+
+	free(t);
+	return ok;
+}
+
+static bool is_fuse_mount(const char *path)
+{
+	struct statfs sf;
+
+	return !statfs(path, &sf) && sf.f_type == FUSE_MAGIC;
+}
+
+static bool dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	bool empty = true;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = false;
+	closedir(d);
+	return empty;
+}
+
+static int stop(pid_t pid, int sig)
+{
+	int status = -1;
+
+	kill(pid, sig);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+/* After SIGTERM (the daemon_stop test): nothing mounted, nothing left. */
+void fs_after_stop(void)
+{
+	ASSERT_TRUE(!is_fuse_mount(MNT), MNT " is no longer mounted");
+	ASSERT_TRUE(dir_empty(MNT), MNT " is empty");
+}
+
+/* SIGKILL leaves a dead mount; the next energyd clears it and serves. */
+void fs_kill_restart(void)
+{
+	const char *log = "/tmp/energyd-e2e-restart.log";
+	pid_t pid;
+	int status;
+
+	pid = spawn_energyd(log, NULL, 0);
+	if (!ASSERT_TRUE(WAIT_UNTIL(files_served(), E2E_SETTLE_MS * 5), "first energyd serves"))
+		goto cleanup;
+	status = stop(pid, SIGKILL);
+	pid = 0;
+	ASSERT_TRUE(WIFSIGNALED(status), "killed");
+	ASSERT_TRUE(access(MNT "/sys", F_OK) && errno == ENOTCONN,
+		    "the dead mount answers ENOTCONN");
+	pid = spawn_energyd(log, NULL, 0);
+	ASSERT_TRUE(WAIT_UNTIL(files_served(), E2E_SETTLE_MS * 5),
+		    "the next energyd clears the stale mount and serves");
+	status = stop(pid, SIGTERM);
+	pid = 0;
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit 0 on SIGTERM");
+	ASSERT_TRUE(dir_empty(MNT) && !is_fuse_mount(MNT), "unmounted");
+cleanup:
+	if (pid > 0)
+		stop(pid, SIGKILL);
+	if (test__failures)
+		system("sed 's/^/  energyd| /' /tmp/energyd-e2e-restart.log >&2");
+}
+
+/* Not root: one line naming what is missing, a non-zero exit. */
+void daemon_not_root(void)
+{
+	const char *log = "/tmp/energyd-e2e-nonroot.log";
+	char *text = NULL;
+	pid_t pid;
+	int status;
+
+	pid = spawn_energyd(log, NULL, NOBODY);
+	if (!ASSERT_TRUE(pid > 0, "spawn"))
+		return;
+	if (waitpid(pid, &status, 0) != pid)
+		status = -1;
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0, "non-zero exit");
+	text = slurp(log, NULL);
+	ASSERT_TRUE(text && strstr(text, "root") && strchr(text, '\n') == text + strlen(text) - 1,
+		    "one line that says root is needed");
+	if (text)
+		fprintf(stderr, "  nobody: %s", text);
+	free(text);
+	ASSERT_TRUE(!is_fuse_mount(MNT), "nothing mounted");
+}
+
+static int sleeper(void *p)
+{
+	(void)p;
+	pause();
+	return 0;
+}
+
+/* A process map too small for the machine: what does not fit is counted
+ * as dropped, everything else keeps working. */
+void daemon_map_full(void)
+{
+	const char *log = "/tmp/energyd-e2e-full.log";
+	const char *extra[] = { "--max-procs", "64", NULL };
+	struct e2e_child kids[100] = {};
+	__u64 dropped = 0, it = 0, procs = 0;
+	pid_t pid;
+	int status;
+
+	pid = spawn_energyd(log, extra, 0);
+	if (!ASSERT_TRUE(WAIT_UNTIL(files_served(), E2E_SETTLE_MS * 5), "energyd serves"))
+		goto cleanup;
+	for (int i = 0; i < 100; i++)
+		child_spawn(&kids[i], NULL, sleeper, NULL);
+	ASSERT_TRUE(WAIT_UNTIL(sys_field("dropped_procs", &dropped) && dropped > 0,
+			       E2E_SETTLE_MS), "dropped processes are counted");
+	ASSERT_TRUE(sys_field("processes", &procs) && procs <= 64, "no more than 64 slots used");
+	ASSERT_TRUE(iterations_over(100) > 0 && sys_field("iterations", &it), "still sampling");
+	fprintf(stderr, "  map full: %llu processes tracked, %llu dropped\n", procs, dropped);
+	status = stop(pid, SIGTERM);
+	pid = 0;
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit 0 on SIGTERM");
+cleanup:
+	for (int i = 0; i < 100; i++)
+		child_kill(&kids[i]);
+	if (pid > 0)
+		stop(pid, SIGKILL);
+}
