@@ -10,6 +10,7 @@
  * 3. energyd's own CPU time per second of wall time with 1,000 processes
  *    alive, sampling every 100 ms.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -332,6 +333,95 @@ static int bench_daemon(void)
 	return d < 0 ? -1 : 0;
 }
 
+/* Reads a whole file with 64 KiB reads; bytes read, or -1. */
+static long read_all(const char *path)
+{
+	static char buf[65536];
+	long total = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		total += r;
+	close(fd);
+	return r < 0 ? -1 : total;
+}
+
+/* What `all` offers, the /proc way: stat, statm, io and cgroup of every
+ * process. Returns the number of processes read. */
+static long proc_scan(void)
+{
+	static const char *const files[] = { "stat", "statm", "io", "cgroup" };
+	char path[300];
+	struct dirent *de;
+	long n = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		for (size_t i = 0; i < 4; i++) {
+			snprintf(path, sizeof(path), "/proc/%s/%s", de->d_name, files[i]);
+			read_all(path);
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int bench_cat_all(void)
+{
+	enum { KIDS = 10000, RUNS = 10 };
+	double fuse[RUNS], scan[RUNS], t0;
+	static pid_t kids[KIDS];
+	long bytes = 0, procs = 0;
+	int n = 0, err = 0;
+	pid_t d;
+
+	printf("== 4. cat /run/energy/all with %d processes alive, vs a /proc scan (stat, statm, io, cgroup)\n",
+	       KIDS);
+	for (; n < KIDS; n++) {
+		kids[n] = fork();
+		if (kids[n] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			pause();
+			_exit(0);
+		}
+		if (kids[n] < 0)
+			break;
+	}
+	d = start_energyd("100000000");
+	if (d < 0) {
+		err = -1;
+		goto out;
+	}
+	usleep(300000);
+	for (int r = 0; r < RUNS; r++) {
+		t0 = now_s();
+		bytes = read_all("/run/energy/all");
+		fuse[r] = (now_s() - t0) * 1e3;
+		t0 = now_s();
+		procs = proc_scan();
+		scan[r] = (now_s() - t0) * 1e3;
+	}
+	stop_energyd(d);
+	printf("  all: %ld bytes; /proc scan: %ld processes\n", bytes, procs);
+	printf("  median ms: cat all %.2f (goal <= 15), /proc scan %.2f; /proc scan / all: %.1fx (goal >= 10)\n",
+	       median(fuse, RUNS), median(scan, RUNS),
+	       median(scan, RUNS) / median(fuse, RUNS));
+out:
+	for (int i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	for (int i = 0; i < n; i++)
+		waitpid(kids[i], NULL, 0);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	int err = 0;
@@ -346,5 +436,6 @@ int main(int argc, char **argv)
 	err |= bench_programs();
 	err |= bench_pingpong();
 	err |= bench_daemon();
+	err |= bench_cat_all();
 	return err ? 1 : 0;
 }

@@ -909,3 +909,32 @@ cleanup:
 	if (pid > 0)
 		stop(pid, SIGKILL);
 }
+
+/* A mount point with something in it is refused, by name, and nothing is
+ * mounted over it. */
+void fs_nonempty_mountpoint(void)
+{
+	const char *log = "/tmp/energyd-e2e-nonempty.log";
+	char dir[] = "/tmp/energyd-e2e-mnt-XXXXXX", file[64], *text = NULL;
+	const char *extra[] = { "--mountpoint", dir, NULL };
+	pid_t pid;
+	int status = -1, fd;
+
+	if (!ASSERT_TRUE(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(file, sizeof(file), "%s/keep", dir);
+	fd = open(file, O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	pid = spawn_energyd(log, extra, 0);
+	if (pid > 0 && waitpid(pid, &status, 0) != pid)
+		status = -1;
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0, "refused: non-zero exit");
+	text = slurp(log, NULL);
+	ASSERT_TRUE(text && strstr(text, dir) && strstr(text, "not empty"),
+		    "the error names the directory and says it is not empty");
+	ASSERT_TRUE(!is_fuse_mount(dir) && !access(file, F_OK), "nothing mounted over it");
+	ASSERT_TRUE(access(ENERGY_PIN_DIR, F_OK) && errno == ENOENT, "no pins left behind");
+	free(text);
+	unlink(file);
+	rmdir(dir);
+}

@@ -217,5 +217,6 @@ void fs_after_stop(void);
 void fs_kill_restart(void);
 void daemon_not_root(void);
 void daemon_map_full(void);
+void fs_nonempty_mountpoint(void);
 
 #endif /* ENERGY_E2E_HARNESS_H */

@@ -89,4 +89,5 @@ TEST_MAIN(
 	TEST(fs_kill_restart),
 	TEST(daemon_not_root),
 	TEST(daemon_map_full),
+	TEST(fs_nonempty_mountpoint),
 )
