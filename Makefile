@@ -22,7 +22,8 @@ LIBS		:= -lbpf -lelf -lz -lsystemd -lfuse3 -lpthread
 
 # Pure logic: no libbpf, no libfuse, so unit tests link it alone.
 PURE_SRCS	:= daemon/table.c daemon/format.c daemon/hooks.c daemon/log.c \
-		   daemon/params.c fuse/caller.c fuse/render.c
+		   daemon/params.c daemon/model.c daemon/rapl.c fuse/caller.c \
+		   fuse/render.c
 DAEMON_SRCS	:= $(PURE_SRCS) daemon/collector.c daemon/pmu.c daemon/shared.c \
 		   fuse/fs.c daemon/main.c
 UNIT_SRCS	:= $(wildcard tests/unit/*.c) tests/test.c
@@ -57,7 +58,12 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/%.o: %.c $(wildcard daemon/*.h fuse/*.h) include/energy_abi.h $(SKELS) | $(OUT)
+# The default model, built in from model/weights.conf as text.
+$(OUT)/default_weights.h: model/weights.conf | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+
+$(OUT)/%.o: %.c $(wildcard daemon/*.h fuse/*.h) include/energy_abi.h $(SKELS) $(OUT)/default_weights.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@

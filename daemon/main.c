@@ -35,9 +35,11 @@
 #define GONE_MAX	4096
 
 struct config {
-	__u64 sample_ns;
-	__u64 window_ns;
+	__u64 params[P_MAX];		/* built-in model, --weights, options */
+	bool set[P_MAX];		/* given by --weights */
 	const char *mountpoint;		/* NULL: no filesystem */
+	const char *weights;		/* --weights FILE */
+	struct rapl_opts rapl;
 	struct coll_opts coll;
 	bool foreground;
 	bool verbose;
@@ -55,6 +57,14 @@ static void usage(FILE *f)
 		"      --max-procs N      capacity of the process map (default from pid_max)\n"
 		"      --mountpoint DIR   where to serve the files (default %s)\n"
 		"      --no-mount         serve no files\n"
+		"      --weights FILE     energy model parameters (default: model/weights.conf\n"
+		"                         as built in)\n"
+		"      --energy-source S  auto, perf, powercap, msr or none (default auto)\n"
+		"      --msr-dir DIR      MSR devices as DIR/N/msr (default /dev/cpu)\n"
+		"      --powercap-dir DIR powercap tree (default /sys/class/powercap)\n"
+		"      --perf-dir DIR     perf power PMU (default\n"
+		"                         /sys/bus/event_source/devices/power)\n"
+		"      --probe-ns NS      how long a source's counters must move to count\n"
 		"      --legacy-hooks     use raw tracepoints and the oldest tracepoint of\n"
 		"                         each metric (to test the fallbacks)\n"
 		"      --dump             print one sample of every process and exit\n"
@@ -72,6 +82,12 @@ enum {
 	OPT_DUMP,
 	OPT_MOUNTPOINT,
 	OPT_NO_MOUNT,
+	OPT_WEIGHTS,
+	OPT_ENERGY_SOURCE,
+	OPT_MSR_DIR,
+	OPT_POWERCAP_DIR,
+	OPT_PERF_DIR,
+	OPT_PROBE_NS,
 };
 
 static int parse_opt_u64(const char *opt, const char *arg, __u64 min,
@@ -86,6 +102,42 @@ static int parse_opt_u64(const char *opt, const char *arg, __u64 min,
 	return err;
 }
 
+/* The model built in from model/weights.conf. */
+static const char default_weights[] =
+#include "default_weights.h"
+	;
+
+/* --weights FILE: all of it valid, or nothing of it used. */
+static int load_weights(struct config *cfg)
+{
+	char why[160], *text;
+	long len;
+	FILE *f;
+	int err;
+
+	f = fopen(cfg->weights, "r");
+	if (!f) {
+		fprintf(stderr, "energyd: --weights %s: %s\n", cfg->weights,
+			strerror(errno));
+		return -errno;
+	}
+	text = malloc(1 << 20);
+	len = text ? (long)fread(text, 1, (1 << 20) - 1, f) : -1;
+	fclose(f);
+	if (len < 0 || len == (1 << 20) - 1) {
+		fprintf(stderr, "energyd: --weights %s: %s\n", cfg->weights,
+			len < 0 ? "out of memory" : "larger than 1 MiB");
+		free(text);
+		return -EINVAL;
+	}
+	text[len] = '\0';
+	err = params_parse_conf(text, cfg->params, cfg->set, why, sizeof(why));
+	free(text);
+	if (err)
+		fprintf(stderr, "energyd: --weights %s: %s\n", cfg->weights, why);
+	return err;
+}
+
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option opts[] = {
@@ -97,11 +149,17 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "dump", no_argument, NULL, OPT_DUMP },
 		{ "mountpoint", required_argument, NULL, OPT_MOUNTPOINT },
 		{ "no-mount", no_argument, NULL, OPT_NO_MOUNT },
+		{ "weights", required_argument, NULL, OPT_WEIGHTS },
+		{ "energy-source", required_argument, NULL, OPT_ENERGY_SOURCE },
+		{ "msr-dir", required_argument, NULL, OPT_MSR_DIR },
+		{ "powercap-dir", required_argument, NULL, OPT_POWERCAP_DIR },
+		{ "perf-dir", required_argument, NULL, OPT_PERF_DIR },
+		{ "probe-ns", required_argument, NULL, OPT_PROBE_NS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	__u64 v;
+	__u64 v, sample_ns = 0, window_ns = 0;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "fvh", opts, NULL)) != -1) {
@@ -117,13 +175,38 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			exit(0);
 		case OPT_SAMPLE_NS:
 			if (parse_opt_u64("sample-ns", optarg, SAMPLE_NS_MIN,
-					  SAMPLE_NS_MAX, &cfg->sample_ns))
+					  SAMPLE_NS_MAX, &sample_ns))
 				return -EINVAL;
 			break;
 		case OPT_WINDOW_NS:
 			if (parse_opt_u64("window-ns", optarg, SAMPLE_NS_MIN,
-					  WINDOW_NS_MAX, &cfg->window_ns))
+					  WINDOW_NS_MAX, &window_ns))
 				return -EINVAL;
+			break;
+		case OPT_WEIGHTS:
+			cfg->weights = optarg;
+			break;
+		case OPT_ENERGY_SOURCE:
+			if (rapl_parse_source(optarg, &cfg->rapl.want)) {
+				fprintf(stderr, "energyd: --energy-source: '%s' is not one of auto, perf, powercap, msr, none\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_MSR_DIR:
+			cfg->rapl.msr_dir = optarg;
+			break;
+		case OPT_POWERCAP_DIR:
+			cfg->rapl.powercap_dir = optarg;
+			break;
+		case OPT_PERF_DIR:
+			cfg->rapl.perf_dir = optarg;
+			break;
+		case OPT_PROBE_NS:
+			if (parse_opt_u64("probe-ns", optarg, 1000000, 10000000000ULL,
+					  &v))
+				return -EINVAL;
+			cfg->rapl.probe_ns = v;
 			break;
 		case OPT_MAX_PROCS:
 			if (parse_opt_u64("max-procs", optarg, 64, 1U << 24, &v))
@@ -151,9 +234,16 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "energyd: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (cfg->window_ns < cfg->sample_ns) {
-		fprintf(stderr, "energyd: --window-ns %llu is shorter than --sample-ns %llu\n",
-			cfg->window_ns, cfg->sample_ns);
+	if (cfg->weights && load_weights(cfg))
+		return -EINVAL;
+	/* Options win over the file. */
+	if (sample_ns)
+		cfg->params[P_SAMPLE_NS] = sample_ns;
+	if (window_ns)
+		cfg->params[P_WINDOW_NS] = window_ns;
+	if (cfg->params[P_WINDOW_NS] < cfg->params[P_SAMPLE_NS]) {
+		fprintf(stderr, "energyd: window_ns %llu is shorter than sample_ns %llu\n",
+			cfg->params[P_WINDOW_NS], cfg->params[P_SAMPLE_NS]);
 		return -EINVAL;
 	}
 	return 0;
@@ -217,6 +307,39 @@ static int timer_arm(int fd, __u64 ns)
 	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
 }
 
+/* The sampler's own state, in its thread only. */
+struct sampler {
+	struct shared *sh;
+	struct table *t;
+	struct rapl *rapl;		/* NULL: energy from the model */
+	struct table_freed *gone;	/* GONE_MAX */
+	struct attrib at;
+	__u64 last_window_ns;
+	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
+	__u64 window_basis_uj;		/* measured energy at the last window */
+	int ncpus;
+};
+
+/* Measured energy so far: psys where the machine has it, else package
+ * plus DRAM. */
+static __u64 basis_uj(const struct sampler *s)
+{
+	unsigned int d = s->sh->rapl_domains;
+
+	if (d & (1U << RAPL_PSYS))
+		return s->rapl_uj[RAPL_PSYS];
+	return s->rapl_uj[RAPL_PKG] + s->rapl_uj[RAPL_DRAM];
+}
+
+static const char *basis_name(unsigned int domains)
+{
+	if (domains & (1U << RAPL_PSYS))
+		return "psys";
+	if (domains & (1U << RAPL_DRAM))
+		return "pkg+dram";
+	return domains ? "pkg" : "none";
+}
+
 /* The window the cgroup file serves: every used slot as it is now. */
 static struct window_snap *window_snapshot(const struct table *t,
 					   const struct collector *coll)
@@ -232,7 +355,7 @@ static struct window_snap *window_snapshot(const struct table *t,
 			continue;
 		w->e[n].rec = t->snap[i];
 		w->e[n].ns = coll->pidns[i];
-		w->e[n].energy_uj = 0;
+		w->e[n].energy_uj = table_energy_of(t, i, &t->snap[i].key);
 		n++;
 	}
 	w->n = n;
@@ -240,25 +363,51 @@ static struct window_snap *window_snapshot(const struct table *t,
 	return w;
 }
 
-/* A window boundary: drop what was published a window ago, export the
- * cgroup totals, publish the window to the cgroup file. */
-static void window(struct shared *sh, struct table *t,
-		   struct table_freed *gone)
+/* The window's energy, split over the processes of the last sample. */
+static void window_energy(struct sampler *s, __u64 window_ns)
+{
+	struct shared *sh = s->sh;
+	struct attrib_in in = {
+		.measured = s->rapl != NULL,
+		.window_ns = window_ns,
+		.idle_mw = shared_param(sh, P_IDLE_MW),
+	};
+	__u64 now_uj = basis_uj(s);
+
+	if (in.measured) {
+		in.e_uj = now_uj - s->window_basis_uj;
+		s->window_basis_uj = now_uj;
+	}
+	table_energy_window(s->t, &s->at, &in, &sh->params[P_WEIGHT0],
+			    s->ncpus);
+}
+
+/*
+ * A window boundary: energy for the window, then drop what was published
+ * a window ago (folding its energy too), publish the window to the cgroup
+ * file and the cgroup totals to their map.
+ */
+static void window(struct sampler *s, __u64 window_ns)
 {
 	struct energy_counters all_gone = {};
-	struct collector *coll = sh->coll;
+	struct shared *sh = s->sh;
+	struct table *t = s->t;
 	struct cgroup_total *ct;
 	struct window_snap *w;
+	__u64 gone_uj = 0;
 	size_t n;
 	long nct;
 
-	n = table_window(t, gone, GONE_MAX);
-	coll_free(coll, gone, n);
-	for (size_t i = 0; i < t->gone_len; i++)
+	window_energy(s, window_ns);
+	n = table_window(t, s->gone, GONE_MAX);
+	coll_free(sh->coll, s->gone, n);
+	for (size_t i = 0; i < t->gone_len; i++) {
 		counters_add(&all_gone, &t->gone[i].c);
-	w = window_snapshot(t, coll);
+		gone_uj += t->gone[i].energy_uj;
+	}
+	w = window_snapshot(t, sh->coll);
 	if (w)
-		shared_window_publish(sh, w, &all_gone);
+		shared_window_publish(sh, w, &all_gone, gone_uj, &s->at);
 	else
 		log_warn("window: out of memory; the cgroup file keeps the last window");
 	nct = table_cgroup_totals(t, &ct);
@@ -266,31 +415,44 @@ static void window(struct shared *sh, struct table *t,
 		log_warn("cgroup totals: %s", strerror(-nct));
 		return;
 	}
-	coll_publish_cgroups(coll, ct, nct);
+	coll_publish_cgroups(sh->coll, ct, nct);
 	free(ct);
 }
 
-/* One sample; a window boundary when window_ns has passed. */
-static void sample(struct shared *sh, struct table *t,
-		   struct table_freed *gone, __u64 *last_window)
+/* One sample (the RAPL counters too, so that none wraps twice unseen);
+ * a window boundary when window_ns has passed. */
+static void sample(struct sampler *s)
 {
+	struct shared *sh = s->sh;
 	__u64 now;
 
-	coll_read(sh->coll, t);
+	coll_read(sh->coll, s->t);
+	if (s->rapl && !rapl_read(s->rapl, s->rapl_uj)) {
+		pthread_mutex_lock(&sh->lock);
+		memcpy(sh->rapl_uj, s->rapl_uj, sizeof(sh->rapl_uj));
+		pthread_mutex_unlock(&sh->lock);
+	}
 	__atomic_add_fetch(&sh->iterations, 1, __ATOMIC_RELAXED);
 	now = now_ns();
-	if (now - *last_window + shared_param(sh, P_SAMPLE_NS) / 2 >=
+	if (now - s->last_window_ns + shared_param(sh, P_SAMPLE_NS) / 2 >=
 	    shared_param(sh, P_WINDOW_NS)) {
-		*last_window = now;
-		window(sh, t, gone);
+		window(s, now - s->last_window_ns);
+		s->last_window_ns = now;
 	}
 }
 
-static int run_loop(struct shared *sh, struct table *t,
+static int run_loop(struct shared *sh, struct table *t, struct rapl *rapl,
 		    const char *mountpoint, int ready_fd)
 {
 	struct table_freed *gone = calloc(GONE_MAX, sizeof(*gone));
-	__u64 last_window, sample_ns = shared_param(sh, P_SAMPLE_NS);
+	__u64 sample_ns = shared_param(sh, P_SAMPLE_NS);
+	struct sampler smp = {
+		.sh = sh,
+		.t = t,
+		.rapl = rapl,
+		.gone = gone,
+		.ncpus = sysconf(_SC_NPROCESSORS_ONLN),
+	};
 	struct efs *fs = NULL;
 	sigset_t mask;
 	int tfd = -1, sfd = -1, err;
@@ -307,11 +469,15 @@ static int run_loop(struct shared *sh, struct table *t,
 		goto out;
 	}
 
-	/* The first sample and window, so the files have content at once. */
-	last_window = now_ns();
+	/* The first sample and window, so the files have content at once;
+	 * it also sets where the counters of running processes start. */
+	if (rapl && !rapl_read(rapl, smp.rapl_uj))
+		memcpy(sh->rapl_uj, smp.rapl_uj, sizeof(sh->rapl_uj));
+	smp.window_basis_uj = basis_uj(&smp);
+	smp.last_window_ns = now_ns();
 	coll_read(sh->coll, t);
 	__atomic_add_fetch(&sh->iterations, 1, __ATOMIC_RELAXED);
-	window(sh, t, gone);
+	window(&smp, 0);
 
 	if (mountpoint) {
 		err = efs_start(&fs, mountpoint, sh);
@@ -377,7 +543,7 @@ static int run_loop(struct shared *sh, struct table *t,
 			__atomic_add_fetch(&sh->late_samples, 1, __ATOMIC_RELAXED);
 		if (ticks > 1)
 			log_debug("sampling fell %llu samples behind", ticks - 1);
-		sample(sh, t, gone, &last_window);
+		sample(&smp);
 	}
 out:
 	efs_stop(fs);
@@ -404,8 +570,8 @@ static int dump(const struct config *cfg, struct collector *coll,
 		struct table *t)
 {
 	struct timespec ts = {
-		.tv_sec = cfg->sample_ns / 1000000000ULL,
-		.tv_nsec = cfg->sample_ns % 1000000000ULL,
+		.tv_sec = cfg->params[P_SAMPLE_NS] / 1000000000ULL,
+		.tv_nsec = cfg->params[P_SAMPLE_NS] % 1000000000ULL,
 	};
 	const struct energy_proc **v;
 	char line[256];
@@ -456,10 +622,15 @@ static int daemonize(int *ready_fd)
 int main(int argc, char **argv)
 {
 	struct config cfg = {
-		.sample_ns = SAMPLE_NS_DEFAULT,
-		.window_ns = WINDOW_NS_DEFAULT,
+		.params = {
+			[P_SAMPLE_NS] = SAMPLE_NS_DEFAULT,
+			[P_WINDOW_NS] = WINDOW_NS_DEFAULT,
+		},
 		.mountpoint = EFS_DEFAULT_MOUNTPOINT,
+		.rapl = { .want = RAPL_SRC_AUTO },
 	};
+	struct rapl *rapl = NULL;
+	char why[160];
 	struct shared sh = {
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 		.wake_fd = -1,
@@ -469,6 +640,11 @@ int main(int argc, char **argv)
 	int lock_fd = -1, ready_fd = -1, err;
 	sigset_t mask;
 
+	if (params_parse_conf(default_weights, cfg.params, cfg.set, why,
+			      sizeof(why))) {
+		fprintf(stderr, "energyd: built-in model/weights.conf: %s\n", why);
+		return 2;
+	}
 	if (parse_args(argc, argv, &cfg))
 		return 2;
 	log_init(false, cfg.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
@@ -510,22 +686,41 @@ int main(int argc, char **argv)
 
 	if (cfg.dump) {
 		err = dump(&cfg, &coll, &table);
-	} else {
-		sh.coll = &coll;
-		sh.max_procs = coll.max_procs;
-		sh.params[P_SAMPLE_NS] = cfg.sample_ns;
-		sh.params[P_WINDOW_NS] = cfg.window_ns;
-		sh.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (sh.wake_fd < 0) {
-			err = -errno;
-			log_err("eventfd: %s", strerror(errno));
-		} else {
-			err = run_loop(&sh, &table, cfg.mountpoint, ready_fd);
-			close(sh.wake_fd);
-		}
-		shared_window_put(&sh, sh.win);
+		goto out_table;
 	}
-
+	err = rapl_open(&rapl, &cfg.rapl);
+	if (err) {
+		log_err("energy sources: %s", strerror(-err));
+		goto out_table;
+	}
+	if (rapl_source(rapl) == RAPL_SRC_NONE) {
+		rapl_close(rapl);
+		rapl = NULL;
+		sh.source = "model";
+		log_info("no measured energy: energy= is the model's estimate");
+	} else {
+		sh.source = rapl_source_name(rapl_source(rapl));
+		sh.rapl_domains = rapl_domains(rapl);
+	}
+	sh.basis = basis_name(sh.rapl_domains);
+	if (rapl)
+		log_info("energy: %s, %d package(s), measuring %s", sh.source,
+			 rapl_packages(rapl), sh.basis);
+	sh.coll = &coll;
+	sh.table = &table;
+	sh.max_procs = coll.max_procs;
+	memcpy(sh.params, cfg.params, sizeof(sh.params));
+	sh.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sh.wake_fd < 0) {
+		err = -errno;
+		log_err("eventfd: %s", strerror(errno));
+	} else {
+		err = run_loop(&sh, &table, rapl, cfg.mountpoint, ready_fd);
+		close(sh.wake_fd);
+	}
+	shared_window_put(&sh, sh.win);
+	rapl_close(rapl);
+out_table:
 	table_fini(&table);
 out_coll:
 	coll_fini(&coll);

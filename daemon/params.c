@@ -51,6 +51,7 @@ const struct param_desc param_descs[P_MAX] = {
 	[P_W_DISK_WRITE_BYTES] = { "w_disk_write_bytes", "weight units", 0, WEIGHT_MAX },
 	[P_W_NET_RX_PACKETS] = { "w_net_rx_packets", "weight units", 0, WEIGHT_MAX },
 	[P_W_NET_TX_PACKETS] = { "w_net_tx_packets", "weight units", 0, WEIGHT_MAX },
+	[P_IDLE_MW] = { "idle_mw", "milliwatts", 0, 10000000 },
 };
 
 int param_by_name(const char *name)
@@ -90,6 +91,84 @@ int param_check(enum param_id id, const char *s, size_t len,
 		return -EINVAL;
 	}
 	*out = v;
+	return 0;
+}
+
+int params_parse_conf(const char *text, __u64 out[P_MAX], bool set[P_MAX],
+		      char *why, size_t why_len)
+{
+	__u64 vals[P_MAX];
+	bool seen[P_MAX] = {};
+	int line = 0;
+
+	memcpy(vals, out, sizeof(vals));
+	for (const char *l = text; *l; ) {
+		const char *end = strchr(l, '\n'), *eq, *k, *v;
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+		char name[32], reason[200];
+		size_t klen, vlen;
+		int id;
+
+		line++;
+		/* strip the comment and the blanks around key and value */
+		for (size_t i = 0; i < len; i++)
+			if (l[i] == '#')
+				len = i;
+		k = l;
+		while (k < l + len && (*k == ' ' || *k == '\t'))
+			k++;
+		if (k == l + len)
+			goto next;
+		eq = memchr(k, '=', l + len - k);
+		if (!eq) {
+			snprintf(why, why_len, "line %d: expected 'name = value'", line);
+			return -EINVAL;
+		}
+		klen = eq - k;
+		while (klen && (k[klen - 1] == ' ' || k[klen - 1] == '\t'))
+			klen--;
+		v = eq + 1;
+		while (v < l + len && (*v == ' ' || *v == '\t'))
+			v++;
+		vlen = l + len - v;
+		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t' ||
+				v[vlen - 1] == '\r'))
+			vlen--;
+		snprintf(name, sizeof(name), "%.*s", (int)(klen < 31 ? klen : 31), k);
+		id = klen < 31 ? param_by_name(name) : -1;
+		if (id < 0) {
+			snprintf(why, why_len, "line %d: unknown parameter '%.*s'",
+				 line, (int)(klen > 40 ? 40 : klen), k);
+			return -EINVAL;
+		}
+		if (seen[id]) {
+			snprintf(why, why_len, "line %d: %s set twice", line, name);
+			return -EINVAL;
+		}
+		if (param_parse_u64(v, vlen, param_descs[id].min,
+				    param_descs[id].max, &vals[id])) {
+			param_quote(reason, v, vlen);
+			snprintf(why, why_len, "line %d: %s: '%s' is not a number of %s in %llu..%llu",
+				 line, name, reason, param_descs[id].unit,
+				 param_descs[id].min, param_descs[id].max);
+			return -EINVAL;
+		}
+		seen[id] = true;
+next:
+		if (!end)
+			break;
+		l = end + 1;
+	}
+	if (seen[P_SAMPLE_NS] || seen[P_WINDOW_NS]) {
+		if (vals[P_SAMPLE_NS] > vals[P_WINDOW_NS]) {
+			snprintf(why, why_len, "sample_ns %llu is longer than window_ns %llu",
+				 vals[P_SAMPLE_NS], vals[P_WINDOW_NS]);
+			return -EINVAL;
+		}
+	}
+	memcpy(out, vals, sizeof(vals));
+	for (int i = 0; i < P_MAX; i++)
+		set[i] = set[i] || seen[i];
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef ENERGY_PARAMS_H
 #define ENERGY_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -33,8 +34,12 @@ enum param_id {
 	P_W_DISK_WRITE_BYTES,
 	P_W_NET_RX_PACKETS,
 	P_W_NET_TX_PACKETS,
+	P_IDLE_MW,
 	P_MAX,
 };
+
+/* The first weight; weights follow in enum model_metric order. */
+#define P_WEIGHT0	P_W_CPU_NS
 
 struct param_desc {
 	const char *name;
@@ -57,6 +62,15 @@ int param_by_name(const char *name);
 int param_check(enum param_id id, const char *s, size_t len,
 		const __u64 current[P_MAX], __u64 *out, char *why,
 		size_t why_len);
+
+/*
+ * Parse a configuration text of "name = value" lines ('#' starts a
+ * comment) into @out, marking each parameter set in @set. Nothing is
+ * written to @out unless the whole text is valid. Returns 0, or -EINVAL
+ * with "line N: ..." in @why.
+ */
+int params_parse_conf(const char *text, __u64 out[P_MAX], bool set[P_MAX],
+		      char *why, size_t why_len);
 
 /* Quote at most 40 bytes of @s for a log line, escaping what is not
  * printable. @out needs 4 * 40 + 8 bytes. */

@@ -29,7 +29,8 @@ void shared_window_put(struct shared *sh, struct window_snap *w)
 }
 
 void shared_window_publish(struct shared *sh, struct window_snap *w,
-			   const struct energy_counters *gone)
+			   const struct energy_counters *gone, __u64 gone_uj,
+			   const struct attrib *at)
 {
 	struct window_snap *old;
 
@@ -38,6 +39,8 @@ void shared_window_publish(struct shared *sh, struct window_snap *w,
 	old = sh->win;
 	sh->win = w;
 	sh->gone = *gone;
+	sh->gone_uj = gone_uj;
+	sh->at = *at;
 	pthread_mutex_unlock(&sh->lock);
 	shared_window_put(sh, old);
 }

@@ -12,8 +12,11 @@
 #include <linux/types.h>
 
 #include "collector.h"
+#include "model.h"
 #include "params.h"
+#include "rapl.h"
 #include "render.h"
+#include "table.h"
 
 struct shared {
 	struct collector *coll;		/* live slots; set before start */
@@ -23,9 +26,18 @@ struct shared {
 	__u64 max_procs;
 	int wake_fd;			/* eventfd: parameters changed */
 
+	/* energy: set before start */
+	const struct table *table;	/* its energy_uj and ekey, read racily */
+	const char *source;		/* "msr", "powercap", "perf" or "model" */
+	const char *basis;		/* what measured energy is: "psys"... */
+	unsigned int rapl_domains;
+
 	pthread_mutex_t lock;		/* guards what follows */
 	struct window_snap *win;	/* the last window boundary */
 	struct energy_counters gone;	/* processes that left, all cgroups */
+	__u64 gone_uj;			/* and their energy */
+	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
+	struct attrib at;		/* attribution at the last window */
 };
 
 /* Read a parameter. */
@@ -43,6 +55,7 @@ void shared_window_put(struct shared *sh, struct window_snap *w);
 
 /* Publish a new window snapshot (the sampler). */
 void shared_window_publish(struct shared *sh, struct window_snap *w,
-			   const struct energy_counters *gone);
+			   const struct energy_counters *gone, __u64 gone_uj,
+			   const struct attrib *at);
 
 #endif /* ENERGY_SHARED_H */

@@ -11,7 +11,13 @@ int table_init(struct table *t, size_t cap)
 	t->snap = calloc(cap, sizeof(*t->snap));
 	t->dead_window = calloc(cap, sizeof(*t->dead_window));
 	t->dead_key = calloc(cap, sizeof(*t->dead_key));
-	if (!t->snap || !t->dead_window || !t->dead_key) {
+	t->ekey = calloc(cap, sizeof(*t->ekey));
+	t->last = calloc(cap, sizeof(*t->last));
+	t->energy_uj = calloc(cap, sizeof(*t->energy_uj));
+	t->carry_pj = calloc(cap, sizeof(*t->carry_pj));
+	t->scores = calloc(cap, sizeof(*t->scores));
+	if (!t->snap || !t->dead_window || !t->dead_key || !t->ekey ||
+	    !t->last || !t->energy_uj || !t->carry_pj || !t->scores) {
 		table_fini(t);
 		return -ENOMEM;
 	}
@@ -24,6 +30,11 @@ void table_fini(struct table *t)
 	free(t->snap);
 	free(t->dead_window);
 	free(t->dead_key);
+	free(t->ekey);
+	free(t->last);
+	free(t->energy_uj);
+	free(t->carry_pj);
+	free(t->scores);
 	free(t->gone);
 	memset(t, 0, sizeof(*t));
 }
@@ -104,8 +115,10 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 			       p->cgroup_id);
 		if (ct) {
 			counters_add(&ct->c, &p->c);
+			ct->energy_uj += table_energy_of(t, i, &p->key);
 			ct->procs_exited++;
 		}
+		memset(&t->ekey[i], 0, sizeof(t->ekey[i]));
 		freed[n].slot = i;
 		freed[n].key = p->key;
 		n++;
@@ -113,6 +126,62 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 		t->dead_window[i] = 0;
 	}
 	return n;
+}
+
+__u64 table_energy_of(const struct table *t, size_t i,
+		      const struct energy_key *key)
+{
+	return key_eq(&t->ekey[i], key) ? t->energy_uj[i] : 0;
+}
+
+/* What a counter gained; a counter never shrinks, but a torn read could
+ * make it look so for a moment. */
+static void counters_delta(struct energy_counters *d,
+			   const struct energy_counters *now,
+			   const struct energy_counters *then)
+{
+	const __u64 *n = (const __u64 *)now, *o = (const __u64 *)then;
+	__u64 *out = (__u64 *)d;
+
+	for (size_t k = 0; k < sizeof(*d) / sizeof(__u64); k++)
+		out[k] = n[k] > o[k] ? n[k] - o[k] : 0;
+}
+
+__u64 table_energy_window(struct table *t, struct attrib *a,
+			  struct attrib_in *in, const __u64 weights[M_METRICS],
+			  int ncpus)
+{
+	__u64 busy_ns = 0, idle;
+
+	for (size_t i = 0; i < t->len; i++) {
+		const struct energy_proc *p = &t->snap[i];
+		struct energy_counters d;
+
+		t->scores[i] = 0;
+		if (!proc_used(p))
+			continue;
+		if (!key_eq(&t->ekey[i], &p->key)) {
+			/* A new process in this slot: it starts from zero,
+			 * unless it was there before the first window. */
+			t->ekey[i] = p->key;
+			t->energy_uj[i] = 0;
+			t->carry_pj[i] = 0;
+			if (t->primed)
+				memset(&t->last[i], 0, sizeof(t->last[i]));
+			else
+				t->last[i] = p->c;
+		}
+		counters_delta(&d, &p->c, &t->last[i]);
+		t->last[i] = p->c;
+		busy_ns += d.cpu_ns;
+		t->scores[i] = model_score_pj(weights, &d,
+					      p->flags & ENERGY_F_EXITED ? 0 : p->mem_bytes,
+					      in->window_ns);
+	}
+	in->low_activity = busy_ns * 50 < (__u64)ncpus * in->window_ns;
+	idle = attrib_window(a, in, t->scores, t->len, t->energy_uj, t->carry_pj);
+	t->primed = true;
+	return idle;
 }
 
 long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
@@ -135,6 +204,7 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 		if (!ct)
 			goto nomem;
 		counters_add(&ct->c, &p->c);
+		ct->energy_uj += table_energy_of(t, i, &p->key);
 		if (p->flags & ENERGY_F_EXITED)
 			ct->procs_exited++;
 		else

@@ -18,10 +18,12 @@
 #include <linux/types.h>
 
 #include "energy_abi.h"
+#include "model.h"
 
 struct cgroup_total {
 	__u64 id;
 	struct energy_counters c;
+	__u64 energy_uj;
 	__u64 procs_alive;
 	__u64 procs_exited;
 };
@@ -40,6 +42,13 @@ struct table {
 	struct energy_key *dead_key;	/* ... and which process that was */
 	__u64 sample;			/* samples taken */
 	__u64 window;			/* windows passed */
+	/* energy, per slot, for the process named in ekey */
+	struct energy_key *ekey;
+	struct energy_counters *last;	/* counters at the last window */
+	__u64 *energy_uj;		/* cumulative, microjoules */
+	__u64 *carry_pj;		/* model mode: sub-microjoule rest */
+	__u64 *scores;			/* scratch, pJ */
+	bool primed;			/* the first window has been seen */
 	struct cgroup_total *gone;	/* totals of processes that left */
 	size_t gone_len, gone_cap;
 };
@@ -66,6 +75,20 @@ void table_sample(struct table *t, const struct energy_proc *live, size_t n);
  * not yet published are marked published. Returns the number written.
  */
 size_t table_window(struct table *t, struct table_freed *freed, size_t max);
+
+/* The energy of slot @i if it still belongs to @key, else 0. */
+__u64 table_energy_of(const struct table *t, size_t i,
+		      const struct energy_key *key);
+
+/*
+ * Attribute a window's energy (@in) over the processes of the last sample,
+ * scored with @weights; processes alive at the first window start from
+ * there. @ncpus sizes the low-activity test (under 2 % of the CPUs busy).
+ * Returns the window's idle energy in µJ.
+ */
+__u64 table_energy_window(struct table *t, struct attrib *a,
+			  struct attrib_in *in, const __u64 weights[M_METRICS],
+			  int ncpus);
 
 /*
  * Totals per cgroup: every process listed plus everything folded. Writes a

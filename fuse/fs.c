@@ -198,28 +198,43 @@ static __u64 now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void head_of(struct shared *sh, struct render_head *h)
+/* The header, and what the sampler published under the lock. */
+static void head_of(struct shared *sh, struct render_head *h,
+		    struct energy_counters *gone, __u64 *gone_uj,
+		    struct attrib *at)
 {
 	h->timestamp_ns = now_ns();
 	h->iterations = __atomic_load_n(&sh->iterations, __ATOMIC_RELAXED);
 	h->sample_ns = shared_param(sh, P_SAMPLE_NS);
 	h->window_ns = shared_param(sh, P_WINDOW_NS);
+	h->rapl_domains = sh->rapl_domains;
+	pthread_mutex_lock(&sh->lock);
+	memcpy(h->rapl_uj, sh->rapl_uj, sizeof(h->rapl_uj));
+	*gone = sh->gone;
+	*gone_uj = sh->gone_uj;
+	*at = sh->at;
+	pthread_mutex_unlock(&sh->lock);
 }
 
-static void render_sys(struct efs *fs, struct rbuf *b,
-		       const struct energy_counters *gone)
+static void render_sys(struct efs *fs, struct rbuf *b)
 {
 	struct shared *sh = fs->sh;
-	__u64 stats[ENERGY_STAT_MAX] = {};
+	__u64 stats[ENERGY_STAT_MAX] = {}, gone_uj;
 	size_t n = coll_slots_used(sh->coll), procs = 0;
+	struct energy_counters gone;
 	struct render_head h;
+	struct attrib at;
 
 	for (size_t i = 0; i < n; i++)
 		procs += proc_used(&sh->coll->slots[i]);
 	coll_stats(sh->coll, stats);
-	head_of(sh, &h);
+	head_of(sh, &h, &gone, &gone_uj, &at);
 	render_head(b, &h);
-	rbuf_printf(b, "energy_source=none\npmu=%d\nprocesses=%zu\ncapacity=%llu\n",
+	rbuf_printf(b, "energy_source=%s\nenergy_basis=%s\nidle_mw=%llu\nenergy_uj=%llu\nidle_uj=%llu\nprocesses_uj=%llu\nexited_uj=%llu\n",
+		    sh->source, sh->basis,
+		    attrib_idle_mw(&at, shared_param(sh, P_IDLE_MW)),
+		    at.total_uj, at.idle_uj, at.procs_uj, gone_uj);
+	rbuf_printf(b, "pmu=%d\nprocesses=%zu\ncapacity=%llu\n",
 		    sh->coll->pmu_on, procs, sh->max_procs);
 	rbuf_printf(b, "dropped_procs=%llu\ndropped_requests=%llu\ndropped_task_storage=%llu\npmu_read_errors=%llu\n",
 		    stats[ENERGY_STAT_PROCS_FULL], stats[ENERGY_STAT_REQS_FULL],
@@ -227,7 +242,7 @@ static void render_sys(struct efs *fs, struct rbuf *b,
 	rbuf_printf(b, "late_samples=%llu\nversion=%s\n",
 		    __atomic_load_n(&sh->late_samples, __ATOMIC_RELAXED),
 		    ENERGYD_VERSION);
-	render_system_line(b, sh->coll->slots, n, gone);
+	render_system_line(b, sh->coll->slots, n, &gone, at.total_uj);
 }
 
 /* Render @ino for the caller; -errno when it may not read it. */
@@ -236,10 +251,13 @@ static int render(struct efs *fs, fuse_req_t req, fuse_ino_t ino,
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct shared *sh = fs->sh;
+	struct render_energy en;
 	struct energy_counters gone;
 	struct window_snap *w;
 	struct render_head h;
+	struct attrib at;
 	struct caller c;
+	__u64 gone_uj;
 	int err;
 
 	switch (ino) {
@@ -248,15 +266,16 @@ static int render(struct efs *fs, fuse_req_t req, fuse_ino_t ino,
 		err = check_privileged(fs, req, &c);
 		if (err)
 			return err;
-		pthread_mutex_lock(&sh->lock);
-		gone = sh->gone;
-		pthread_mutex_unlock(&sh->lock);
 		if (ino == INO_SYS) {
-			render_sys(fs, b, &gone);
+			render_sys(fs, b);
 			return 0;
 		}
-		head_of(sh, &h);
-		render_all(b, &h, sh->coll->slots, coll_slots_used(sh->coll), &gone);
+		head_of(sh, &h, &gone, &gone_uj, &at);
+		en.uj = sh->table->energy_uj;
+		en.key = sh->table->ekey;
+		en.total_uj = at.total_uj;
+		render_all(b, &h, sh->coll->slots, coll_slots_used(sh->coll),
+			   &gone, &en);
 		return 0;
 	case INO_CGROUP:
 		err = caller_identify(&fs->env, ctx->pid, ctx->uid, ctx->gid, &c);

@@ -78,10 +78,15 @@ void render_head(struct rbuf *b, const struct render_head *h)
 {
 	rbuf_printf(b, "timestamp=%llu\niterations=%llu\nsample_ns=%llu\nwindow_ns=%llu\n",
 		    h->timestamp_ns, h->iterations, h->sample_ns, h->window_ns);
+	for (int d = 0; d < RAPL_DOMAINS; d++)
+		if (h->rapl_domains & (1U << d))
+			rbuf_printf(b, "rapl_%s_sum_uj=%llu\n",
+				    rapl_domain_name(d), h->rapl_uj[d]);
 }
 
 void render_system_line(struct rbuf *b, const struct energy_proc *slots,
-			size_t n, const struct energy_counters *gone)
+			size_t n, const struct energy_counters *gone,
+			__u64 total_uj)
 {
 	struct energy_proc sys = {
 		.flags = ENERGY_F_KTHREAD,
@@ -97,21 +102,27 @@ void render_system_line(struct rbuf *b, const struct energy_proc *slots,
 		if (!(slots[i].flags & ENERGY_F_EXITED))
 			sys.mem_bytes += slots[i].mem_bytes;
 	}
-	put_proc(b, 0, 0, &sys, NULL);
+	put_proc(b, 0, total_uj, &sys, NULL);
 }
 
 void render_all(struct rbuf *b, const struct render_head *h,
 		const struct energy_proc *slots, size_t n,
-		const struct energy_counters *gone)
+		const struct energy_counters *gone,
+		const struct render_energy *en)
 {
 	render_head(b, h);
-	render_system_line(b, slots, n, gone);
+	render_system_line(b, slots, n, gone, en->total_uj);
 	for (size_t i = 0; i < n; i++) {
 		/* A copy: the slot may change while it is formatted. */
 		struct energy_proc rec = slots[i];
+		__u64 uj = 0;
 
-		if (proc_used(&rec))
-			put_proc(b, rec.key.tgid, 0, &rec, NULL);
+		if (!proc_used(&rec))
+			continue;
+		if (en->key[i].tgid == rec.key.tgid &&
+		    en->key[i].start_ns == rec.key.start_ns)
+			uj = en->uj[i];
+		put_proc(b, rec.key.tgid, uj, &rec, NULL);
 	}
 }
 

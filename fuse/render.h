@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "energy_abi.h"
+#include "rapl.h"
 
 /* A growable text buffer; on allocation failure it keeps what it has and
  * sets oom. */
@@ -33,6 +34,15 @@ struct render_head {
 	__u64 iterations;	/* samples taken */
 	__u64 sample_ns;
 	__u64 window_ns;
+	unsigned int rapl_domains;	/* bit per enum rapl_domain measured */
+	__u64 rapl_uj[RAPL_DOMAINS];
+};
+
+/* Energy per slot, valid for the process named in key[i]. */
+struct render_energy {
+	const __u64 *uj;
+	const struct energy_key *key;
+	__u64 total_uj;		/* the machine's, for the *system* line */
 };
 
 /* One process as a window showed it. */
@@ -50,18 +60,22 @@ struct window_snap {
 	struct window_entry e[];
 };
 
-/* The machine-wide "*system*" line: pid=0, counters summed over @n slots
- * plus @gone (processes that have left), mem of the live ones. */
+/* The machine-wide "*system*" line: pid=0, energy @total_uj, counters
+ * summed over @n slots plus @gone (processes that have left), mem of the
+ * live ones. */
 void render_system_line(struct rbuf *b, const struct energy_proc *slots,
-			size_t n, const struct energy_counters *gone);
+			size_t n, const struct energy_counters *gone,
+			__u64 total_uj);
 
-/* The header lines: timestamp=, iterations=, sample_ns=, window_ns=. */
+/* The header lines: timestamp=, iterations=, sample_ns=, window_ns=, then
+ * rapl_<domain>_sum_uj= for each domain measured. */
 void render_head(struct rbuf *b, const struct render_head *h);
 
 /* "all": header, the *system* line, one line per used slot. */
 void render_all(struct rbuf *b, const struct render_head *h,
 		const struct energy_proc *slots, size_t n,
-		const struct energy_counters *gone);
+		const struct energy_counters *gone,
+		const struct render_energy *en);
 
 /*
  * The pid a process has in the pid namespace with inode @ns_ino; 0 when it

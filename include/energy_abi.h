@@ -76,6 +76,7 @@ struct energy_pidns {
  * process that ever ran in the cgroup, exited ones included. */
 struct energy_cgroup {
 	struct energy_counters c;
+	__u64 energy_uj;	/* attributed energy, microjoules */
 	__u64 procs_alive;
 	__u64 procs_exited;
 };

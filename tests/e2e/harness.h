@@ -218,5 +218,8 @@ void fs_kill_restart(void);
 void daemon_not_root(void);
 void daemon_map_full(void);
 void fs_nonempty_mountpoint(void);
+void energy_model_estimate(void);
+void energy_measured_split(void);
+void energy_bad_fixtures(void);
 
 #endif /* ENERGY_E2E_HARNESS_H */

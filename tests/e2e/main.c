@@ -90,4 +90,7 @@ TEST_MAIN(
 	TEST(daemon_not_root),
 	TEST(daemon_map_full),
 	TEST(fs_nonempty_mountpoint),
+	TEST(energy_model_estimate),
+	TEST(energy_measured_split),
+	TEST(energy_bad_fixtures),
 )

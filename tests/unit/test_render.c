@@ -23,20 +23,30 @@ void test_render_all(void)
 {
 	struct energy_proc s[3] = {};
 	struct energy_counters gone = { .cpu_ns = 1000, .tx_packets = 4 };
-	struct render_head h = { 111, 22, 100000000, 1000000000 };
+	struct render_head h = {
+		.timestamp_ns = 111, .iterations = 22, .sample_ns = 100000000,
+		.window_ns = 1000000000,
+		.rapl_domains = 1U << RAPL_PKG | 1U << RAPL_PSYS,
+		.rapl_uj = { [RAPL_PKG] = 5, [RAPL_CORE] = 9, [RAPL_PSYS] = 7 },
+	};
+	__u64 uj[3] = { 1234, 0, 99 };
+	struct energy_key keys[3] = {};
+	struct render_energy en = { .uj = uj, .key = keys, .total_uj = 3000500 };
 	struct rbuf b = {};
 
 	slot(&s[0], 10, 5, 4096, 1, 0, "init");
 	slot(&s[2], 12, 7, 8192, 1, ENERGY_F_EXITED, "gone");
-	render_all(&b, &h, s, 3, &gone);
+	keys[0] = s[0].key;	/* slot 2's energy belongs to an earlier process */
+	render_all(&b, &h, s, 3, &gone, &en);
 	if (!ASSERT_TRUE(b.data && !b.oom, "rendered"))
 		return;
 	ASSERT_STREQ(b.data,
 		     "timestamp=111\niterations=22\nsample_ns=100000000\nwindow_ns=1000000000\n"
-		     "pid=0 energy=0.000 alive=1 kernel=1 cpu_ns=1012 mem=4096 instructions=0 wakeups=0 diski=0 disko=0 rx=2 tx=4 comm=*system*\n"
-		     "pid=10 energy=0.000 alive=1 kernel=0 cpu_ns=5 mem=4096 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 comm=init\n"
+		     "rapl_pkg_sum_uj=5\nrapl_psys_sum_uj=7\n"
+		     "pid=0 energy=3000.500 alive=1 kernel=1 cpu_ns=1012 mem=4096 instructions=0 wakeups=0 diski=0 disko=0 rx=2 tx=4 comm=*system*\n"
+		     "pid=10 energy=1.234 alive=1 kernel=0 cpu_ns=5 mem=4096 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 comm=init\n"
 		     "pid=12 energy=0.000 alive=0 kernel=0 cpu_ns=7 mem=8192 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 comm=gone\n",
-		     "all: header, system line (exited and gone included, mem of the live), processes");
+		     "all: header with the measured domains, system line with the machine's energy (exited and gone included, mem of the live), processes with their own energy only");
 	ASSERT_EQ(b.len, strlen(b.data), "length");
 	rbuf_free(&b);
 }
@@ -86,20 +96,26 @@ void test_render_large(void)
 {
 	enum { N = 10000 };
 	struct energy_proc *s = calloc(N, sizeof(*s));
+	__u64 *uj = calloc(N, sizeof(*uj));
+	struct energy_key *keys = calloc(N, sizeof(*keys));
+	struct render_energy en = { .uj = uj, .key = keys };
 	struct render_head h = {};
 	struct rbuf b = {};
 	size_t lines = 0;
 
-	if (!ASSERT_TRUE(s, "alloc"))
-		return;
+	if (!ASSERT_TRUE(s && uj && keys, "alloc"))
+		goto out;
 	for (int i = 0; i < N; i++)
 		slot(&s[i], i + 1, i, i, 1, 0, "a-long-command-n");
-	render_all(&b, &h, s, N, NULL);
+	render_all(&b, &h, s, N, NULL, &en);
 	for (size_t i = 0; i < b.len; i++)
 		lines += b.data[i] == '\n';
 	ASSERT_EQ(lines, 4 + 1 + N, "every line, buffer grown");
 	ASSERT_TRUE(!b.oom, "no allocation failure");
 	rbuf_free(&b);
+out:
+	free(uj);
+	free(keys);
 	free(s);
 }
 

@@ -34,5 +34,25 @@ void test_render_all(void);
 void test_render_cgroup_filters_and_translates(void);
 void test_render_large(void);
 void test_params_check(void);
+void test_model_score(void);
+void test_attrib_conservation(void);
+void test_attrib_zero_scores_and_idle(void);
+void test_attrib_model_mode(void);
+void test_table_energy_window(void);
+void test_params_conf(void);
+void test_rapl_names(void);
+void test_rapl_msr_unit(void);
+void test_rapl_wrap(void);
+void test_rapl_parse_cpulist(void);
+void test_rapl_parse_perf(void);
+void test_rapl_msr_intel(void);
+void test_rapl_msr_amd(void);
+void test_rapl_powercap(void);
+void test_rapl_perf_fixture(void);
+void test_rapl_perf_sw_clock(void);
+void test_rapl_probe(void);
+void test_rapl_bad_fixtures(void);
+void test_rapl_read_error(void);
+void test_rapl_forced_absent(void);
 
 #endif /* ENERGY_UNIT_H */

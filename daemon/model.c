@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "model.h"
+
+#define PJ_PER_UJ	1000000ULL
+#define U64_MAX_	(~0ULL)
+
+static __u64 sat_add(__u64 a, __u64 b)
+{
+	return a + b < a ? U64_MAX_ : a + b;
+}
+
+static __u64 sat_mul(__u64 a, __u64 b)
+{
+	unsigned __int128 p = (unsigned __int128)a * b;
+
+	return p > U64_MAX_ ? U64_MAX_ : (__u64)p;
+}
+
+__u64 model_score_pj(const __u64 w[M_METRICS],
+		     const struct energy_counters *d, __u64 mem_bytes,
+		     __u64 window_ns)
+{
+	unsigned __int128 mem;
+	__u64 s = 0;
+
+	s = sat_add(s, sat_mul(w[M_CPU_NS], d->cpu_ns));
+	s = sat_add(s, sat_mul(w[M_INSTRUCTIONS], d->instructions));
+	s = sat_add(s, sat_mul(w[M_WAKEUPS], d->wakeups));
+	s = sat_add(s, sat_mul(w[M_DISK_READ_BYTES], d->disk_read_bytes));
+	s = sat_add(s, sat_mul(w[M_DISK_WRITE_BYTES], d->disk_write_bytes));
+	s = sat_add(s, sat_mul(w[M_NET_RX_PACKETS], d->rx_packets));
+	s = sat_add(s, sat_mul(w[M_NET_TX_PACKETS], d->tx_packets));
+	/* pJ/(B*s) x B x ns / 1e9 */
+	mem = (unsigned __int128)w[M_MEM_BYTES] * mem_bytes * window_ns /
+	      1000000000ULL;
+	return sat_add(s, mem > U64_MAX_ ? U64_MAX_ : (__u64)mem);
+}
+
+__u64 attrib_idle_mw(const struct attrib *a, __u64 configured_mw)
+{
+	if (configured_mw)
+		return configured_mw;
+	if (a->seen_low)
+		return a->idle_low_mw;
+	return a->seen_any ? a->idle_min_mw : 0;
+}
+
+static __u64 window_model(struct attrib *a, const struct attrib_in *in,
+			  const __u64 *scores, size_t n, __u64 *energy_uj,
+			  __u64 *carry_pj)
+{
+	__u64 idle = (unsigned __int128)in->idle_mw * in->window_ns / PJ_PER_UJ;
+
+	for (size_t i = 0; i < n; i++) {
+		__u64 t = sat_add(carry_pj[i], scores[i]);
+
+		energy_uj[i] += t / PJ_PER_UJ;
+		a->procs_uj += t / PJ_PER_UJ;
+		carry_pj[i] = t % PJ_PER_UJ;
+	}
+	a->idle_uj += idle;
+	a->total_uj = a->procs_uj + a->idle_uj;
+	return idle;
+}
+
+__u64 attrib_window(struct attrib *a, const struct attrib_in *in,
+		    const __u64 *scores, size_t n, __u64 *energy_uj,
+		    __u64 *carry_pj)
+{
+	unsigned __int128 sum = 0;
+	__u64 power_mw, idle, dyn, given = 0;
+
+	if (!in->measured)
+		return window_model(a, in, scores, n, energy_uj, carry_pj);
+	if (!in->window_ns)
+		return 0;
+
+	/* µJ / ns -> mW: x 1e6 */
+	power_mw = (unsigned __int128)in->e_uj * 1000000ULL / in->window_ns;
+	if (!a->seen_any || power_mw < a->idle_min_mw)
+		a->idle_min_mw = power_mw;
+	a->seen_any = true;
+	if (in->low_activity && (!a->seen_low || power_mw < a->idle_low_mw)) {
+		a->idle_low_mw = power_mw;
+		a->seen_low = true;
+	}
+
+	idle = (unsigned __int128)attrib_idle_mw(a, in->idle_mw) *
+	       in->window_ns / PJ_PER_UJ;
+	if (idle > in->e_uj)
+		idle = in->e_uj;
+	for (size_t i = 0; i < n; i++)
+		sum += scores[i];
+	if (!sum)
+		idle = in->e_uj;	/* nobody did anything: all of it idle */
+
+	dyn = in->e_uj - idle + a->carry_uj;
+	for (size_t i = 0; sum && i < n; i++) {
+		__u64 share = (unsigned __int128)dyn * scores[i] / sum;
+
+		energy_uj[i] += share;
+		given += share;
+	}
+	a->carry_uj = dyn - given;
+	a->procs_uj += given;
+	a->idle_uj += idle;
+	a->total_uj += in->e_uj;
+	return idle;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The energy model and the attribution of energy to processes, per
+ * window. Pure arithmetic: no I/O.
+ *
+ * A weight is picojoules per unit of its metric's increase in the window
+ * (shown as nanojoules with three decimals, the original's fixed point);
+ * memory is a level, so w_mem_bytes is per byte-second of residency.
+ *
+ * With a measured source, a window's energy E is split: idle (idle_mw x
+ * window, or the lowest power seen in low-activity windows) is reported on
+ * its own; the rest goes to processes in proportion to their scores, in
+ * whole microjoules, the remainder carried to the next window. Without
+ * one, each process gets its score, sub-microjoule remainders carried per
+ * process.
+ */
+#ifndef ENERGY_MODEL_H
+#define ENERGY_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "energy_abi.h"
+
+enum model_metric {
+	M_CPU_NS,
+	M_MEM_BYTES,
+	M_INSTRUCTIONS,
+	M_WAKEUPS,
+	M_DISK_READ_BYTES,
+	M_DISK_WRITE_BYTES,
+	M_NET_RX_PACKETS,
+	M_NET_TX_PACKETS,
+	M_METRICS,
+};
+
+/* Picojoules a process's window earns: sum of weight x increase, memory as
+ * bytes x window seconds. Saturates instead of wrapping. */
+__u64 model_score_pj(const __u64 w[M_METRICS],
+		     const struct energy_counters *delta, __u64 mem_bytes,
+		     __u64 window_ns);
+
+/* State carried from window to window. */
+struct attrib {
+	__u64 carry_uj;		/* measured energy not handed out yet */
+	__u64 idle_low_mw;	/* lowest power of a low-activity window */
+	__u64 idle_min_mw;	/* lowest power of any window */
+	bool seen_low, seen_any;
+	__u64 total_uj;		/* energy of all windows (measured or model) */
+	__u64 idle_uj;		/* of which idle */
+	__u64 procs_uj;		/* of which handed to processes */
+};
+
+struct attrib_in {
+	bool measured;		/* e_uj is a measurement */
+	__u64 e_uj;		/* the window's measured energy */
+	__u64 window_ns;
+	__u64 idle_mw;		/* configured idle power; 0: learn it */
+	bool low_activity;	/* little CPU use: a candidate for idle */
+};
+
+/* The idle power used now, in mW: configured, else learned (lowest power
+ * in a low-activity window, else in any window), else 0. */
+__u64 attrib_idle_mw(const struct attrib *a, __u64 configured_mw);
+
+/*
+ * One window: @n processes with @scores (pJ). Adds each one's energy to
+ * @energy_uj[i]; @carry_pj[i] keeps the sub-microjoule rest of a modelled
+ * process. Returns the window's idle energy (µJ).
+ */
+__u64 attrib_window(struct attrib *a, const struct attrib_in *in,
+		    const __u64 *scores, size_t n, __u64 *energy_uj,
+		    __u64 *carry_pj);
+
+#endif /* ENERGY_MODEL_H */

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * energy=: the model's estimate where nothing is measured, and measured
+ * energy split over processes where a RAPL source exists, here an MSR
+ * fixture (sparse files read like /dev/cpu/N/msr) that the test advances at
+ * a known power. Each test runs an energyd of its own, after the shared one
+ * has stopped.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MNT		"/run/energy"
+#define MSR_UNIT	0x606
+#define MSR_PKG		0x611
+#define ESU		14		/* 1/2^14 J = 61.035 µJ */
+#define WINDOW_NS	"200000000"
+
+/* ---- a daemon of the test's own ---- */
+
+static pid_t own_energyd(const char *log, const char *const *extra)
+{
+	const char *bin = getenv("ENERGYD") ? getenv("ENERGYD") : "build/energyd";
+	const char *argv[24] = { bin, "-f", "--sample-ns", "10000000",
+				 "--window-ns", WINDOW_NS, "--probe-ns", "30000000" };
+	int argc = 8;
+	pid_t pid;
+
+	for (; extra && *extra && argc < 23; extra++)
+		argv[argc++] = *extra;
+	argv[argc] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(bin, (char **)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[1 << 20];
+	ssize_t n = 0, r;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	while (n < (ssize_t)sizeof(buf) - 1 &&
+	       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	buf[n] = '\0';
+	return buf;
+}
+
+static bool sys_u64(const char *key, __u64 *v)
+{
+	char *t = read_text(MNT "/sys"), pat[64], *p;
+
+	if (!t)
+		return false;
+	snprintf(pat, sizeof(pat), "\n%s=", key);
+	p = strstr(t, pat);
+	return p && sscanf(p + strlen(pat), "%llu", v) == 1;
+}
+
+static bool sys_has(const char *line)
+{
+	char *t = read_text(MNT "/sys");
+
+	return t && strstr(t, line);
+}
+
+/* energy (µJ) and cpu_ns of @pid from all. */
+static bool proc_energy(pid_t pid, __u64 *uj, __u64 *cpu)
+{
+	char *t = read_text(MNT "/all"), pat[32], *p;
+	unsigned long long mj, frac;
+
+	if (!t)
+		return false;
+	snprintf(pat, sizeof(pat), "\npid=%d ", pid);
+	p = strstr(t, pat);
+	if (!p || sscanf(p + strlen(pat), "energy=%llu.%llu", &mj, &frac) != 2)
+		return false;
+	*uj = mj * 1000 + frac;
+	p = strstr(p, " cpu_ns=");
+	return p && sscanf(p, " cpu_ns=%llu", cpu) == 1;
+}
+
+static void show_log(const char *log)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "sed 's/^/  energyd| /' %s >&2", log);
+	if (system(cmd))
+		fprintf(stderr, "  (no log)\n");
+}
+
+static int stop_energyd(pid_t pid)
+{
+	int status = -1;
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static bool served(void)
+{
+	return read_text(MNT "/sys") != NULL;
+}
+
+/* ---- workloads ---- */
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Busy on CPU @cpu at nice @nice, until killed. */
+struct duty {
+	int cpu, nice;
+};
+
+static int duty_body(void *p)
+{
+	const struct duty *d = p;
+
+	pin(d->cpu);
+	if (setpriority(PRIO_PROCESS, 0, d->nice))
+		return 1;
+	for (;;)
+		burn_cpu_ns(1000000000ULL);
+	return 0;
+}
+
+/* ---- the MSR fixture ---- */
+
+struct fixture {
+	char dir[64];
+	int fd;
+	__u32 counter;		/* package energy status, wraps */
+	__u64 counts;		/* advanced in total */
+	double frac;
+	double watts;
+	volatile bool run;
+	pthread_mutex_t lock;
+	pthread_t thread;
+};
+
+static int msr_write(int fd, __u32 msr, __u64 v)
+{
+	return pwrite(fd, &v, sizeof(v), msr) == sizeof(v) ? 0 : -errno;
+}
+
+static int fixture_make(struct fixture *f, __u32 start)
+{
+	char path[96];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/energyd-e2e-msr-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/0", f->dir);
+	if (mkdir(path, 0755))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/0/msr", f->dir);
+	f->fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (f->fd < 0)
+		return -errno;
+	f->counter = start;
+	pthread_mutex_init(&f->lock, NULL);
+	/* power unit 3, energy unit ESU, time unit 10, as Intel parts have */
+	return msr_write(f->fd, MSR_UNIT, 0xA0003 | (ESU << 8)) ?:
+	       msr_write(f->fd, MSR_PKG, start);
+}
+
+/* Advances the package counter every 5 ms at f->watts. */
+static void *fixture_thread(void *p)
+{
+	struct fixture *f = p;
+
+	while (f->run) {
+		pthread_mutex_lock(&f->lock);
+		f->frac += f->watts * 0.005 * (1 << ESU);
+		f->counter += (__u32)f->frac;
+		f->counts += (__u64)f->frac;
+		f->frac -= (__u64)f->frac;
+		msr_write(f->fd, MSR_PKG, f->counter);
+		pthread_mutex_unlock(&f->lock);
+		sleep_ms(5);
+	}
+	return NULL;
+}
+
+static __u64 fixture_uj(struct fixture *f)
+{
+	__u64 c;
+
+	pthread_mutex_lock(&f->lock);
+	c = f->counts;
+	pthread_mutex_unlock(&f->lock);
+	return c * 1000000ULL / (1 << ESU);
+}
+
+static void fixture_remove(struct fixture *f)
+{
+	char cmd[128];
+
+	if (f->fd > 0)
+		close(f->fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (f->dir[0] && system(cmd))
+		fprintf(stderr, "  cannot remove %s\n", f->dir);
+}
+
+/* ---- tests ---- */
+
+/* No measured source here: energy= is the model's estimate (5 nJ per ns of
+ * CPU by default), it grows with the work, and sys says model. */
+void energy_model_estimate(void)
+{
+	const char *log = "/tmp/energyd-e2e-model.log";
+	const char *extra[] = { "--energy-source", "none", NULL };
+	struct duty d = { .cpu = 0 };
+	struct e2e_child c = {};
+	__u64 uj1 = 0, cpu1 = 0, uj2 = 0, cpu2 = 0;
+	pid_t pid;
+
+	pid = own_energyd(log, extra);
+	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves"))
+		goto cleanup;
+	ASSERT_TRUE(sys_has("\nenergy_source=model\n"), "sys says the energy is the model's");
+	if (!ASSERT_EQ(child_spawn(&c, NULL, duty_body, &d), 0, "busy child"))
+		goto cleanup;
+	sleep_ms(600);
+	ASSERT_TRUE(proc_energy(c.pid, &uj1, &cpu1), "the child is listed");
+	sleep_ms(600);
+	kill(c.pid, SIGSTOP);
+	sleep_ms(500);		/* two windows: energy catches up with cpu */
+	ASSERT_TRUE(proc_energy(c.pid, &uj2, &cpu2), "still listed");
+	ASSERT_TRUE(uj2 > uj1 && uj1 > 0, "energy grows with the work");
+	/* 5000 pJ per ns: µJ = cpu_ns * 5000 / 1e6, plus a little memory */
+	ASSERT_NEAR(uj2, cpu2 * 5000.0 / 1e6, 0.03, "energy follows the model's CPU weight");
+	fprintf(stderr, "  model: cpu_ns %llu -> energy %llu.%03llu mJ\n", cpu2,
+		uj2 / 1000, uj2 % 1000);
+cleanup:
+	child_kill(&c);
+	if (pid > 0 && !ASSERT_TRUE(WIFEXITED(stop_energyd(pid)), "clean stop"))
+		show_log(log);
+	if (test__failures)
+		show_log(log);
+}
+
+/*
+ * A 20 W fixture with 2 W idle: two busy processes sharing a CPU at nice 0
+ * and nice 5 (CFS weights 1024 and 335: CPU time about 3:1) get energy in
+ * the ratio of their CPU time within 2 %; processes plus idle add up to
+ * the fixture's energy within 1 %, across a counter wrap.
+ */
+void energy_measured_split(void)
+{
+	const char *log = "/tmp/energyd-e2e-msr.log";
+	char weights[] = "/tmp/energyd-e2e-weights-XXXXXX";
+	struct duty da = { .cpu = 0, .nice = 0 };
+	struct duty db = { .cpu = 0, .nice = 5 };
+	struct fixture f = { .watts = 20.0, .run = true };
+	struct e2e_child a = {}, b = {};
+	__u64 ea = 0, ca = 0, eb = 0, cb = 0, procs = 0, idle = 0, total = 0;
+	__u64 sum0 = 0, sum1 = 0, base = 0;
+	const char *extra[8];
+	bool thread = false;
+	pid_t pid = 0;
+	int fd;
+
+	/* The counter starts 65536 counts (4 J, 0.2 s) before its wrap. */
+	if (!ASSERT_EQ(fixture_make(&f, 0xFFFF0000u), 0, "fixture"))
+		goto cleanup;
+	fd = mkstemp(weights);
+	if (!ASSERT_TRUE(fd >= 0 && write(fd, "idle_mw = 2000\n", 15) == 15, "weights file"))
+		goto cleanup;
+	close(fd);
+	extra[0] = "--energy-source";
+	extra[1] = "msr";
+	extra[2] = "--msr-dir";
+	extra[3] = f.dir;
+	extra[4] = "--weights";
+	extra[5] = weights;
+	extra[6] = NULL;
+	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
+		goto cleanup;
+	thread = true;
+	pid = own_energyd(log, extra);
+	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves"))
+		goto cleanup;
+	ASSERT_TRUE(sys_has("\nenergy_source=msr\n") && sys_has("\nenergy_basis=pkg\n"),
+		    "sys names the source and what it measures");
+	/* Where the daemon's measurement and the fixture stand now (a sample
+	 * apart at most: 0.2 J of the run's ~50). */
+	base = fixture_uj(&f);
+	ASSERT_TRUE(sys_u64("rapl_pkg_sum_uj", &sum0), "all/sys carry rapl_pkg_sum_uj");
+	if (!ASSERT_EQ(child_spawn(&a, NULL, duty_body, &da), 0, "A") ||
+	    !ASSERT_EQ(child_spawn(&b, NULL, duty_body, &db), 0, "B"))
+		goto cleanup;
+	sleep_ms(2500);
+	kill(a.pid, SIGSTOP);
+	kill(b.pid, SIGSTOP);
+	/* The fixture stops too; two windows later everything is in. */
+	f.run = false;
+	pthread_join(f.thread, NULL);
+	thread = false;
+	sleep_ms(600);
+	ASSERT_TRUE(proc_energy(a.pid, &ea, &ca) && proc_energy(b.pid, &eb, &cb),
+		    "A and B listed");
+	ASSERT_TRUE(sys_u64("processes_uj", &procs) && sys_u64("idle_uj", &idle) &&
+		    sys_u64("energy_uj", &total) && sys_u64("rapl_pkg_sum_uj", &sum1),
+		    "sys energy figures");
+	fprintf(stderr, "  split: A cpu %llu ns energy %llu µJ, B cpu %llu ns energy %llu µJ\n",
+		ca, ea, cb, eb);
+	fprintf(stderr, "  fixture advanced %llu µJ, energyd measured %llu; total %llu = processes %llu + idle %llu (+ carry)\n",
+		fixture_uj(&f) - base, sum1 - sum0, total, procs, idle);
+	ASSERT_TRUE(near((double)ca / cb, 3.0, 0.15), "CPU time about 3:1");
+	ASSERT_NEAR((double)ea / eb, (double)ca / cb, 0.02, "energy in the ratio of the work");
+	ASSERT_NEAR(sum1 - sum0, fixture_uj(&f) - base, 0.01,
+		    "measured = what the fixture advanced, across its wrap");
+	ASSERT_EQ(total, sum1, "every window's measured energy attributed");
+	ASSERT_NEAR(procs + idle, total, 0.01, "processes + idle = measured");
+	/* 2 W of 20 W while the fixture ran; nothing after */
+	ASSERT_NEAR(idle, total / 10.0, 0.15, "idle about 2 W of the 20");
+	ASSERT_TRUE(f.counter < 0xFFFF0000u, "the fixture's counter wrapped");
+cleanup:
+	if (thread) {
+		f.run = false;
+		pthread_join(f.thread, NULL);
+	}
+	child_kill(&a);
+	child_kill(&b);
+	if (pid > 0 && !ASSERT_TRUE(WIFEXITED(stop_energyd(pid)), "clean stop"))
+		show_log(log);
+	if (test__failures)
+		show_log(log);
+	fixture_remove(&f);
+	unlink(weights);
+}
+
+/* Each bad fixture drops the source with one line naming the problem; the
+ * daemon runs on with the model. */
+struct bad_case {
+	const char *what;
+	const char *source;
+	int (*make)(const char *dir);
+	const char *expect;	/* in the log line */
+};
+
+static int msr_file(const char *dir, __u64 unit, __u64 pkg, off_t truncate_at)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/0", dir);
+	if (mkdir(path, 0755))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/0/msr", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	if (fd < 0)
+		return -errno;
+	msr_write(fd, MSR_UNIT, unit);
+	msr_write(fd, MSR_PKG, pkg);
+	if (truncate_at && ftruncate(fd, truncate_at))
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int make_truncated(const char *dir)
+{
+	return msr_file(dir, 0xA0E03, 12345, MSR_PKG + 3);
+}
+
+static int make_zero_unit(const char *dir)
+{
+	return msr_file(dir, 0, 12345, 0);
+}
+
+static int make_unreadable(const char *dir)
+{
+	char path[128];
+
+	/* root reads any file: a directory in its place fails every read */
+	snprintf(path, sizeof(path), "%s/0", dir);
+	if (mkdir(path, 0755))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/0/msr", dir);
+	return mkdir(path, 0755) ? -errno : 0;
+}
+
+static int make_no_max_range(const char *dir)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/intel-rapl:0", dir);
+	if (mkdir(path, 0755))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/intel-rapl:0/name", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fputs("package-0\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/intel-rapl:0/energy_uj", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fputs("123456\n", f);
+	fclose(f);
+	return 0;
+}
+
+void energy_bad_fixtures(void)
+{
+	static const struct bad_case cases[] = {
+		{ "truncated MSR file", "msr", make_truncated, "msr" },
+		{ "unit register 0", "msr", make_zero_unit, "unit" },
+		{ "unreadable MSR", "msr", make_unreadable, "msr" },
+		{ "powercap zone without max_energy_range_uj", "powercap",
+		  make_no_max_range, "max_energy_range_uj" },
+	};
+	const char *log = "/tmp/energyd-e2e-bad.log";
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dir[] = "/tmp/energyd-e2e-bad-XXXXXX", cmd[96], *text;
+		const char *extra[] = { "--energy-source", cases[i].source,
+					strcmp(cases[i].source, "msr") ? "--powercap-dir" : "--msr-dir",
+					dir, NULL };
+		pid_t pid = 0;
+
+		if (!ASSERT_TRUE(mkdtemp(dir) && !cases[i].make(dir), cases[i].what))
+			continue;
+		pid = own_energyd(log, extra);
+		if (ASSERT_TRUE(WAIT_UNTIL(served(), 10000), cases[i].what)) {
+			ASSERT_TRUE(sys_has("\nenergy_source=model\n"), cases[i].what);
+			text = read_text(log);
+			if (!ASSERT_TRUE(text && strstr(text, "rapl") &&
+					 strstr(text, cases[i].expect), cases[i].what))
+				show_log(log);
+		}
+		ASSERT_TRUE(pid > 0 && WIFEXITED(stop_energyd(pid)), "clean stop");
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd))
+			fprintf(stderr, "  cannot remove %s\n", dir);
+	}
+}
