@@ -114,7 +114,8 @@ static void efs_getattr(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_attr(req, &st, 1.0);
 }
 
-/* Whether the caller of @req may do what @rule guards. */
+/* Identify the caller of @req into @c: 0 when it may read all and write
+ * params/, -EACCES when not, another -errno when it cannot be told. */
 static int check_privileged(struct efs *fs, fuse_req_t req, struct caller *c)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);

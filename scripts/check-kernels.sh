@@ -130,7 +130,8 @@ vmlinuz=$kroot/boot/vmlinuz-$kver
 kconfig=$kroot/boot/config-$kver
 [ -f "$vmlinuz" ] && [ -f "$kconfig" ] && [ -f "$kmods/modules.dep" ] ||
 	die "$kroot: no vmlinuz, config or modules.dep for $kver (rm -rf $kroot and retry)"
-say "kernel $kver (${base#*_}, ${base%%_*})"
+kpkg_ver=${base#*_}
+say "kernel $kver (${base%%_*} ${kpkg_ver%_amd64})"
 
 # ---- modules from tests/kernels/config ----
 
@@ -225,7 +226,7 @@ quote() {
 
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) >"$initrd"
-say "initramfs: $(($(stat -c %s "$initrd") / 1024 / 1024)) MiB, modules: ${modules[*]:-none}"
+say "initramfs: $(($(stat -c %s "$initrd") / 1024 / 1024)) MiB; modules:$(for m in "${modules[@]}"; do m=${m##*/}; printf ' %s' "${m%.ko}"; done)"
 
 # ---- the test disk: a fresh ext4 for /var/tmp ----
 

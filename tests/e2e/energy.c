@@ -34,29 +34,13 @@
 
 static pid_t own_energyd(const char *log, const char *const *extra)
 {
-	const char *bin = getenv("ENERGYD") ? getenv("ENERGYD") : "build/energyd";
-	const char *argv[24] = { bin, "-f", "--sample-ns", "10000000",
-				 "--window-ns", WINDOW_NS, "--probe-ns", "30000000" };
-	int argc = 8;
-	pid_t pid;
+	const char *argv[16] = { "--window-ns", WINDOW_NS, "--probe-ns", "30000000" };
+	int argc = 4;
 
-	for (; extra && *extra && argc < 23; extra++)
+	for (; extra && *extra && argc < 15; extra++)
 		argv[argc++] = *extra;
 	argv[argc] = NULL;
-	fflush(NULL);
-	pid = fork();
-	if (!pid) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(bin, (char **)argv);
-		_exit(127);
-	}
-	return pid;
+	return e2e_spawn_energyd(log, argv, 0);
 }
 
 static char *read_text(const char *path)

@@ -743,35 +743,6 @@ cleanup:
 
 /* ---- the daemon's life around its mount (after daemon_stop) ---- */
 
-/* An energyd of this test's own. */
-static pid_t spawn_energyd(const char *log, const char *const *extra, uid_t uid)
-{
-	const char *bin = getenv("ENERGYD") ? getenv("ENERGYD") : "build/energyd";
-	const char *argv[16] = { bin, "-f", "--sample-ns", "10000000" };
-	int argc = 4;
-	pid_t pid;
-
-	for (; extra && *extra && argc < 15; extra++)
-		argv[argc++] = *extra;
-	argv[argc] = NULL;
-	fflush(NULL);
-	pid = fork();
-	if (!pid) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (uid && (setgid(uid) || setuid(uid)))
-			_exit(126);
-		execv(bin, (char **)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 static bool files_served(void)
 {
 	char *t = slurp(MNT "/sys", NULL);
@@ -827,7 +798,7 @@ void fs_kill_restart(void)
 	pid_t pid;
 	int status;
 
-	pid = spawn_energyd(log, NULL, 0);
+	pid = e2e_spawn_energyd(log, NULL, 0);
 	if (!ASSERT_TRUE(WAIT_UNTIL(files_served(), E2E_SETTLE_MS * 5), "first energyd serves"))
 		goto cleanup;
 	status = stop(pid, SIGKILL);
@@ -835,7 +806,7 @@ void fs_kill_restart(void)
 	ASSERT_TRUE(WIFSIGNALED(status), "killed");
 	ASSERT_TRUE(access(MNT "/sys", F_OK) && errno == ENOTCONN,
 		    "the dead mount answers ENOTCONN");
-	pid = spawn_energyd(log, NULL, 0);
+	pid = e2e_spawn_energyd(log, NULL, 0);
 	ASSERT_TRUE(WAIT_UNTIL(files_served(), E2E_SETTLE_MS * 5),
 		    "the next energyd clears the stale mount and serves");
 	status = stop(pid, SIGTERM);
@@ -857,7 +828,7 @@ void daemon_not_root(void)
 	pid_t pid;
 	int status;
 
-	pid = spawn_energyd(log, NULL, NOBODY);
+	pid = e2e_spawn_energyd(log, NULL, NOBODY);
 	if (!ASSERT_TRUE(pid > 0, "spawn"))
 		return;
 	if (waitpid(pid, &status, 0) != pid)
@@ -890,7 +861,7 @@ void daemon_map_full(void)
 	pid_t pid;
 	int status;
 
-	pid = spawn_energyd(log, extra, 0);
+	pid = e2e_spawn_energyd(log, extra, 0);
 	if (!ASSERT_TRUE(WAIT_UNTIL(files_served(), E2E_SETTLE_MS * 5), "energyd serves"))
 		goto cleanup;
 	for (int i = 0; i < 100; i++)
@@ -925,7 +896,7 @@ void fs_nonempty_mountpoint(void)
 	snprintf(file, sizeof(file), "%s/keep", dir);
 	fd = open(file, O_WRONLY | O_CREAT, 0644);
 	close(fd);
-	pid = spawn_energyd(log, extra, 0);
+	pid = e2e_spawn_energyd(log, extra, 0);
 	if (pid > 0 && waitpid(pid, &status, 0) != pid)
 		status = -1;
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0, "refused: non-zero exit");

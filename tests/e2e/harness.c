@@ -308,6 +308,35 @@ static bool daemon_launch(void)
 	return true;
 }
 
+pid_t e2e_spawn_energyd(const char *log, const char *const *extra, uid_t uid)
+{
+	const char *bin = getenv("ENERGYD");
+	const char *argv[24] = { bin && *bin ? bin : "build/energyd", "-f",
+				 "--sample-ns", "10000000" };
+	int argc = 4;
+	pid_t pid;
+
+	for (; extra && *extra && argc < 23; extra++)
+		argv[argc++] = *extra;
+	argv[argc] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		if (uid && (setgid(uid) || setuid(uid)))
+			_exit(126);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
 bool e2e_begin(void)
 {
 	if (e2e_kernel_only())

@@ -61,6 +61,13 @@ int e2e_daemon_stop(int *status);
 /* Prints the whole daemon log to stderr. */
 void e2e_dump_log(void);
 
+/*
+ * Starts an energyd of the test's own (not the shared one: stop that
+ * first) with "-f --sample-ns 10000000" and the NULL-terminated @extra
+ * options, as @uid when not 0, its output to @log. Returns its pid.
+ */
+pid_t e2e_spawn_energyd(const char *log, const char *const *extra, uid_t uid);
+
 /* ---- the pinned maps ----
  *
  * procs is an array of slots, each a struct energy_proc that names its
