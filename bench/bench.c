@@ -142,6 +142,23 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The empty sched_switch program, and with @variants the two shared-counter
+ * programs too; NULL on failure. */
+static struct bench_empty_bpf *load_empty(bool variants)
+{
+	struct bench_empty_bpf *b = bench_empty_bpf__open();
+
+	if (!b)
+		return NULL;
+	bpf_program__set_autoload(b->progs.sched_switch_atomic, variants);
+	bpf_program__set_autoload(b->progs.sched_switch_percpu, variants);
+	if (bench_empty_bpf__load(b) || bench_empty_bpf__attach(b)) {
+		bench_empty_bpf__destroy(b);
+		return NULL;
+	}
+	return b;
+}
+
 struct prog_stat {
 	char name[BPF_OBJ_NAME_LEN];
 	__u64 runs, ns;
@@ -203,8 +220,8 @@ static int bench_programs(void)
 		fprintf(stderr, "bench: cannot enable kernel.bpf_stats_enabled\n");
 		return -1;
 	}
-	empty = bench_empty_bpf__open_and_load();
-	if (!empty || bench_empty_bpf__attach(empty)) {
+	empty = load_empty(true);
+	if (!empty) {
 		fprintf(stderr, "bench: cannot load the empty program\n");
 		return -1;
 	}
@@ -240,6 +257,11 @@ static int bench_programs(void)
 		printf("  sched_switch: median %.1f ns/run, empty floor %.1f, above the floor %.1f ns over %d rounds (goal <= 30)\n",
 		       median(sw_mean, rounds), median(floor_mean, rounds),
 		       median(diff, rounds), rounds);
+	printf("  shared counter, above the floor: atomic add in an array %.1f ns, plain add in a per-CPU array %.1f ns\n",
+	       mean_between(NULL, 0, after, na, "sched_switch_at") -
+	       mean_between(NULL, 0, after, na, "sched_switch_em"),
+	       mean_between(NULL, 0, after, na, "sched_switch_pe") -
+	       mean_between(NULL, 0, after, na, "sched_switch_em"));
 	stop_energyd(d);
 	bench_empty_bpf__destroy(empty);
 	write_file("/proc/sys/kernel/bpf_stats_enabled", "0");
@@ -258,8 +280,8 @@ static int bench_pingpong(void)
 		pid_t d;
 
 		none[r] = pingpong(PINGPONG_RT);
-		empty = bench_empty_bpf__open_and_load();
-		if (!empty || bench_empty_bpf__attach(empty))
+		empty = load_empty(false);
+		if (!empty)
 			return -1;
 		emp[r] = pingpong(PINGPONG_RT);
 		bench_empty_bpf__destroy(empty);

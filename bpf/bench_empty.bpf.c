@@ -1,13 +1,60 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The floor for `make bench`: a sched_switch program that does nothing. */
+/*
+ * Programs `make bench` loads next to energyd's: an empty sched_switch
+ * program (the floor), and the two ways of keeping a shared counter that
+ * the design chose between: an atomic add into a shared array slot, and a
+ * plain add into a per-CPU array slot.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define SLOTS	4096
+
+struct counter {
+	__u64 v[16];	/* 128 bytes, as a process slot */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SLOTS);
+	__type(key, __u32);
+	__type(value, struct counter);
+} shared SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLOTS);
+	__type(key, __u32);
+	__type(value, struct counter);
+} percpu SEC(".maps");
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_empty, bool preempt, struct task_struct *prev)
 {
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_atomic, bool preempt, struct task_struct *prev)
+{
+	__u32 k = (__u32)prev->tgid & (SLOTS - 1);
+	struct counter *c = bpf_map_lookup_elem(&shared, &k);
+
+	if (c)
+		__sync_fetch_and_add(&c->v[2], prev->se.sum_exec_runtime);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_percpu, bool preempt, struct task_struct *prev)
+{
+	__u32 k = (__u32)prev->tgid & (SLOTS - 1);
+	struct counter *c = bpf_map_lookup_elem(&percpu, &k);
+
+	if (c)
+		c->v[2] += prev->se.sum_exec_runtime;
 	return 0;
 }
