@@ -18,7 +18,7 @@ CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
 CPPFLAGS	+= -Iinclude -I$(OUT) -Idaemon -Ifuse -I/usr/include/fuse3
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -Ibpf
-LIBS		:= -lbpf -lelf -lz -lsystemd -lfuse3 -lpthread
+LIBS		:= -lbpf -lelf -lz -lsystemd -lfuse3 -lpthread -lm
 
 # Pure logic: no libbpf, no libfuse, so unit tests link it alone.
 PURE_SRCS	:= daemon/table.c daemon/format.c daemon/hooks.c daemon/log.c \
@@ -45,7 +45,7 @@ endif
 .SECONDARY: $(BPF_OBJS)
 .PHONY: all run check unit e2e bench deps vmlinux clean install uninstall
 
-all: $(OUT)/energyd
+all: $(OUT)/energyd $(OUT)/energyd-train
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -74,11 +74,16 @@ $(OUT)/energyd: $(DAEMON_SRCS:%.c=$(OUT)/%.o)
 
 $(OUT)/unit: $(UNIT_SRCS) $(PURE_SRCS) $(wildcard daemon/*.h fuse/*.h) tests/test.h | $(OUT)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(UNIT_SRCS) $(PURE_SRCS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(UNIT_SRCS) $(PURE_SRCS) -lm -o $@
 
 $(OUT)/e2e: $(E2E_SRCS) $(wildcard tests/e2e/*.h) tests/test.h include/energy_abi.h | $(OUT)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(E2E_SRCS) -lbpf -lelf -lz -lpthread -o $@
+
+TRAIN_SRCS	:= model/train.c daemon/model.c daemon/params.c
+$(OUT)/energyd-train: $(TRAIN_SRCS) $(wildcard daemon/*.h) | $(OUT)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TRAIN_SRCS) -lm -o $@
 
 $(OUT)/bench: $(BENCH_SRCS) $(SKELS) include/energy_abi.h | $(OUT)
 	$(call msg,BINARY,$@)
@@ -98,7 +103,7 @@ e2e: $(OUT)/energyd $(OUT)/e2e
 	$(OUT)/e2e
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/unit $(OUT)/e2e
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyd-train $(OUT)/unit $(OUT)/e2e
 	$(Q)scripts/check.sh $(OUT)
 
 bench: deps
@@ -115,13 +120,15 @@ clean:
 	$(Q)rm -rf $(OUT)
 
 PREFIX		?= /usr/local
-install: $(OUT)/energyd
+install: $(OUT)/energyd $(OUT)/energyd-train
 	install -D -m 0755 $(OUT)/energyd $(DESTDIR)$(PREFIX)/sbin/energyd
+	install -D -m 0755 $(OUT)/energyd-train $(DESTDIR)$(PREFIX)/bin/energyd-train
 	install -D -m 0644 systemd/energyd.service $(DESTDIR)/etc/systemd/system/energyd.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/energyd/README.md
 	-systemctl daemon-reload 2>/dev/null
 
 uninstall:
 	-systemctl disable --now energyd 2>/dev/null
-	rm -f $(DESTDIR)$(PREFIX)/sbin/energyd $(DESTDIR)/etc/systemd/system/energyd.service
+	rm -f $(DESTDIR)$(PREFIX)/sbin/energyd $(DESTDIR)$(PREFIX)/bin/energyd-train \
+	      $(DESTDIR)/etc/systemd/system/energyd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/energyd

@@ -39,6 +39,7 @@ struct config {
 	bool set[P_MAX];		/* given by --weights */
 	const char *mountpoint;		/* NULL: no filesystem */
 	const char *weights;		/* --weights FILE */
+	const char *record;		/* --record FILE */
 	struct rapl_opts rapl;
 	struct coll_opts coll;
 	bool foreground;
@@ -65,6 +66,8 @@ static void usage(FILE *f)
 		"      --perf-dir DIR     perf power PMU (default\n"
 		"                         /sys/bus/event_source/devices/power)\n"
 		"      --probe-ns NS      how long a source's counters must move to count\n"
+		"      --record FILE      append each window's measured energy and metrics\n"
+		"                         to FILE, for energyd-train\n"
 		"      --legacy-hooks     use raw tracepoints and the oldest tracepoint of\n"
 		"                         each metric (to test the fallbacks)\n"
 		"      --dump             print one sample of every process and exit\n"
@@ -88,6 +91,7 @@ enum {
 	OPT_POWERCAP_DIR,
 	OPT_PERF_DIR,
 	OPT_PROBE_NS,
+	OPT_RECORD,
 };
 
 static int parse_opt_u64(const char *opt, const char *arg, __u64 min,
@@ -155,6 +159,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "powercap-dir", required_argument, NULL, OPT_POWERCAP_DIR },
 		{ "perf-dir", required_argument, NULL, OPT_PERF_DIR },
 		{ "probe-ns", required_argument, NULL, OPT_PROBE_NS },
+		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -201,6 +206,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_PERF_DIR:
 			cfg->rapl.perf_dir = optarg;
+			break;
+		case OPT_RECORD:
+			cfg->record = optarg;
 			break;
 		case OPT_PROBE_NS:
 			if (parse_opt_u64("probe-ns", optarg, 1000000, 10000000000ULL,
@@ -318,6 +326,7 @@ struct sampler {
 	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
 	__u64 window_basis_uj;		/* measured energy at the last window */
 	int ncpus;
+	int record_fd;			/* --record, or -1 */
 };
 
 /* Measured energy so far: psys where the machine has it, else package
@@ -380,6 +389,13 @@ static void window_energy(struct sampler *s, __u64 window_ns)
 	}
 	table_energy_window(s->t, &s->at, &in, &sh->params[P_WEIGHT0],
 			    s->ncpus);
+	if (s->record_fd >= 0 && window_ns) {
+		char line[512];
+		int n = model_record_format(line, sizeof(line), &s->t->last_window);
+
+		if (write(s->record_fd, line, n) != n)
+			log_warn("--record: %s", strerror(errno));
+	}
 }
 
 /*
@@ -442,7 +458,7 @@ static void sample(struct sampler *s)
 }
 
 static int run_loop(struct shared *sh, struct table *t, struct rapl *rapl,
-		    const char *mountpoint, int ready_fd)
+		    const char *mountpoint, int record_fd, int ready_fd)
 {
 	struct table_freed *gone = calloc(GONE_MAX, sizeof(*gone));
 	__u64 sample_ns = shared_param(sh, P_SAMPLE_NS);
@@ -452,6 +468,7 @@ static int run_loop(struct shared *sh, struct table *t, struct rapl *rapl,
 		.rapl = rapl,
 		.gone = gone,
 		.ncpus = sysconf(_SC_NPROCESSORS_ONLN),
+		.record_fd = record_fd,
 	};
 	struct efs *fs = NULL;
 	sigset_t mask;
@@ -630,6 +647,7 @@ int main(int argc, char **argv)
 		.rapl = { .want = RAPL_SRC_AUTO },
 	};
 	struct rapl *rapl = NULL;
+	int record_fd = -1;
 	char why[160];
 	struct shared sh = {
 		.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -703,6 +721,21 @@ int main(int argc, char **argv)
 		sh.rapl_domains = rapl_domains(rapl);
 	}
 	sh.basis = basis_name(sh.rapl_domains);
+	if (cfg.record) {
+		if (!rapl) {
+			log_err("--record %s: nothing measures energy here; records of the model's own estimate cannot train it",
+				cfg.record);
+			err = -EINVAL;
+			goto out_table;
+		}
+		record_fd = open(cfg.record, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (record_fd < 0) {
+			err = -errno;
+			log_err("--record %s: %s", cfg.record, strerror(errno));
+			rapl_close(rapl);
+			goto out_table;
+		}
+	}
 	if (rapl)
 		log_info("energy: %s, %d package(s), measuring %s", sh.source,
 			 rapl_packages(rapl), sh.basis);
@@ -715,11 +748,14 @@ int main(int argc, char **argv)
 		err = -errno;
 		log_err("eventfd: %s", strerror(errno));
 	} else {
-		err = run_loop(&sh, &table, rapl, cfg.mountpoint, ready_fd);
+		err = run_loop(&sh, &table, rapl, cfg.mountpoint, record_fd,
+			       ready_fd);
 		close(sh.wake_fd);
 	}
 	shared_window_put(&sh, sh.win);
 	rapl_close(rapl);
+	if (record_fd >= 0)
+		close(record_fd);
 out_table:
 	table_fini(&table);
 out_coll:

@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "model.h"
 
 #define PJ_PER_UJ	1000000ULL
@@ -106,4 +112,234 @@ __u64 attrib_window(struct attrib *a, const struct attrib_in *in,
 	a->idle_uj += idle;
 	a->total_uj += in->e_uj;
 	return idle;
+}
+
+/* Record fields after window_ns and energy_uj, in enum model_metric order. */
+static const char *const record_names[M_METRICS] = {
+	"cpu_ns", "mem_byte_s", "instructions", "wakeups", "diski", "disko",
+	"rx", "tx",
+};
+
+int model_record_format(char *buf, size_t size, const struct model_record *r)
+{
+	int n = snprintf(buf, size, "window_ns=%llu energy_uj=%llu", r->window_ns,
+			 r->energy_uj);
+
+	for (int k = 0; k < M_METRICS && n > 0 && (size_t)n < size; k++)
+		n += snprintf(buf + n, size - n, " %s=%llu", record_names[k], r->x[k]);
+	if (n > 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, "\n");
+	return n;
+}
+
+/* "name=<digits>" at *p, then a space or the end. */
+static int field(const char **p, const char *name, __u64 *v)
+{
+	size_t len = strlen(name);
+	__u64 x = 0;
+	const char *s;
+
+	if (strncmp(*p, name, len) || (*p)[len] != '=')
+		return -EINVAL;
+	s = *p + len + 1;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (x > (~0ULL - (*s - '0')) / 10)
+			return -EINVAL;
+		x = x * 10 + (*s - '0');
+	}
+	if (*s && *s != ' ')
+		return -EINVAL;
+	*p = *s ? s + 1 : s;
+	*v = x;
+	return 0;
+}
+
+int model_record_parse(const char *line, struct model_record *r)
+{
+	struct model_record t;
+	const char *p = line;
+
+	if (field(&p, "window_ns", &t.window_ns) ||
+	    field(&p, "energy_uj", &t.energy_uj))
+		return -EINVAL;
+	for (int k = 0; k < M_METRICS; k++)
+		if (field(&p, record_names[k], &t.x[k]))
+			return -EINVAL;
+	if (*p || !t.window_ns)
+		return -EINVAL;
+	*r = t;
+	return 0;
+}
+
+/* Solve the k x k system M z = v (row-major, overwritten) by Gaussian
+ * elimination with partial pivoting; -EDOM when singular. */
+static int solve(double *m, double *v, double *z, int k)
+{
+	for (int c = 0; c < k; c++) {
+		int piv = c;
+		double t;
+
+		for (int r = c + 1; r < k; r++)
+			if (fabs(m[r * k + c]) > fabs(m[piv * k + c]))
+				piv = r;
+		if (fabs(m[piv * k + c]) < 1e-12)
+			return -EDOM;
+		if (piv != c) {
+			for (int j = 0; j < k; j++) {
+				t = m[c * k + j];
+				m[c * k + j] = m[piv * k + j];
+				m[piv * k + j] = t;
+			}
+			t = v[c];
+			v[c] = v[piv];
+			v[piv] = t;
+		}
+		for (int r = c + 1; r < k; r++) {
+			double f = m[r * k + c] / m[c * k + c];
+
+			for (int j = c; j < k; j++)
+				m[r * k + j] -= f * m[c * k + j];
+			v[r] -= f * v[c];
+		}
+	}
+	for (int r = k - 1; r >= 0; r--) {
+		double s = v[r];
+
+		for (int j = r + 1; j < k; j++)
+			s -= m[r * k + j] * z[j];
+		z[r] = s / m[r * k + r];
+	}
+	return 0;
+}
+
+#define NV	(M_METRICS + 1)		/* unknowns: idle, then the weights */
+
+/* Least squares on the passive set @p of the normal equations G z = h. */
+static int passive_solve(const double *g, const double *h, const bool *p,
+			 double *z)
+{
+	double m[NV * NV], v[NV], y[NV];
+	int idx[NV], k = 0, err;
+
+	for (int j = 0; j < NV; j++) {
+		z[j] = 0;
+		if (p[j])
+			idx[k++] = j;
+	}
+	for (int a = 0; a < k; a++) {
+		v[a] = h[idx[a]];
+		for (int b = 0; b < k; b++)
+			m[a * k + b] = g[idx[a] * NV + idx[b]];
+	}
+	err = solve(m, v, y, k);
+	if (err)
+		return err;
+	for (int a = 0; a < k; a++)
+		z[idx[a]] = y[a];
+	return 0;
+}
+
+/*
+ * Lawson and Hanson's active-set method on the normal equations: with nine
+ * unknowns the normal equations are small, and columns are scaled to 1
+ * first so that nanoseconds and bytes do not swamp packets.
+ */
+static int nnls(const double *g, const double *h, double *x)
+{
+	bool p[NV] = {};
+	double w[NV], z[NV];
+
+	for (int j = 0; j < NV; j++)
+		x[j] = 0;
+	for (int iter = 0; iter < 100; iter++) {
+		int t = -1;
+
+		for (int j = 0; j < NV; j++) {
+			w[j] = h[j];
+			for (int k = 0; k < NV; k++)
+				w[j] -= g[j * NV + k] * x[k];
+			if (!p[j] && w[j] > 1e-10 && (t < 0 || w[j] > w[t]))
+				t = j;
+		}
+		if (t < 0)
+			return 0;
+		p[t] = true;
+		for (int inner = 0; inner < 100; inner++) {
+			double alpha = 2;
+			bool ok = true;
+
+			if (passive_solve(g, h, p, z)) {
+				p[t] = false;	/* dependent column: leave it out */
+				return 0;
+			}
+			for (int j = 0; j < NV; j++)
+				if (p[j] && z[j] <= 0) {
+					ok = false;
+					if (x[j] / (x[j] - z[j]) < alpha)
+						alpha = x[j] / (x[j] - z[j]);
+				}
+			if (ok) {
+				memcpy(x, z, sizeof(z));
+				break;
+			}
+			for (int j = 0; j < NV; j++) {
+				x[j] += alpha * (z[j] - x[j]);
+				if (p[j] && x[j] <= 1e-12) {
+					p[j] = false;
+					x[j] = 0;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+int model_train(const struct model_record *r, size_t n, struct model_fit *fit)
+{
+	double g[NV * NV] = {}, h[NV] = {}, scale[NV] = {}, x[NV];
+	double mean = 0, ss_tot = 0, ss_res = 0;
+
+	if (n < NV)
+		return -EINVAL;
+	/* column j of row i: window_ns, then the metrics */
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < NV; j++) {
+			double a = j ? (double)r[i].x[j - 1] : (double)r[i].window_ns;
+
+			if (a > scale[j])
+				scale[j] = a;
+		}
+	for (size_t i = 0; i < n; i++) {
+		double a[NV], b = (double)r[i].energy_uj * 1e6;	/* pJ */
+
+		for (int j = 0; j < NV; j++) {
+			a[j] = j ? (double)r[i].x[j - 1] : (double)r[i].window_ns;
+			a[j] = scale[j] ? a[j] / scale[j] : 0;
+		}
+		for (int j = 0; j < NV; j++) {
+			h[j] += a[j] * b;
+			for (int k = 0; k < NV; k++)
+				g[j * NV + k] += a[j] * a[k];
+		}
+		mean += b / n;
+	}
+	nnls(g, h, x);
+	for (int j = 0; j < NV; j++)
+		x[j] = scale[j] ? x[j] / scale[j] : 0;
+	for (size_t i = 0; i < n; i++) {
+		double b = (double)r[i].energy_uj * 1e6, e = x[0] * r[i].window_ns;
+
+		for (int k = 0; k < M_METRICS; k++)
+			e += x[k + 1] * r[i].x[k];
+		ss_res += (b - e) * (b - e);
+		ss_tot += (b - mean) * (b - mean);
+	}
+	fit->idle_mw = x[0];	/* pJ per ns = mW */
+	for (int k = 0; k < M_METRICS; k++)
+		fit->w[k] = x[k + 1];
+	fit->r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 1;
+	fit->windows = n;
+	return 0;
 }

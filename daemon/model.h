@@ -73,4 +73,40 @@ __u64 attrib_window(struct attrib *a, const struct attrib_in *in,
 		    const __u64 *scores, size_t n, __u64 *energy_uj,
 		    __u64 *carry_pj);
 
+/*
+ * One recorded window (energyd --record): its length, its measured energy
+ * and the machine-wide increase of each metric (memory in byte-seconds),
+ * what training fits the weights to.
+ */
+struct model_record {
+	__u64 window_ns;
+	__u64 energy_uj;
+	__u64 x[M_METRICS];
+};
+
+/* The record line, newline-terminated:
+ * window_ns= energy_uj= cpu_ns= mem_byte_s= instructions= wakeups= diski=
+ * disko= rx= tx=. Returns what snprintf returns. */
+int model_record_format(char *buf, size_t size, const struct model_record *r);
+
+/* Parse a record line (without its newline): every field, in order, and
+ * nothing else. 0, or -EINVAL. */
+int model_record_parse(const char *line, struct model_record *r);
+
+/* A trained model: weights (pJ per unit) and idle power (mW). */
+struct model_fit {
+	double w[M_METRICS];
+	double idle_mw;
+	double r2;		/* coefficient of determination */
+	size_t windows;
+};
+
+/*
+ * Fit measured energy = idle x window + sum of weight x metric over @n
+ * records, by non-negative least squares (a negative weight would hand out
+ * negative energy). A metric that never moved gets weight 0. Returns 0, or
+ * -EINVAL when there are fewer records than unknowns, -ENOMEM.
+ */
+int model_train(const struct model_record *r, size_t n, struct model_fit *fit);
+
 #endif /* ENERGY_MODEL_H */

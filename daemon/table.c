@@ -147,15 +147,31 @@ static void counters_delta(struct energy_counters *d,
 		out[k] = n[k] > o[k] ? n[k] - o[k] : 0;
 }
 
+static void record_add(struct model_record *r, const struct energy_counters *d,
+		       __u64 mem_bytes, __u64 window_ns)
+{
+	r->x[M_CPU_NS] += d->cpu_ns;
+	r->x[M_MEM_BYTES] += (unsigned __int128)mem_bytes * window_ns / 1000000000ULL;
+	r->x[M_INSTRUCTIONS] += d->instructions;
+	r->x[M_WAKEUPS] += d->wakeups;
+	r->x[M_DISK_READ_BYTES] += d->disk_read_bytes;
+	r->x[M_DISK_WRITE_BYTES] += d->disk_write_bytes;
+	r->x[M_NET_RX_PACKETS] += d->rx_packets;
+	r->x[M_NET_TX_PACKETS] += d->tx_packets;
+}
+
 __u64 table_energy_window(struct table *t, struct attrib *a,
 			  struct attrib_in *in, const __u64 weights[M_METRICS],
 			  int ncpus)
 {
+	struct model_record *rec = &t->last_window;
 	__u64 busy_ns = 0, idle;
 
+	memset(rec, 0, sizeof(*rec));
 	for (size_t i = 0; i < t->len; i++) {
 		const struct energy_proc *p = &t->snap[i];
 		struct energy_counters d;
+		__u64 mem;
 
 		t->scores[i] = 0;
 		if (!proc_used(p))
@@ -174,10 +190,12 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 		counters_delta(&d, &p->c, &t->last[i]);
 		t->last[i] = p->c;
 		busy_ns += d.cpu_ns;
-		t->scores[i] = model_score_pj(weights, &d,
-					      p->flags & ENERGY_F_EXITED ? 0 : p->mem_bytes,
-					      in->window_ns);
+		mem = p->flags & ENERGY_F_EXITED ? 0 : p->mem_bytes;
+		t->scores[i] = model_score_pj(weights, &d, mem, in->window_ns);
+		record_add(rec, &d, mem, in->window_ns);
 	}
+	rec->window_ns = in->window_ns;
+	rec->energy_uj = in->e_uj;
 	in->low_activity = busy_ns * 50 < (__u64)ncpus * in->window_ns;
 	idle = attrib_window(a, in, t->scores, t->len, t->energy_uj, t->carry_pj);
 	t->primed = true;

@@ -49,6 +49,7 @@ struct table {
 	__u64 *carry_pj;		/* model mode: sub-microjoule rest */
 	__u64 *scores;			/* scratch, pJ */
 	bool primed;			/* the first window has been seen */
+	struct model_record last_window; /* machine-wide increase, for --record */
 	struct cgroup_total *gone;	/* totals of processes that left */
 	size_t gone_len, gone_cap;
 };

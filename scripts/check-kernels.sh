@@ -187,7 +187,7 @@ install -m 0755 "$bpftool" "$root/usr/sbin/bpftool"
 gcc_s=$(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')
 [ -n "$gcc_s" ] || die "libgcc_s.so.1 not found (ldconfig -p)"
 for bin in "$out/energyd" "$out/e2e" "$bpftool"; do
-	ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+	ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
 done | { cat; echo "$gcc_s"; } | sort -u | while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
@@ -253,7 +253,7 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	sed -u -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g' -e 's/\r$//' |
 	while IFS= read -r line; do
 		case $line in
-		'kernels: init started'*)
+		*'kernels: init started'*)
 			t=$EPOCHREALTIME
 			boot=$(((${t//[.,]/} - ${t0//[.,]/}) / 1000))
 			printf '%s\n' "$line (host: ${boot} ms after qemu started)"

@@ -55,8 +55,8 @@ static inline bool test__check(bool ok, const char *file, int line,
 
 #define ASSERT_STREQ(a, b, what) ({					\
 	const char *__a = (a), *__b = (b);				\
-	char __d[512];							\
-	snprintf(__d, sizeof(__d), "'%s' != '%s'", __a ? __a : "(null)",\
+	char __d[1024];							\
+	snprintf(__d, sizeof(__d), "'%.500s' != '%.500s'", __a ? __a : "(null)",\
 		 __b ? __b : "(null)");					\
 	test__check(__a && __b && !strcmp(__a, __b), __FILE__, __LINE__,\
 		    (what), __d);					\

@@ -262,6 +262,41 @@ cleanup:
 		show_log(log);
 }
 
+/* The windows --record wrote: one a window, their energy adding up to the
+ * measured total; energyd-train fits them, and refuses a truncated file
+ * naming its line. */
+static void check_record(const char *path, __u64 total)
+{
+	char *text = read_text(path), cmd[256], *line, *save;
+	__u64 sum = 0, e;
+	int lines = 0, status;
+
+	if (!ASSERT_TRUE(text, "record readable"))
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = strstr(line, " energy_uj=");
+
+		if (ASSERT_TRUE(!strncmp(line, "window_ns=", 10) && p &&
+				sscanf(p, " energy_uj=%llu", &e) == 1, "a record line"))
+			sum += e;
+		lines++;
+	}
+	ASSERT_GE(lines, 10, "a record per window");
+	ASSERT_NEAR(sum, total, 0.01, "the records hold the measured energy");
+	snprintf(cmd, sizeof(cmd), "build/energyd-train %s > %s.conf", path, path);
+	status = system(cmd);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "energyd-train fits the records");
+	snprintf(cmd, sizeof(cmd), "%s.conf", path);
+	text = read_text(cmd);
+	ASSERT_TRUE(text && strstr(text, "\nw_cpu_ns = ") && strstr(text, "\nidle_mw = "),
+		    "a weights file");
+	unlink(cmd);
+	/* cut the last line short */
+	snprintf(cmd, sizeof(cmd), "truncate -s -3 %s && build/energyd-train %s 2>&1 | grep -q 'line %d: truncated'",
+		 path, path, lines);
+	ASSERT_EQ(system(cmd), 0, "a truncated record file is refused, by line");
+}
+
 /*
  * A 20 W fixture with 2 W idle: two busy processes sharing a CPU at nice 0
  * and nice 5 (CFS weights 1024 and 335: CPU time about 3:1) get energy in
@@ -272,13 +307,14 @@ void energy_measured_split(void)
 {
 	const char *log = "/tmp/energyd-e2e-msr.log";
 	char weights[] = "/tmp/energyd-e2e-weights-XXXXXX";
+	char record[] = "/tmp/energyd-e2e-record-XXXXXX";
 	struct duty da = { .cpu = 0, .nice = 0 };
 	struct duty db = { .cpu = 0, .nice = 5 };
 	struct fixture f = { .watts = 20.0, .run = true };
 	struct e2e_child a = {}, b = {};
 	__u64 ea = 0, ca = 0, eb = 0, cb = 0, procs = 0, idle = 0, total = 0;
 	__u64 sum0 = 0, sum1 = 0, base = 0;
-	const char *extra[8];
+	const char *extra[10];
 	bool thread = false;
 	pid_t pid = 0;
 	int fd;
@@ -290,13 +326,19 @@ void energy_measured_split(void)
 	if (!ASSERT_TRUE(fd >= 0 && write(fd, "idle_mw = 2000\n", 15) == 15, "weights file"))
 		goto cleanup;
 	close(fd);
+	fd = mkstemp(record);
+	if (!ASSERT_TRUE(fd >= 0, "record file"))
+		goto cleanup;
+	close(fd);
 	extra[0] = "--energy-source";
 	extra[1] = "msr";
 	extra[2] = "--msr-dir";
 	extra[3] = f.dir;
 	extra[4] = "--weights";
 	extra[5] = weights;
-	extra[6] = NULL;
+	extra[6] = "--record";
+	extra[7] = record;
+	extra[8] = NULL;
 	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
 		goto cleanup;
 	thread = true;
@@ -338,6 +380,7 @@ void energy_measured_split(void)
 	/* 2 W of 20 W while the fixture ran; nothing after */
 	ASSERT_NEAR(idle, total / 10.0, 0.15, "idle about 2 W of the 20");
 	ASSERT_TRUE(f.counter < 0xFFFF0000u, "the fixture's counter wrapped");
+	check_record(record, total);
 cleanup:
 	if (thread) {
 		f.run = false;
@@ -351,6 +394,7 @@ cleanup:
 		show_log(log);
 	fixture_remove(&f);
 	unlink(weights);
+	unlink(record);
 }
 
 /* Each bad fixture drops the source with one line naming the problem; the

@@ -36,6 +36,8 @@ TEST_MAIN(
 	TEST(test_attrib_model_mode),
 	TEST(test_table_energy_window),
 	TEST(test_params_conf),
+	TEST(test_model_record_roundtrip),
+	TEST(test_model_train),
 	TEST(test_render_all),
 	TEST(test_render_cgroup_filters_and_translates),
 	TEST(test_render_large),

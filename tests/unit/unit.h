@@ -54,5 +54,7 @@ void test_rapl_probe(void);
 void test_rapl_bad_fixtures(void);
 void test_rapl_read_error(void);
 void test_rapl_forced_absent(void);
+void test_model_record_roundtrip(void);
+void test_model_train(void);
 
 #endif /* ENERGY_UNIT_H */
