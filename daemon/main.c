@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -33,6 +34,7 @@
 
 #define LOCK_FILE	"/run/energyd.pid"
 #define GONE_MAX	4096
+#define SAMPLER_NICE	-10
 
 struct config {
 	__u64 params[P_MAX];		/* built-in model, --weights, options */
@@ -506,6 +508,11 @@ static int run_loop(struct shared *sh, struct table *t, struct rapl *rapl,
 	err = coll_pin(sh->coll);
 	if (err)
 		goto out;
+	/* Readers run in the filesystem's threads, at the default priority;
+	 * the sampler comes first, so that no load of readers delays a
+	 * sample. */
+	if (setpriority(PRIO_PROCESS, gettid(), SAMPLER_NICE))
+		log_warn("sampler priority: %s", strerror(errno));
 	err = timer_arm(tfd, sample_ns);
 	if (err)
 		goto out;
