@@ -12,7 +12,8 @@
 # around tests/kernels/init with busybox, energyd, build/e2e, bpftool and
 # their shared libraries, boots it with a fresh ext4 disk for /var/tmp and
 # prints the serial console. The guest runs the suite as root with CI=true
-# and E2E_EMULATED=1, prints a summary and powers off.
+# and E2E_EMULATED=1, prints a summary and powers off. A soft lockup in the
+# guest kernel panics it (softlockup_panic=1): the run fails at once.
 #
 # Fails when a guest test fails, when the guest prints no closing line, or
 # when it does not finish within KERNELS_TIMEOUT seconds. The last line
@@ -243,11 +244,11 @@ say "booting $kver under qemu (TCG, 2 CPUs, 2 GiB), killed after $limit s; conso
 t0=$EPOCHREALTIME
 boot=
 set +e
-timeout -k 10 "$limit" qemu-system-x86_64 \
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg -cpu max -m 2G -smp 2 \
 	-nographic -no-reboot -nic none \
 	-kernel "$vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 quiet panic=-1 rdinit=/init" \
+	-append "console=ttyS0 quiet panic=-1 softlockup_panic=1 rdinit=/init" \
 	-drive "file=$disk,format=raw,if=virtio,cache=unsafe" \
 	</dev/null 2>&1 |
 	sed -u -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g' -e 's/\r$//' |
@@ -276,7 +277,7 @@ elif [ "$rc" -ne 0 ]; then
 	say "$kver: qemu exited with status $rc"
 fi
 if [ -z "$result" ]; then
-	grep '^kernels: setup failed' "$log" >&2 || true
+	grep -E '^kernels: setup failed|Kernel panic|BUG: soft lockup' "$log" | head -n 3 >&2 || true
 	say "$kver: no closing line from the guest after $wall s (see $log)"
 	echo "0 passed, 1 failed"
 	exit 1

@@ -70,6 +70,15 @@ static bool sys_u64(const char *key, __u64 *v)
 	return p && sscanf(p + strlen(pat), "%llu", v) == 1;
 }
 
+/* Whether the last window has attributed everything measured so far. */
+static bool caught_up(void)
+{
+	__u64 total = 0, sum = 1;
+
+	return sys_u64("energy_uj", &total) && sys_u64("rapl_pkg_sum_uj", &sum) &&
+	       total == sum;
+}
+
 static bool sys_has(const char *line)
 {
 	char *t = read_text(MNT "/sys");
@@ -357,11 +366,11 @@ void energy_measured_split(void)
 	sleep_ms(2500);
 	kill(a.pid, SIGSTOP);
 	kill(b.pid, SIGSTOP);
-	/* The fixture stops too; two windows later everything is in. */
+	/* The fixture stops too; a window or two later everything is in. */
 	f.run = false;
 	pthread_join(f.thread, NULL);
 	thread = false;
-	sleep_ms(600);
+	ASSERT_TRUE(WAIT_UNTIL(caught_up(), 5000), "the windows catch up with the measurement");
 	ASSERT_TRUE(proc_energy(a.pid, &ea, &ca) && proc_energy(b.pid, &eb, &cb),
 		    "A and B listed");
 	ASSERT_TRUE(sys_u64("processes_uj", &procs) && sys_u64("idle_uj", &idle) &&

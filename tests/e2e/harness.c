@@ -90,6 +90,20 @@ static void log_print_from(long from)
 	fclose(f);
 }
 
+bool e2e_daemon_logged(const char *text)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen(E2E_LOG_PATH, "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, text);
+	fclose(f);
+	return found;
+}
+
 void e2e_dump_log(void)
 {
 	log_print_from(0);

@@ -61,6 +61,9 @@ int e2e_daemon_stop(int *status);
 /* Prints the whole daemon log to stderr. */
 void e2e_dump_log(void);
 
+/* Whether the shared daemon's log holds @text (which hooks it chose). */
+bool e2e_daemon_logged(const char *text);
+
 /*
  * Starts an energyd of the test's own (not the shared one: stop that
  * first) with "-f --sample-ns 10000000" and the NULL-terminated @extra
@@ -209,6 +212,7 @@ void short_lived_vs_cpu_stat(void);
 void mem_vs_vmrss(void);
 void disk_direct_io(void);
 void udp_loopback(void);
+void tcp_loopback(void);
 void pipe_wakeups(void);
 void lifecycle(void);
 void pid_reuse_early(void);

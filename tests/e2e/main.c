@@ -72,6 +72,7 @@ TEST_MAIN(
 	TEST(short_lived_vs_cpu_stat),
 	TEST(disk_direct_io),
 	TEST(udp_loopback),
+	TEST(tcp_loopback),
 	TEST(pipe_wakeups),
 	TEST(mem_vs_vmrss),
 	TEST(lifecycle),
