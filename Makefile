@@ -3,6 +3,7 @@
 # make            build build/energyd
 # make run        install missing build dependencies, build, run energyd (root)
 # make check      install missing build dependencies, build, run every test (root)
+# make check-kernels  the end-to-end tests on Debian's 6.1 kernel under qemu (root)
 # make bench      overhead figures
 # make vmlinux    regenerate include/vmlinux.h from the running kernel's BTF
 # V=1             show the commands
@@ -43,7 +44,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all run check unit e2e bench deps vmlinux clean install uninstall
+.PHONY: all run check check-kernels unit e2e bench deps vmlinux clean install uninstall
 
 all: $(OUT)/energyd $(OUT)/energyd-train
 
@@ -105,6 +106,10 @@ e2e: $(OUT)/energyd $(OUT)/e2e
 check: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyd-train $(OUT)/unit $(OUT)/e2e
 	$(Q)scripts/check.sh $(OUT)
+
+check-kernels: deps
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyd-train $(OUT)/e2e
+	$(Q)scripts/check-kernels.sh $(OUT)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/bench

@@ -9,7 +9,8 @@
 # Uses the already built BUILD_DIR/energyd and BUILD_DIR/e2e (default
 # build). Fetches the newest linux-image-6.1.0-*-cloud-amd64-unsigned apt
 # offers into BUILD_DIR/kernels/ (re-used when present), builds an initramfs
-# around tests/kernels/init with busybox, energyd, build/e2e, bpftool and
+# around tests/kernels/init with busybox, energyd, build/e2e (and
+# energyd-train), bpftool, the host commands in tests/kernels/tools and
 # their shared libraries, boots it with a fresh ext4 disk for /var/tmp and
 # prints the serial console. The guest runs the suite as root with CI=true
 # and E2E_EMULATED=1, prints a summary and powers off. A soft lockup in the
@@ -45,7 +46,8 @@ die() {
 	exit 1
 }
 
-if [ ! -f tests/kernels/init ] || [ ! -f tests/kernels/config ]; then
+if [ ! -f tests/kernels/init ] || [ ! -f tests/kernels/config ] ||
+	[ ! -f tests/kernels/tools ]; then
 	die "run from the repository root (no tests/kernels/init here)"
 fi
 for f in "$out/energyd" "$out/e2e"; do
@@ -182,15 +184,30 @@ busybox --list-full | while read -r app; do
 	[ -e "$root/$app" ] || ln -s /bin/busybox "$root/$app"
 done
 
-install -m 0755 "$out/energyd" "$root/work/build/energyd"
-install -m 0755 "$out/e2e" "$root/work/build/e2e"
+# The binaries the suite runs from build/ (energyd-train when built).
+bins=("$out/energyd" "$out/e2e")
+[ ! -x "$out/energyd-train" ] || bins+=("$out/energyd-train")
+for bin in "${bins[@]}"; do
+	install -m 0755 "$bin" "$root/work/build/${bin##*/}"
+done
 install -m 0755 "$bpftool" "$root/usr/sbin/bpftool"
+bins+=("$bpftool")
+# Host commands the tests run through system() where busybox's applet will
+# not do (tests/kernels/tools), in place of the applet.
+while read -r path _; do
+	case $path in '' | '#'*) continue ;; esac
+	[ -x "$path" ] || die "$path not found on this host (tests/kernels/tools)"
+	rm -f "$root$path"
+	mkdir -p "$root$(dirname "$path")"
+	install -m 0755 "$path" "$root$path"
+	bins+=("$path")
+done <tests/kernels/tools
 
 # Shared libraries and the loader, where ldd finds them on this host, and
 # libgcc_s, which glibc loads at run time for pthread_cancel and unwinding.
 gcc_s=$(ldconfig -p | awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')
 [ -n "$gcc_s" ] || die "libgcc_s.so.1 not found (ldconfig -p)"
-for bin in "$out/energyd" "$out/e2e" "$bpftool"; do
+for bin in "${bins[@]}"; do
 	ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
 done | { cat; echo "$gcc_s"; } | sort -u | while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"
@@ -243,7 +260,7 @@ mkfs.ext4 -q -F -L e2e "$disk" || die "mkfs.ext4 $disk failed"
 
 log=$cache/console.log
 : >"$log"
-say "booting $kver under qemu (TCG, 2 CPUs, 2 GiB), killed after $limit s; console log in $log"
+say "booting $kver under qemu (TCG on one host thread, 2 CPUs, 2 GiB), killed after $limit s; console log in $log"
 t0=$EPOCHREALTIME
 set +e
 # One host thread runs both vCPUs (thread=single): under multi-threaded TCG

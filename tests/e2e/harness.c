@@ -50,6 +50,13 @@ bool e2e_kernel_only(void)
 	return v && *v && strcmp(v, "0");
 }
 
+bool e2e_emulated(void)
+{
+	const char *v = getenv("E2E_EMULATED");
+
+	return v && *v && strcmp(v, "0");
+}
+
 static long log_size(void)
 {
 	struct stat st;

@@ -51,6 +51,10 @@ void e2e_end(void);
 /* Whether the run is in kernel-only mode (E2E_NO_DAEMON=1). */
 bool e2e_kernel_only(void);
 
+/* Whether the run is under CPU emulation (E2E_EMULATED=1, as in make
+ * check-kernels): timing checks use a wider grid there. */
+bool e2e_emulated(void);
+
 /*
  * Stops the daemon with SIGTERM and waits for it (10 s, then SIGKILL).
  * Stores its wait status in @status. Returns -ESRCH when it was not
