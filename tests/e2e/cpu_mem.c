@@ -29,8 +29,12 @@ static int busy_then_stop(void *arg)
 	return 0;
 }
 
-/* A child busy for 1 s of CPU, stopped: cpu_ns within 1 % of schedstat. */
-void cpu_vs_schedstat(void)
+/*
+ * A child runs @body (busy, then stopped by itself): its cpu_ns within 1 %
+ * of the first field of /proc/PID/schedstat.
+ */
+static void stopped_child_vs_schedstat(const char *name, child_fn body,
+				       const char *what)
 {
 	struct e2e_child c = {};
 	struct e2e_cg cg = {};
@@ -44,19 +48,17 @@ void cpu_vs_schedstat(void)
 		goto cleanup;
 	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
 		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&c, &cg, busy_then_stop, NULL), 0,
+	if (!ASSERT_EQ(child_spawn(&c, &cg, body, NULL), 0,
 		       "fork the busy child"))
 		goto cleanup;
-	if (!ASSERT_TRUE(child_wait_stopped(&c, "busy child"),
-			 "busy child stops itself after 1 s of CPU"))
+	if (!ASSERT_TRUE(child_wait_stopped(&c, "busy child"), what))
 		goto cleanup;
 	/* Let its last switch-out and a few samples go by. */
 	sleep_ms(100);
 	if (!ASSERT_EQ(read_schedstat_ns(c.pid, &sched), 0,
 		       "read /proc/PID/schedstat"))
 		goto cleanup;
-	printf("  cpu_vs_schedstat: schedstat %llu ns\n",
-	       (unsigned long long)sched);
+	printf("  %s: schedstat %llu ns\n", name, (unsigned long long)sched);
 	if (!live) {
 		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
 		goto cleanup;
@@ -70,7 +72,7 @@ void cpu_vs_schedstat(void)
 	/* The stopped child does not run: schedstat must not have moved. */
 	ASSERT_EQ(read_schedstat_ns(c.pid, &sched2), 0, "read schedstat again");
 	ASSERT_EQ(sched2, sched, "schedstat of the stopped child is stable");
-	printf("  cpu_vs_schedstat: energyd cpu_ns %llu ns (%+.3f%%)\n",
+	printf("  %s: energyd cpu_ns %llu ns (%+.3f%%)\n", name,
 	       (unsigned long long)p.c.cpu_ns,
 	       100.0 * ((double)p.c.cpu_ns - sched) / sched);
 	ASSERT_NEAR(p.c.cpu_ns, sched, 0.01,
@@ -81,6 +83,13 @@ cleanup:
 	child_kill(&c);
 	cg_remove(&cg);
 	e2e_end();
+}
+
+/* A child busy for 1 s of CPU, stopped. */
+void cpu_vs_schedstat(void)
+{
+	stopped_child_vs_schedstat("cpu_vs_schedstat", busy_then_stop,
+				   "busy child stops itself after 1 s of CPU");
 }
 
 static int busy_renice_stop(void *arg)
@@ -96,55 +105,12 @@ static int busy_renice_stop(void *arg)
 	return 0;
 }
 
-/*
- * A child that changes its own nice value while running, then stops:
- * cpu_ns within 1 % of schedstat, none of the slice around the change lost.
- */
+/* A child that changes its own nice value while running, then stops: none
+ * of the slice around the change lost. */
 void cpu_across_renice(void)
 {
-	struct e2e_child c = {};
-	struct e2e_cg cg = {};
-	struct energy_proc p;
-	struct energy_key key;
-	__u64 sched = 0;
-	bool live;
-
-	live = e2e_begin();
-	if (test__failures)
-		goto cleanup;
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&c, &cg, busy_renice_stop, NULL), 0,
-		       "fork the busy child"))
-		goto cleanup;
-	if (!ASSERT_TRUE(child_wait_stopped(&c, "busy child"),
-			 "busy child renices itself after 0.5 s, stops after 1 s"))
-		goto cleanup;
-	sleep_ms(100);
-	if (!ASSERT_EQ(read_schedstat_ns(c.pid, &sched), 0,
-		       "read /proc/PID/schedstat"))
-		goto cleanup;
-	printf("  cpu_across_renice: schedstat %llu ns\n",
-	       (unsigned long long)sched);
-	if (!live) {
-		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
-		goto cleanup;
-	}
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(c.pid, c.start_lo, c.start_hi,
-						&key, &p), E2E_SETTLE_MS),
-			 "the busy child is in procs"))
-		goto cleanup;
-	WAIT_UNTIL(!procs_lookup(&key, &p) && near(p.c.cpu_ns, sched, 0.01),
-		   E2E_SETTLE_MS);
-	printf("  cpu_across_renice: energyd cpu_ns %llu ns (%+.3f%%)\n",
-	       (unsigned long long)p.c.cpu_ns,
-	       100.0 * ((double)p.c.cpu_ns - sched) / sched);
-	ASSERT_NEAR(p.c.cpu_ns, sched, 0.01,
-		    "procs cpu_ns of the reniced child vs /proc/PID/schedstat");
-cleanup:
-	child_kill(&c);
-	cg_remove(&cg);
-	e2e_end();
+	stopped_child_vs_schedstat("cpu_across_renice", busy_renice_stop,
+				   "busy child renices itself after 0.5 s, stops after 1 s");
 }
 
 static int spawn_true(void *arg)
