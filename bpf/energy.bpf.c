@@ -4,10 +4,11 @@
  *
  * Every event has one static inline body; each tracepoint has a tp_btf
  * program and a raw_tp twin, and the daemon loads the one the running kernel
- * supports (bpf_program__set_autoload). Counters live in the "procs" hash,
- * keyed by (tgid, group leader start time), and only ever grow; the daemon
- * reads them once per sample and deletes a process only after it exited and
- * was published.
+ * supports (bpf_program__set_autoload). Counters live in the "procs"
+ * array, one slot per process (tgid, group leader start time), and only
+ * ever grow; each thread finds its slot through task storage. The daemon
+ * maps the array, copies it once per sample, and clears a slot only a
+ * window after its process exited and was published.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
