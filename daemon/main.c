@@ -326,7 +326,8 @@ struct sampler {
 	struct attrib at;
 	__u64 last_window_ns;
 	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
-	__u64 window_basis_uj;		/* measured energy at the last window */
+	__u64 window_basis_uj;		/* measured energy at the last window
+					 * (the sums start at 0 when opened) */
 	int ncpus;
 	int record_fd;			/* --record, or -1 */
 };
@@ -385,7 +386,9 @@ static void window_energy(struct sampler *s, __u64 window_ns)
 	};
 	__u64 now_uj = basis_uj(s);
 
-	if (in.measured) {
+	/* The first call only primes the table: the energy measured so far
+	 * goes to the first real window. */
+	if (in.measured && window_ns) {
 		in.e_uj = now_uj - s->window_basis_uj;
 		s->window_basis_uj = now_uj;
 	}
@@ -492,7 +495,6 @@ static int run_loop(struct shared *sh, struct table *t, struct rapl *rapl,
 	 * it also sets where the counters of running processes start. */
 	if (rapl && !rapl_read(rapl, smp.rapl_uj))
 		memcpy(sh->rapl_uj, smp.rapl_uj, sizeof(sh->rapl_uj));
-	smp.window_basis_uj = basis_uj(&smp);
 	smp.last_window_ns = now_ns();
 	coll_read(sh->coll, t);
 	__atomic_add_fetch(&sh->iterations, 1, __ATOMIC_RELAXED);

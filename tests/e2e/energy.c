@@ -70,13 +70,18 @@ static bool sys_u64(const char *key, __u64 *v)
 	return p && sscanf(p + strlen(pat), "%llu", v) == 1;
 }
 
-/* Whether the last window has attributed everything measured so far. */
+/* Once the fixture has stopped: whether the daemon's samples have seen
+ * its last value (the sum no longer moves over several samples) and a
+ * window has attributed all of it. */
 static bool caught_up(void)
 {
-	__u64 total = 0, sum = 1;
+	__u64 total = 0, before = 0, sum = 1;
 
+	if (!sys_u64("rapl_pkg_sum_uj", &before))
+		return false;
+	sleep_ms(100);
 	return sys_u64("energy_uj", &total) && sys_u64("rapl_pkg_sum_uj", &sum) &&
-	       total == sum;
+	       sum == before && total == sum;
 }
 
 static bool sys_has(const char *line)
