@@ -324,10 +324,13 @@ size_t coll_slots_used(const struct collector *c)
 	return used < c->max_procs ? used : c->max_procs;
 }
 
+void coll_new_sample(struct collector *c)
+{
+	__atomic_add_fetch(&c->skel->data->refresh_gen, 1, __ATOMIC_RELAXED);
+}
+
 void coll_read(struct collector *c, struct table *t)
 {
-	/* Processes that run from now on re-read mem, cgroup and comm. */
-	__atomic_add_fetch(&c->skel->data->refresh_gen, 1, __ATOMIC_RELAXED);
 	table_sample(t, c->slots, coll_slots_used(c));
 }
 

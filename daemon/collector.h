@@ -2,7 +2,7 @@
 /*
  * The BPF side seen from the daemon: probe, load, seed, attach and pin the
  * programs and maps; copy the memory-mapped process slots into the table
- * once per sample; clear the slots the table let go.
+ * at each window boundary; clear the slots the table let go.
  */
 #ifndef ENERGY_COLLECTOR_H
 #define ENERGY_COLLECTOR_H
@@ -47,7 +47,11 @@ void coll_fini(struct collector *c);
 /* How many slots may be in use now. */
 size_t coll_slots_used(const struct collector *c);
 
-/* Start a new sample generation and copy every slot into @t. */
+/* Start a new sample: processes that run from now on re-read their mem,
+ * cgroup and comm. */
+void coll_new_sample(struct collector *c);
+
+/* Copy every used slot into @t. */
 void coll_read(struct collector *c, struct table *t);
 
 /* Clear slots and hand them back to the BPF side for reuse. */

@@ -440,14 +440,18 @@ static void window(struct sampler *s, __u64 window_ns)
 	free(ct);
 }
 
-/* One sample (the RAPL counters too, so that none wraps twice unseen);
- * a window boundary when window_ns has passed. */
+/*
+ * One sample: a new mem/cgroup/comm generation and the RAPL counters (so
+ * that none wraps twice unseen); at a window boundary, a copy of the slots
+ * into the table and the window's work. The all file reads the live slots
+ * itself, so no copy is needed between windows.
+ */
 static void sample(struct sampler *s)
 {
 	struct shared *sh = s->sh;
 	__u64 now;
 
-	coll_read(sh->coll, s->t);
+	coll_new_sample(sh->coll);
 	if (s->rapl && !rapl_read(s->rapl, s->rapl_uj)) {
 		pthread_mutex_lock(&sh->lock);
 		memcpy(sh->rapl_uj, s->rapl_uj, sizeof(sh->rapl_uj));
@@ -457,6 +461,7 @@ static void sample(struct sampler *s)
 	now = now_ns();
 	if (now - s->last_window_ns + shared_param(sh, P_SAMPLE_NS) / 2 >=
 	    shared_param(sh, P_WINDOW_NS)) {
+		coll_read(sh->coll, s->t);
 		window(s, now - s->last_window_ns);
 		s->last_window_ns = now;
 	}
@@ -496,6 +501,7 @@ static int run_loop(struct shared *sh, struct table *t, struct rapl *rapl,
 	if (rapl && !rapl_read(rapl, smp.rapl_uj))
 		memcpy(sh->rapl_uj, smp.rapl_uj, sizeof(sh->rapl_uj));
 	smp.last_window_ns = now_ns();
+	coll_new_sample(sh->coll);
 	coll_read(sh->coll, t);
 	__atomic_add_fetch(&sh->iterations, 1, __ATOMIC_RELAXED);
 	window(&smp, 0);
@@ -603,6 +609,7 @@ static int dump(const struct config *cfg, struct collector *coll,
 	char line[256];
 	size_t n = 0;
 
+	coll_new_sample(coll);
 	nanosleep(&ts, NULL);
 	coll_read(coll, t);
 	v = malloc((t->len + 1) * sizeof(*v));

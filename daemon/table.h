@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The daemon's process table: a copy, taken once per sample, of the slots
- * of the "procs" array, plus per-cgroup totals of the processes that have
- * left.
+ * The daemon's process table: a copy, taken at each window boundary, of
+ * the slots of the "procs" array, plus per-cgroup totals of the processes
+ * that have left.
  *
  * Life of an exited process: the samples after its exit show it with
  * ENERGY_F_EXITED; the next window boundary publishes it (still listed,
