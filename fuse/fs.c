@@ -246,55 +246,60 @@ static void render_sys(struct efs *fs, struct rbuf *b)
 	render_system_line(b, sh->coll->slots, n, &gone, at.total_uj);
 }
 
-/* Render @ino for the caller; -errno when it may not read it. */
-static int render(struct efs *fs, fuse_req_t req, fuse_ino_t ino,
-		  struct rbuf *b)
+/* Render @ino for caller @c, who may read it. */
+static void render(struct efs *fs, fuse_ino_t ino, const struct caller *c,
+		   struct rbuf *b)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct shared *sh = fs->sh;
 	struct render_energy en;
 	struct energy_counters gone;
 	struct window_snap *w;
 	struct render_head h;
 	struct attrib at;
-	struct caller c;
 	__u64 gone_uj;
-	int err;
 
 	switch (ino) {
-	case INO_ALL:
 	case INO_SYS:
-		err = check_privileged(fs, req, &c);
-		if (err)
-			return err;
-		if (ino == INO_SYS) {
-			render_sys(fs, b);
-			return 0;
-		}
+		render_sys(fs, b);
+		break;
+	case INO_ALL:
 		head_of(sh, &h, &gone, &gone_uj, &at);
 		en.uj = sh->table->energy_uj;
 		en.key = sh->table->ekey;
 		en.total_uj = at.total_uj;
 		render_all(b, &h, sh->coll->slots, coll_slots_used(sh->coll),
 			   &gone, &en);
-		return 0;
+		break;
 	case INO_CGROUP:
-		err = caller_identify(&fs->env, ctx->pid, ctx->uid, ctx->gid, &c);
-		if (err)
-			return err;
 		w = shared_window_get(sh);
-		if (w && c.cgroup_id)
-			render_cgroup(b, w, c.cgroup_id, c.pidns_ino);
+		if (w && c->cgroup_id)
+			render_cgroup(b, w, c->cgroup_id, c->pidns_ino);
 		shared_window_put(sh, w);
-		return 0;
+		break;
 	default:
 		rbuf_printf(b, "%llu\n", shared_param(sh, ino - INO_PARAM0));
-		return 0;
+		break;
+	}
+}
+
+/* Whether caller @c may open @n with @flags: the node's rule decides. */
+static int may_open(const struct node *n, const struct caller *c, int flags)
+{
+	bool write = (flags & O_ACCMODE) != O_RDONLY;
+
+	switch (n->rule) {
+	case ACC_PRIVILEGED:
+		return !write && c->privileged ? 0 : -EACCES;
+	case ACC_PARAM:
+		return !write || c->privileged ? 0 : -EACCES;
+	default:
+		return write ? -EACCES : 0;
 	}
 }
 
 static void efs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct efs *fs = fuse_req_userdata(req);
 	struct open_file *of;
 	struct caller c;
@@ -308,26 +313,22 @@ static void efs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
-		err = fs->nodes[ino].rule == ACC_PARAM ?
-		      check_privileged(fs, req, &c) : -EACCES;
-		if (err) {
-			fuse_reply_err(req, -err);
-			return;
-		}
+	err = caller_identify(&fs->env, ctx->pid, ctx->uid, ctx->gid, &c) ?:
+	      may_open(&fs->nodes[ino], &c, fi->flags);
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
 	}
 	of = calloc(1, sizeof(*of));
 	if (!of) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	err = render(fs, req, ino, &of->text);
-	if (!err && of->text.oom)
-		err = -ENOMEM;
-	if (err) {
+	render(fs, ino, &c, &of->text);
+	if (of->text.oom) {
 		rbuf_free(&of->text);
 		free(of);
-		fuse_reply_err(req, -err);
+		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	fi->fh = (uintptr_t)of;

@@ -1,9 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The runner behind tests/test.h. */
+#include <ftw.h>
+#include <stdio.h>
+
 #include "test.h"
 
 int test__failures;
 const char *test__skip;
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void test_rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static bool selected(const char *name, int argc, char **argv)
 {

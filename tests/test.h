@@ -73,6 +73,9 @@ static inline bool test__check(bool ok, const char *file, int line,
 		    (what), __d);					\
 })
 
+/* Removes the directory tree at @dir (fixtures), ignoring what is gone. */
+void test_rm_tree(const char *dir);
+
 /* Runs the tests named in argv (all when none), prints the closing line,
  * returns the exit code. */
 int test_main(const struct test_case *tests, int n, int argc, char **argv);

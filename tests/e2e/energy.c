@@ -24,7 +24,6 @@
 
 #include "harness.h"
 
-#define MNT		"/run/energy"
 #define MSR_UNIT	0x606
 #define MSR_PKG		0x611
 #define ESU		14		/* 1/2^14 J = 61.035 µJ */
@@ -43,33 +42,6 @@ static pid_t own_energyd(const char *log, const char *const *extra)
 	return e2e_spawn_energyd(log, argv, 0);
 }
 
-static char *read_text(const char *path)
-{
-	static char buf[1 << 20];
-	ssize_t n = 0, r;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	while (n < (ssize_t)sizeof(buf) - 1 &&
-	       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	buf[n] = '\0';
-	return buf;
-}
-
-static bool sys_u64(const char *key, __u64 *v)
-{
-	char *t = read_text(MNT "/sys"), pat[64], *p;
-
-	if (!t)
-		return false;
-	snprintf(pat, sizeof(pat), "\n%s=", key);
-	p = strstr(t, pat);
-	return p && sscanf(p + strlen(pat), "%llu", v) == 1;
-}
-
 /* Once the fixture has stopped: whether the daemon's samples have seen
  * its last value (the sum no longer moves over several samples) and a
  * window has attributed all of it. */
@@ -77,35 +49,40 @@ static bool caught_up(void)
 {
 	__u64 total = 0, before = 0, sum = 1;
 
-	if (!sys_u64("rapl_pkg_sum_uj", &before))
+	if (!e2e_sys_u64("rapl_pkg_sum_uj", &before))
 		return false;
 	sleep_ms(100);
-	return sys_u64("energy_uj", &total) && sys_u64("rapl_pkg_sum_uj", &sum) &&
+	return e2e_sys_u64("energy_uj", &total) && e2e_sys_u64("rapl_pkg_sum_uj", &sum) &&
 	       sum == before && total == sum;
 }
 
 static bool sys_has(const char *line)
 {
-	char *t = read_text(MNT "/sys");
+	char *t = e2e_read_file(E2E_MNT "/sys", NULL);
+	bool found = t && strstr(t, line);
 
-	return t && strstr(t, line);
+	free(t);
+	return found;
 }
 
 /* energy (µJ) and cpu_ns of @pid from all. */
 static bool proc_energy(pid_t pid, __u64 *uj, __u64 *cpu)
 {
-	char *t = read_text(MNT "/all"), pat[32], *p;
+	char *t = e2e_read_file(E2E_MNT "/all", NULL), pat[32], *p;
 	unsigned long long mj, frac;
+	bool ok = false;
 
 	if (!t)
 		return false;
 	snprintf(pat, sizeof(pat), "\npid=%d ", pid);
 	p = strstr(t, pat);
-	if (!p || sscanf(p + strlen(pat), "energy=%llu.%llu", &mj, &frac) != 2)
-		return false;
-	*uj = mj * 1000 + frac;
-	p = strstr(p, " cpu_ns=");
-	return p && sscanf(p, " cpu_ns=%llu", cpu) == 1;
+	if (p && sscanf(p + strlen(pat), "energy=%llu.%llu", &mj, &frac) == 2) {
+		*uj = mj * 1000 + frac;
+		p = strstr(p, " cpu_ns=");
+		ok = p && sscanf(p, " cpu_ns=%llu", cpu) == 1;
+	}
+	free(t);
+	return ok;
 }
 
 static void show_log(const char *log)
@@ -128,7 +105,11 @@ static int stop_energyd(pid_t pid)
 
 static bool served(void)
 {
-	return read_text(MNT "/sys") != NULL;
+	char *t = e2e_read_file(E2E_MNT "/sys", NULL);
+	bool ok = t != NULL;
+
+	free(t);
+	return ok;
 }
 
 /* ---- workloads ---- */
@@ -229,13 +210,10 @@ static __u64 fixture_uj(struct fixture *f)
 
 static void fixture_remove(struct fixture *f)
 {
-	char cmd[128];
-
 	if (f->fd > 0)
 		close(f->fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (f->dir[0] && system(cmd))
-		fprintf(stderr, "  cannot remove %s\n", f->dir);
+	if (f->dir[0])
+		test_rm_tree(f->dir);
 }
 
 /* ---- tests ---- */
@@ -281,7 +259,7 @@ cleanup:
  * naming its line. */
 static void check_record(const char *path, __u64 total)
 {
-	char *text = read_text(path), cmd[256], *line, *save;
+	char *text = e2e_read_file(path, NULL), cmd[256], *line, *save, *conf;
 	__u64 sum = 0, e;
 	int lines = 0, status;
 
@@ -295,15 +273,17 @@ static void check_record(const char *path, __u64 total)
 			sum += e;
 		lines++;
 	}
+	free(text);
 	ASSERT_GE(lines, 10, "a record per window");
 	ASSERT_NEAR(sum, total, 0.01, "the records hold the measured energy");
 	snprintf(cmd, sizeof(cmd), "build/energyd-train %s > %s.conf", path, path);
 	status = system(cmd);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "energyd-train fits the records");
 	snprintf(cmd, sizeof(cmd), "%s.conf", path);
-	text = read_text(cmd);
-	ASSERT_TRUE(text && strstr(text, "\nw_cpu_ns = ") && strstr(text, "\nidle_mw = "),
+	conf = e2e_read_file(cmd, NULL);
+	ASSERT_TRUE(conf && strstr(conf, "\nw_cpu_ns = ") && strstr(conf, "\nidle_mw = "),
 		    "a weights file");
+	free(conf);
 	unlink(cmd);
 	/* cut the last line short */
 	snprintf(cmd, sizeof(cmd), "truncate -s -3 %s && build/energyd-train %s 2>&1 | grep -q 'line %d: truncated'",
@@ -365,7 +345,7 @@ void energy_measured_split(void)
 	 * apart at most: 0.2 J of the run's ~50). */
 	base = fixture_uj(&f);
 	t0 = now_ns();
-	ASSERT_TRUE(sys_u64("rapl_pkg_sum_uj", &sum0), "all/sys carry rapl_pkg_sum_uj");
+	ASSERT_TRUE(e2e_sys_u64("rapl_pkg_sum_uj", &sum0), "all/sys carry rapl_pkg_sum_uj");
 	if (!ASSERT_EQ(child_spawn(&a, NULL, duty_body, &da), 0, "A") ||
 	    !ASSERT_EQ(child_spawn(&b, NULL, duty_body, &db), 0, "B"))
 		goto cleanup;
@@ -380,8 +360,8 @@ void energy_measured_split(void)
 	ASSERT_TRUE(WAIT_UNTIL(caught_up(), 5000), "the windows catch up with the measurement");
 	ASSERT_TRUE(proc_energy(a.pid, &ea, &ca) && proc_energy(b.pid, &eb, &cb),
 		    "A and B listed");
-	ASSERT_TRUE(sys_u64("processes_uj", &procs) && sys_u64("idle_uj", &idle) &&
-		    sys_u64("energy_uj", &total) && sys_u64("rapl_pkg_sum_uj", &sum1),
+	ASSERT_TRUE(e2e_sys_u64("processes_uj", &procs) && e2e_sys_u64("idle_uj", &idle) &&
+		    e2e_sys_u64("energy_uj", &total) && e2e_sys_u64("rapl_pkg_sum_uj", &sum1),
 		    "sys energy figures");
 	fprintf(stderr, "  split: A cpu %llu ns energy %llu µJ, B cpu %llu ns energy %llu µJ\n",
 		ca, ea, cb, eb);
@@ -502,7 +482,7 @@ void energy_bad_fixtures(void)
 	const char *log = "/tmp/energyd-e2e-bad.log";
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char dir[] = "/tmp/energyd-e2e-bad-XXXXXX", cmd[96], *text;
+		char dir[] = "/tmp/energyd-e2e-bad-XXXXXX", *text;
 		const char *extra[] = { "--energy-source", cases[i].source,
 					strcmp(cases[i].source, "msr") ? "--powercap-dir" : "--msr-dir",
 					dir, NULL };
@@ -513,14 +493,13 @@ void energy_bad_fixtures(void)
 		pid = own_energyd(log, extra);
 		if (ASSERT_TRUE(WAIT_UNTIL(served(), 10000), cases[i].what)) {
 			ASSERT_TRUE(sys_has("\nenergy_source=model\n"), cases[i].what);
-			text = read_text(log);
+			text = e2e_read_file(log, NULL);
 			if (!ASSERT_TRUE(text && strstr(text, "rapl") &&
 					 strstr(text, cases[i].expect), cases[i].what))
 				show_log(log);
+			free(text);
 		}
 		ASSERT_TRUE(pid > 0 && WIFEXITED(stop_energyd(pid)), "clean stop");
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd))
-			fprintf(stderr, "  cannot remove %s\n", dir);
+		test_rm_tree(dir);
 	}
 }

@@ -28,81 +28,11 @@
 
 #include "harness.h"
 
-#define MNT		"/run/energy"
 #define NOBODY		65534
 #define MAX_PIDS	256
 #define FUSE_MAGIC	0x65735546
 
 /* ---- reading the files ---- */
-
-/* Reads a whole file in small reads into a NUL-terminated malloc'd buffer;
- * NULL with errno set on failure. */
-static char *slurp(const char *path, size_t *len)
-{
-	size_t n = 0, cap = 65536;
-	char *buf = malloc(cap + 1);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r;
-
-	if (fd < 0 || !buf) {
-		int e = fd < 0 ? errno : ENOMEM;
-
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		errno = e;
-		return NULL;
-	}
-	for (;;) {
-		if (n + 4096 > cap) {
-			char *p = realloc(buf, cap * 2 + 1);
-
-			if (!p) {
-				r = -1;
-				errno = ENOMEM;
-				break;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, 4096);
-		if (r <= 0)
-			break;
-		n += r;
-	}
-	close(fd);
-	if (r < 0) {
-		int e = errno;
-
-		free(buf);
-		errno = e;
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
-/* "key=value" on a line of its own in @text. */
-static bool field(const char *text, const char *key, __u64 *v)
-{
-	size_t kl = strlen(key);
-
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, key, kl) && l[kl] == '=')
-			return sscanf(l + kl + 1, "%llu", v) == 1;
-	return false;
-}
-
-static bool sys_field(const char *key, __u64 *v)
-{
-	char *t = slurp(MNT "/sys", NULL);
-	bool ok = t && field(t, key, v);
-
-	free(t);
-	return ok;
-}
 
 /* The pids of the process lines of @text. */
 static int line_pids(const char *text, pid_t *pids, int max)
@@ -134,7 +64,7 @@ static int write_param(const char *name, const char *val, size_t len)
 	char path[128];
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), MNT "/params/%s", name);
+	snprintf(path, sizeof(path), E2E_MNT "/params/%s", name);
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -149,8 +79,8 @@ static __u64 read_param(const char *name)
 	char path[128], *t;
 	__u64 v = 0;
 
-	snprintf(path, sizeof(path), MNT "/params/%s", name);
-	t = slurp(path, NULL);
+	snprintf(path, sizeof(path), E2E_MNT "/params/%s", name);
+	t = e2e_read_file(path, NULL);
 	if (!t || sscanf(t, "%llu", &v) != 1)
 		v = ~0ULL;
 	free(t);
@@ -181,8 +111,8 @@ void fs_all_format(void)
 		regcomp(&re_head[i], head[i], REG_EXTENDED | REG_NOSUB);
 	regcomp(&re_sys, "^" LINE_RE "comm=\\*system\\*$", REG_EXTENDED | REG_NOSUB);
 	regcomp(&re_line, "^" LINE_RE "comm=.{0,16}$", REG_EXTENDED | REG_NOSUB);
-	text = slurp(MNT "/all", NULL);
-	if (!ASSERT_TRUE(text, "root reads " MNT "/all"))
+	text = e2e_read_file(E2E_MNT "/all", NULL);
+	if (!ASSERT_TRUE(text, "root reads " E2E_MNT "/all"))
 		goto free_re;
 	ASSERT_TRUE(*text && text[strlen(text) - 1] == '\n', "ends with a newline");
 	for (line = strtok_r(text, "\n", &save); line;
@@ -226,18 +156,18 @@ static int nobody_body(void *p)
 
 	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
 		return 10;
-	if (open(MNT "/all", O_RDONLY) >= 0 || errno != EACCES)
+	if (open(E2E_MNT "/all", O_RDONLY) >= 0 || errno != EACCES)
 		return 11;
-	if (open(MNT "/sys", O_RDONLY) >= 0 || errno != EACCES)
+	if (open(E2E_MNT "/sys", O_RDONLY) >= 0 || errno != EACCES)
 		return 12;
-	fd = open(MNT "/params/sample_ns", O_WRONLY);
+	fd = open(E2E_MNT "/params/sample_ns", O_WRONLY);
 	if (fd >= 0 || errno != EACCES)
 		return 13;
-	if (access(MNT "/params/sample_ns", R_OK) || read_param("sample_ns") == ~0ULL)
+	if (access(E2E_MNT "/params/sample_ns", R_OK) || read_param("sample_ns") == ~0ULL)
 		return 14;
 	/* Wait for a window that shows this process. */
 	for (int tries = 0; tries < 100; tries++) {
-		text = slurp(MNT "/cgroup", NULL);
+		text = e2e_read_file(E2E_MNT "/cgroup", NULL);
 		if (!text)
 			return 15;
 		n = line_pids(text, pids, MAX_PIDS);
@@ -248,7 +178,7 @@ static int nobody_body(void *p)
 	}
 	if (!has_pid(pids, n, getpid()))
 		return 16;
-	procs = slurp(a->procs_path, NULL);
+	procs = e2e_read_file(a->procs_path, NULL);
 	if (!procs)
 		return 17;
 	m = 0;
@@ -326,7 +256,7 @@ static int sibling_reader(void *p)
 	bool seen_own = false;
 
 	for (int i = 0; i < 60; i++) {
-		char *text = slurp(MNT "/cgroup", NULL);
+		char *text = e2e_read_file(E2E_MNT "/cgroup", NULL);
 		int n;
 
 		if (!text)
@@ -411,8 +341,8 @@ static int container_init(void)
 		return 11;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		return 12;
-	if (mount(MNT, MNT, NULL, MS_BIND, NULL) ||
-	    mount(NULL, MNT, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL))
+	if (mount(E2E_MNT, E2E_MNT, NULL, MS_BIND, NULL) ||
+	    mount(NULL, E2E_MNT, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL))
 		return 13;
 	for (int i = 0; i < 2; i++) {
 		kids[i] = fork();
@@ -423,7 +353,7 @@ static int container_init(void)
 	}
 	/* Two windows and a sample, so the window holds all three. */
 	sleep_ms(2 * E2E_WINDOW_NS / 1000000 + 50);
-	text = slurp(MNT "/cgroup", NULL);
+	text = e2e_read_file(E2E_MNT "/cgroup", NULL);
 	m = proc_pids(mine, MAX_PIDS);
 	if (!text || m < 0) {
 		ret = 14;
@@ -443,7 +373,7 @@ static int container_init(void)
 		fprintf(stderr, "\n  container cgroup file:\n%s", text);
 	}
 	/* Read-only as bound: writes fail whoever asks. */
-	if (!ret && open(MNT "/params/sample_ns", O_WRONLY) >= 0)
+	if (!ret && open(E2E_MNT "/params/sample_ns", O_WRONLY) >= 0)
 		ret = 16;
 out:
 	free(text);
@@ -496,9 +426,9 @@ static int userns_body(void *p)
 	close(fd);
 	if (getuid() != 0)
 		return 14;
-	if (open(MNT "/all", O_RDONLY) >= 0 || errno != EACCES)
+	if (open(E2E_MNT "/all", O_RDONLY) >= 0 || errno != EACCES)
 		return 15;
-	if (open(MNT "/sys", O_RDONLY) >= 0 || errno != EACCES)
+	if (open(E2E_MNT "/sys", O_RDONLY) >= 0 || errno != EACCES)
 		return 16;
 	return 0;
 }
@@ -542,10 +472,10 @@ static __u64 iterations_over(unsigned int ms)
 {
 	__u64 a = 0, b = 0;
 
-	if (!sys_field("iterations", &a))
+	if (!e2e_sys_u64("iterations", &a))
 		return 0;
 	sleep_ms(ms);
-	if (!sys_field("iterations", &b))
+	if (!e2e_sys_u64("iterations", &b))
 		return 0;
 	return b - a;
 }
@@ -608,7 +538,7 @@ static int window_reader(void *p)
 
 	(void)p;
 	while (now_ns() < end) {
-		char *text = slurp(MNT "/cgroup", NULL), *wt;
+		char *text = e2e_read_file(E2E_MNT "/cgroup", NULL), *wt;
 		__u64 t = 0;
 
 		burn_cpu_ns(2000000);	/* so this process's counters move */
@@ -684,7 +614,7 @@ static void *all_reader(void *p)
 
 	while (now_ns() < st->end) {
 		size_t len = 0;
-		char *t = slurp(MNT "/all", &len);
+		char *t = e2e_read_file(E2E_MNT "/all", &len);
 
 		if (!t) {
 			st->errors++;
@@ -720,8 +650,8 @@ void fs_concurrent_readers(void)
 	snprintf(buf, sizeof(buf), "%llu\n", sample);
 	if (!ASSERT_EQ(write_param("sample_ns", buf, strlen(buf)), 0, "sample_ns"))
 		goto cleanup;
-	if (!ASSERT_TRUE(sys_field("late_samples", &late0) &&
-			 sys_field("iterations", &it0), "sys has late_samples"))
+	if (!ASSERT_TRUE(e2e_sys_u64("late_samples", &late0) &&
+			 e2e_sys_u64("iterations", &it0), "sys has late_samples"))
 		goto cleanup;
 	for (int i = 0; i < 8; i++) {
 		st[i].end = now_ns() + 10000000000ULL;
@@ -736,7 +666,7 @@ void fs_concurrent_readers(void)
 		shorts += st[i].short_reads;
 	}
 	ASSERT_EQ(started, 8, "8 readers");
-	ASSERT_TRUE(sys_field("late_samples", &late1) && sys_field("iterations", &it1),
+	ASSERT_TRUE(e2e_sys_u64("late_samples", &late1) && e2e_sys_u64("iterations", &it1),
 		    "sys readable afterwards");
 	fprintf(stderr, "  concurrent: %ld reads of all, %llu samples in 10 s\n",
 		reads, it1 - it0);
@@ -754,7 +684,7 @@ cleanup:
 
 static bool files_served(void)
 {
-	char *t = slurp(MNT "/sys", NULL);
+	char *t = e2e_read_file(E2E_MNT "/sys", NULL);
 	bool ok = t && !strncmp(t, "timestamp=", 10);
 
 	free(t);
@@ -796,8 +726,8 @@ static int stop(pid_t pid, int sig)
 /* After SIGTERM (the daemon_stop test): nothing mounted, nothing left. */
 void fs_after_stop(void)
 {
-	ASSERT_TRUE(!is_fuse_mount(MNT), MNT " is no longer mounted");
-	ASSERT_TRUE(dir_empty(MNT), MNT " is empty");
+	ASSERT_TRUE(!is_fuse_mount(E2E_MNT), E2E_MNT " is no longer mounted");
+	ASSERT_TRUE(dir_empty(E2E_MNT), E2E_MNT " is empty");
 }
 
 /* SIGKILL leaves a dead mount; the next energyd clears it and serves. */
@@ -813,7 +743,7 @@ void fs_kill_restart(void)
 	status = stop(pid, SIGKILL);
 	pid = 0;
 	ASSERT_TRUE(WIFSIGNALED(status), "killed");
-	ASSERT_TRUE(access(MNT "/sys", F_OK) && errno == ENOTCONN,
+	ASSERT_TRUE(access(E2E_MNT "/sys", F_OK) && errno == ENOTCONN,
 		    "the dead mount answers ENOTCONN");
 	pid = e2e_spawn_energyd(log, NULL, 0);
 	ASSERT_TRUE(WAIT_UNTIL(files_served(), E2E_SETTLE_MS * 5),
@@ -821,7 +751,7 @@ void fs_kill_restart(void)
 	status = stop(pid, SIGTERM);
 	pid = 0;
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit 0 on SIGTERM");
-	ASSERT_TRUE(dir_empty(MNT) && !is_fuse_mount(MNT), "unmounted");
+	ASSERT_TRUE(dir_empty(E2E_MNT) && !is_fuse_mount(E2E_MNT), "unmounted");
 cleanup:
 	if (pid > 0)
 		stop(pid, SIGKILL);
@@ -843,13 +773,13 @@ void daemon_not_root(void)
 	if (waitpid(pid, &status, 0) != pid)
 		status = -1;
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0, "non-zero exit");
-	text = slurp(log, NULL);
+	text = e2e_read_file(log, NULL);
 	ASSERT_TRUE(text && strstr(text, "root") && strchr(text, '\n') == text + strlen(text) - 1,
 		    "one line that says root is needed");
 	if (text)
 		fprintf(stderr, "  nobody: %s", text);
 	free(text);
-	ASSERT_TRUE(!is_fuse_mount(MNT), "nothing mounted");
+	ASSERT_TRUE(!is_fuse_mount(E2E_MNT), "nothing mounted");
 }
 
 static int sleeper(void *p)
@@ -875,10 +805,10 @@ void daemon_map_full(void)
 		goto cleanup;
 	for (int i = 0; i < 100; i++)
 		child_spawn(&kids[i], NULL, sleeper, NULL);
-	ASSERT_TRUE(WAIT_UNTIL(sys_field("dropped_procs", &dropped) && dropped > 0,
+	ASSERT_TRUE(WAIT_UNTIL(e2e_sys_u64("dropped_procs", &dropped) && dropped > 0,
 			       E2E_SETTLE_MS), "dropped processes are counted");
-	ASSERT_TRUE(sys_field("processes", &procs) && procs <= 64, "no more than 64 slots used");
-	ASSERT_TRUE(iterations_over(100) > 0 && sys_field("iterations", &it), "still sampling");
+	ASSERT_TRUE(e2e_sys_u64("processes", &procs) && procs <= 64, "no more than 64 slots used");
+	ASSERT_TRUE(iterations_over(100) > 0 && e2e_sys_u64("iterations", &it), "still sampling");
 	fprintf(stderr, "  map full: %llu processes tracked, %llu dropped\n", procs, dropped);
 	status = stop(pid, SIGTERM);
 	pid = 0;
@@ -909,7 +839,7 @@ void fs_nonempty_mountpoint(void)
 	if (pid > 0 && waitpid(pid, &status, 0) != pid)
 		status = -1;
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0, "refused: non-zero exit");
-	text = slurp(log, NULL);
+	text = e2e_read_file(log, NULL);
 	ASSERT_TRUE(text && strstr(text, dir) && strstr(text, "not empty"),
 		    "the error names the directory and says it is not empty");
 	ASSERT_TRUE(!is_fuse_mount(dir) && !access(file, F_OK), "nothing mounted over it");

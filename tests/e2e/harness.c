@@ -406,6 +406,75 @@ int e2e_daemon_stop(int *status)
 	return err;
 }
 
+/* Reads a whole file in small reads into a NUL-terminated malloc'd buffer;
+ * NULL with errno set on failure. */
+char *e2e_read_file(const char *path, size_t *len)
+{
+	size_t n = 0, cap = 65536;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0 || !buf) {
+		int e = fd < 0 ? errno : ENOMEM;
+
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return NULL;
+	}
+	for (;;) {
+		if (n + 4096 > cap) {
+			char *p = realloc(buf, cap * 2 + 1);
+
+			if (!p) {
+				r = -1;
+				errno = ENOMEM;
+				break;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, 4096);
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	if (r < 0) {
+		int e = errno;
+
+		free(buf);
+		errno = e;
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* "key=value" on a line of its own in @text. */
+static bool text_field(const char *text, const char *key, __u64 *v)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, kl) && l[kl] == '=')
+			return sscanf(l + kl + 1, "%llu", v) == 1;
+	return false;
+}
+
+bool e2e_sys_u64(const char *key, __u64 *v)
+{
+	char *t = e2e_read_file(E2E_MNT "/sys", NULL);
+	bool ok = t && text_field(t, key, v);
+
+	free(t);
+	return ok;
+}
+
 /* ---- the pinned maps ---- */
 
 /* Reads slot @i of the procs array: false when it is free or changed

@@ -18,6 +18,9 @@
 #include "energy_abi.h"
 #include "test.h"
 
+/* Where the daemon serves its files. */
+#define E2E_MNT			"/run/energy"
+
 /* Settings the daemon runs with: 10 ms samples, 200 ms windows. */
 #define E2E_SAMPLE_NS		10000000ULL
 #define E2E_WINDOW_NS		200000000ULL
@@ -74,6 +77,15 @@ bool e2e_daemon_logged(const char *text);
  * options, as @uid when not 0, its output to @log. Returns its pid.
  */
 pid_t e2e_spawn_energyd(const char *log, const char *const *extra, uid_t uid);
+
+/* ---- the files ---- */
+
+/* A whole file read in small reads, NUL-terminated, to be freed; NULL with
+ * errno set on failure. The length in @len when not NULL. */
+char *e2e_read_file(const char *path, size_t *len);
+
+/* The value of a "key=value" line of /run/energy/sys. */
+bool e2e_sys_u64(const char *key, __u64 *v);
 
 /* ---- the pinned maps ----
  *

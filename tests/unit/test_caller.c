@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
@@ -201,21 +200,6 @@ void test_caller_parse_mountinfo(void)
 		  mnt, 8, &root), -ENAMETOOLONG, "mount point too long");
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Remove the tree at @dir. */
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* Write @text to @root/@rel, creating the directories on the way. */
 static bool put_file(const char *root, const char *rel, const char *text)
 {
@@ -299,7 +283,7 @@ void test_caller_read_file(void)
 		  "missing file");
 	ASSERT_TRUE(!text, "nothing returned");
 cleanup:
-	rm_tree(dir);
+	test_rm_tree(dir);
 }
 
 /* Everything read from fixture directories: no root, no namespaces. */
@@ -389,7 +373,7 @@ void test_caller_fixture(void)
 	caller_env_fini(&env);
 	ASSERT_TRUE(env.cgroup2 == cg, "a cgroup2 set by the caller stays");
 cleanup:
-	rm_tree(dir);
+	test_rm_tree(dir);
 }
 
 /* The cgroup id that the kernel reports (what the BPF side records). */

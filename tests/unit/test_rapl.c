@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,21 +97,6 @@ static int t_read(struct rapl *r, __u64 sum[RAPL_DOMAINS], char *log)
 	err = rapl_read(r, sum);
 	capture_end(&c, log, 2048);
 	return err;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Remove the tree at @dir. */
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* mkdir -p @root/@rel's directories (and @rel itself when @self). */
@@ -543,7 +527,7 @@ void test_rapl_msr_intel(void)
 	ASSERT_EQ(log[0], '\0', "reads log nothing");
 cleanup:
 	rapl_close(r);
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 }
 
 /*
@@ -604,7 +588,7 @@ void test_rapl_msr_amd(void)
 	ASSERT_EQ(sum[RAPL_CORE], 256011718, "core: 256.0117 J");
 cleanup:
 	rapl_close(r);
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 }
 
 void test_rapl_powercap(void)
@@ -657,7 +641,7 @@ void test_rapl_powercap(void)
 	r = NULL;
 
 	/* no intel-rapl package zone: the mmio one counts */
-	rm_tree(pc);
+	test_rm_tree(pc);
 	fx.n = 0;
 	if (!ASSERT_TRUE(fx_add_zone(&fx, RAPL_PKG, "intel-rapl-mmio:0",
 				     "package-0", 5) >= 0, "mmio fixture"))
@@ -669,7 +653,7 @@ void test_rapl_powercap(void)
 	ASSERT_TRUE(strstr(log, "using intel-rapl-mmio"), log);
 cleanup:
 	rapl_close(r);
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 }
 
 /* A perf PMU directory: @type, @cpumask, and energy-pkg, energy-cores,
@@ -762,7 +746,7 @@ void test_rapl_perf_fixture(void)
 cleanup:
 	rapl_close(r);
 	free(info);
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 }
 
 /* The whole perf path on a real counter: the software cpu-clock dressed as
@@ -810,7 +794,7 @@ void test_rapl_perf_sw_clock(void)
 	ASSERT_NEAR(sum[RAPL_PKG] - before, 50000, 0.5, "50 ms: 50000 uJ");
 cleanup:
 	rapl_close(r);
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 }
 
 void test_rapl_probe(void)
@@ -872,7 +856,7 @@ void test_rapl_probe(void)
 		    log);
 cleanup:
 	rapl_close(r);
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 }
 
 /* rapl_open on the fixture at @fx finds nothing, logging @cause. */
@@ -944,7 +928,7 @@ void test_rapl_bad_fixtures(void)
 			 path);
 	}
 	expect_none(&fx, RAPL_SRC_MSR, cause, "unreadable");
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 
 	/* powercap: a zone without max_energy_range_uj drops the source */
 	if (!ASSERT_TRUE(!mkdir(fx.dir, 0700), "mkdir"))
@@ -976,12 +960,12 @@ void test_rapl_bad_fixtures(void)
 	snprintf(cause, sizeof(cause), "rapl: powercap: %s: Is a directory",
 		 path);
 	expect_none(&fx, RAPL_SRC_POWERCAP, cause, "energy_uj unreadable");
-	rm_tree(path);
+	test_rm_tree(path);
 	put_file(fx.dir, "pc/intel-rapl:0/energy_uj", "");
 	snprintf(cause, sizeof(cause), "rapl: powercap: %s: short read", path);
 	expect_none(&fx, RAPL_SRC_POWERCAP, cause, "empty energy_uj");
 cleanup:
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 }
 
 void test_rapl_read_error(void)
@@ -1032,7 +1016,7 @@ void test_rapl_read_error(void)
 	sums_match(&fx, sum);
 cleanup:
 	rapl_close(r);
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 }
 
 void test_rapl_forced_absent(void)
@@ -1077,5 +1061,5 @@ void test_rapl_forced_absent(void)
 	ASSERT_TRUE(!r, "nothing returned");
 cleanup:
 	rapl_close(r);
-	rm_tree(fx.dir);
+	test_rm_tree(fx.dir);
 }
