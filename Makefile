@@ -16,20 +16,37 @@ ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
-CPPFLAGS	+= -Iinclude -I$(OUT) -Idaemon -Ifuse -I/usr/include/fuse3
+DEPFLAGS	:= -MMD -MP
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -Ibpf
 LIBS		:= -lbpf -lelf -lz -lsystemd -lfuse3 -lpthread -lm
 
-# Pure logic: no libbpf, no libfuse, so unit tests link it alone.
-PURE_SRCS	:= daemon/table.c daemon/format.c daemon/hooks.c daemon/log.c \
-		   daemon/params.c daemon/model.c daemon/rapl.c fuse/caller.c \
-		   fuse/render.c
-DAEMON_SRCS	:= $(PURE_SRCS) daemon/collector.c daemon/pmu.c daemon/shared.c \
-		   fuse/fs.c daemon/main.c
+# Each folder sees only what is below it: a forbidden include is not found
+# and fails the build. lib/ is pure logic (no I/O but the log, no libbpf,
+# no libfuse); rapl/ and fuse/ know lib/; only daemon/ sees everything.
+INC_lib		:= -Iinclude -Ilib
+INC_rapl	:= $(INC_lib) -Irapl
+INC_fuse	:= $(INC_lib) -Ifuse -I/usr/include/fuse3
+INC_daemon	:= $(INC_lib) -Irapl -Ifuse -I/usr/include/fuse3 -Idaemon -I$(OUT)
+INC_model	:= $(INC_lib)
+INC_bench	:= -Iinclude -I$(OUT)
+INC_tests	:= $(INC_lib) -Irapl -Ifuse -Itests
+# The folder a source lies in: lib/table.c -> lib, tests/unit/x.c -> tests.
+folder		= $(firstword $(subst /, ,$(1)))
+
+LIB_SRCS	:= $(wildcard lib/*.c)
+RAPL_SRCS	:= $(wildcard rapl/*.c)
+# The filesystem's pure parts, linked by the unit tests.
+FUSE_PURE_SRCS	:= fuse/caller.c fuse/render.c
+FUSE_SRCS	:= $(FUSE_PURE_SRCS) fuse/fs.c
+DAEMON_SRCS	:= $(wildcard daemon/*.c)
 UNIT_SRCS	:= $(wildcard tests/unit/*.c) tests/test.c
 E2E_SRCS	:= $(wildcard tests/e2e/*.c) tests/test.c
 BENCH_SRCS	:= $(wildcard bench/*.c)
+TRAIN_SRCS	:= model/train.c
+
+obj		= $(patsubst %.c,$(OUT)/obj/%.o,$(1))
+LIBENERGY	:= $(OUT)/libenergy.a
 
 BPF_OBJS	:= $(OUT)/energy.bpf.o $(OUT)/bench_empty.bpf.o
 SKELS		:= $(BPF_OBJS:.bpf.o=.skel.h)
@@ -43,7 +60,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: all run check check-kernels unit e2e bench deps vmlinux clean install uninstall
 
 all: $(OUT)/energyd $(OUT)/energyd-train
@@ -51,7 +68,7 @@ all: $(OUT)/energyd $(OUT)/energyd-train
 $(OUT):
 	$(Q)mkdir -p $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c include/vmlinux.h include/energy_abi.h bpf/core_fixes.bpf.h | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c include/vmlinux.h include/energy_abi.h $(wildcard bpf/*.h) | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -64,31 +81,44 @@ $(OUT)/default_weights.h: model/weights.conf | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 
-$(OUT)/%.o: %.c $(wildcard daemon/*.h fuse/*.h) include/energy_abi.h $(SKELS) $(OUT)/default_weights.h | $(OUT)
+# No relative include may reach around the folder rule.
+$(OUT)/layering.stamp: $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h) | $(OUT)
+	$(call msg,CHECK,include rules)
+	$(Q)if grep -n '^#include "\.\./' $^; then \
+		echo "include rules: a relative include reaches out of its folder" >&2; exit 1; fi
+	$(Q)touch $@
+
+$(OUT)/obj/%.o: %.c | $(SKELS) $(OUT)/default_weights.h $(OUT)/layering.stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(INC_$(call folder,$<)) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(OUT)/energyd: $(DAEMON_SRCS:%.c=$(OUT)/%.o)
+$(LIBENERGY): $(call obj,$(LIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/energyd: $(call obj,$(DAEMON_SRCS) $(FUSE_SRCS) $(RAPL_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
-$(OUT)/unit: $(UNIT_SRCS) $(PURE_SRCS) $(wildcard daemon/*.h fuse/*.h) tests/test.h | $(OUT)
+$(OUT)/unit: $(call obj,$(UNIT_SRCS) $(FUSE_PURE_SRCS) $(RAPL_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(UNIT_SRCS) $(PURE_SRCS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -lm -o $@
 
-$(OUT)/e2e: $(E2E_SRCS) $(wildcard tests/e2e/*.h) tests/test.h include/energy_abi.h | $(OUT)
+$(OUT)/e2e: $(call obj,$(E2E_SRCS))
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(E2E_SRCS) -lbpf -lelf -lz -lpthread -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -lbpf -lelf -lz -lpthread -o $@
 
-TRAIN_SRCS	:= model/train.c daemon/model.c daemon/params.c
-$(OUT)/energyd-train: $(TRAIN_SRCS) $(wildcard daemon/*.h) | $(OUT)
+$(OUT)/energyd-train: $(call obj,$(TRAIN_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TRAIN_SRCS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -lm -o $@
 
-$(OUT)/bench: $(BENCH_SRCS) $(SKELS) include/energy_abi.h | $(OUT)
+$(OUT)/bench: $(call obj,$(BENCH_SRCS))
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(BENCH_SRCS) -lbpf -lelf -lz -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -lbpf -lelf -lz -o $@
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
 deps:
 	$(Q)scripts/install-deps.sh

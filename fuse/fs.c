@@ -5,7 +5,7 @@
  * like /proc), so a reader sees one consistent snapshot and never holds up
  * the sampler. Each handler ends in exactly one fuse_reply_*.
  */
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,8 +24,11 @@
 #include "fs.h"
 #include "log.h"
 #include "render.h"
+#include "table.h"
 
 #define ENERGYD_VERSION	"0.1"
+/* Worker threads kept waiting for requests. */
+#define EFS_IDLE_THREADS	10
 
 enum {
 	INO_ROOT = FUSE_ROOT_ID,
@@ -52,10 +55,11 @@ struct node {
 
 struct efs {
 	struct fuse_session *se;
-	struct shared *sh;
+	struct view *v;
 	struct caller_env env;
 	struct node nodes[INO_END];
 	char *mountpoint;
+	struct fuse_loop_config *loop_cfg;
 	pthread_t thread;
 	bool running;
 };
@@ -199,85 +203,75 @@ static __u64 now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* The header, and what the sampler published under the lock. */
-static void head_of(struct shared *sh, struct render_head *h,
-		    struct energy_counters *gone, __u64 *gone_uj,
-		    struct attrib *at)
+/* The header lines, and what the sampler published under the lock. */
+static void head_of(struct view *v, struct render_head *h,
+		    struct view_totals *tot)
 {
+	view_totals(v, tot);
 	h->timestamp_ns = now_ns();
-	h->iterations = __atomic_load_n(&sh->iterations, __ATOMIC_RELAXED);
-	h->sample_ns = shared_param(sh, P_SAMPLE_NS);
-	h->window_ns = shared_param(sh, P_WINDOW_NS);
-	h->rapl_domains = sh->rapl_domains;
-	pthread_mutex_lock(&sh->lock);
-	memcpy(h->rapl_uj, sh->rapl_uj, sizeof(h->rapl_uj));
-	*gone = sh->gone;
-	*gone_uj = sh->gone_uj;
-	*at = sh->at;
-	pthread_mutex_unlock(&sh->lock);
+	h->iterations = view_count(&v->iterations);
+	h->sample_ns = view_param(v, P_SAMPLE_NS);
+	h->window_ns = view_param(v, P_WINDOW_NS);
+	h->rapl_domains = v->rapl_domains;
+	memcpy(h->rapl_uj, tot->rapl_uj, sizeof(h->rapl_uj));
 }
 
-static void render_sys(struct efs *fs, struct rbuf *b)
+static void render_sys(struct view *v, struct rbuf *b)
 {
-	struct shared *sh = fs->sh;
-	__u64 stats[ENERGY_STAT_MAX] = {}, gone_uj;
-	size_t n = coll_slots_used(sh->coll), procs = 0;
-	struct energy_counters gone;
+	size_t n = view_rows_used(v), procs = 0;
+	struct view_totals tot;
 	struct render_head h;
-	struct attrib at;
 
 	for (size_t i = 0; i < n; i++)
-		procs += proc_used(&sh->coll->slots[i]);
-	coll_stats(sh->coll, stats);
-	head_of(sh, &h, &gone, &gone_uj, &at);
+		procs += proc_used(&v->rows[i]);
+	head_of(v, &h, &tot);
 	render_head(b, &h);
 	rbuf_printf(b, "energy_source=%s\nenergy_basis=%s\nidle_mw=%llu\nenergy_uj=%llu\nidle_uj=%llu\nprocesses_uj=%llu\nexited_uj=%llu\n",
-		    sh->source, sh->basis,
-		    attrib_idle_mw(&at, shared_param(sh, P_IDLE_MW)),
-		    at.total_uj, at.idle_uj, at.procs_uj, gone_uj);
+		    v->source, v->basis,
+		    attrib_idle_mw(&tot.at, view_param(v, P_IDLE_MW)),
+		    tot.at.total_uj, tot.at.idle_uj, tot.at.procs_uj,
+		    tot.exited_uj);
 	rbuf_printf(b, "pmu=%d\nprocesses=%zu\ncapacity=%llu\n",
-		    sh->coll->pmu_on, procs, sh->max_procs);
+		    v->pmu, procs, v->capacity);
 	rbuf_printf(b, "dropped_procs=%llu\ndropped_requests=%llu\ndropped_task_storage=%llu\npmu_read_errors=%llu\n",
-		    stats[ENERGY_STAT_PROCS_FULL], stats[ENERGY_STAT_REQS_FULL],
-		    stats[ENERGY_STAT_TASK_STORAGE], stats[ENERGY_STAT_PMU_READ]);
+		    view_count(&v->stats[ENERGY_STAT_PROCS_FULL]),
+		    view_count(&v->stats[ENERGY_STAT_REQS_FULL]),
+		    view_count(&v->stats[ENERGY_STAT_TASK_STORAGE]),
+		    view_count(&v->stats[ENERGY_STAT_PMU_READ]));
 	rbuf_printf(b, "late_samples=%llu\nversion=%s\n",
-		    __atomic_load_n(&sh->late_samples, __ATOMIC_RELAXED),
-		    ENERGYD_VERSION);
-	render_system_line(b, sh->coll->slots, n, &gone, at.total_uj);
+		    view_count(&v->late_samples), ENERGYD_VERSION);
+	render_system_line(b, v->rows, n, &tot.exited, tot.at.total_uj);
 }
 
 /* Render @ino for caller @c, who may read it. */
 static void render(struct efs *fs, fuse_ino_t ino, const struct caller *c,
 		   struct rbuf *b)
 {
-	struct shared *sh = fs->sh;
+	struct view *v = fs->v;
 	struct render_energy en;
-	struct energy_counters gone;
+	struct view_totals tot;
 	struct window_snap *w;
 	struct render_head h;
-	struct attrib at;
-	__u64 gone_uj;
 
 	switch (ino) {
 	case INO_SYS:
-		render_sys(fs, b);
+		render_sys(v, b);
 		break;
 	case INO_ALL:
-		head_of(sh, &h, &gone, &gone_uj, &at);
-		en.uj = sh->table->energy_uj;
-		en.key = sh->table->ekey;
-		en.total_uj = at.total_uj;
-		render_all(b, &h, sh->coll->slots, coll_slots_used(sh->coll),
-			   &gone, &en);
+		head_of(v, &h, &tot);
+		en.uj = v->energy_uj;
+		en.key = v->energy_key;
+		en.total_uj = tot.at.total_uj;
+		render_all(b, &h, v->rows, view_rows_used(v), &tot.exited, &en);
 		break;
 	case INO_CGROUP:
-		w = shared_window_get(sh);
+		w = view_window_get(v);
 		if (w && c->cgroup_id)
 			render_cgroup(b, w, c->cgroup_id, c->pidns_ino);
-		shared_window_put(sh, w);
+		view_window_put(v, w);
 		break;
 	default:
-		rbuf_printf(b, "%llu\n", shared_param(sh, ino - INO_PARAM0));
+		rbuf_printf(b, "%llu\n", view_param(v, ino - INO_PARAM0));
 		break;
 	}
 }
@@ -361,8 +355,7 @@ static void efs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		      size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct efs *fs = fuse_req_userdata(req);
-	struct shared *sh = fs->sh;
-	__u64 cur[P_MAX], v, one = 1;
+	__u64 cur[P_MAX], v;
 	char why[96], quoted[200];
 	enum param_id id;
 	int err;
@@ -374,7 +367,7 @@ static void efs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 	}
 	id = ino - INO_PARAM0;
 	for (int i = 0; i < P_MAX; i++)
-		cur[i] = shared_param(sh, i);
+		cur[i] = view_param(fs->v, i);
 	err = off ? -EINVAL : param_check(id, buf, size, cur, &v, why, sizeof(why));
 	if (err) {
 		param_quote(quoted, buf, size);
@@ -384,10 +377,8 @@ static void efs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	__atomic_store_n(&sh->params[id], v, __ATOMIC_RELAXED);
+	view_param_set(fs->v, id, v);
 	log_info("params/%s: %llu (was %llu)", param_descs[id].name, v, cur[id]);
-	if (id == P_SAMPLE_NS && write(sh->wake_fd, &one, sizeof(one)) < 0)
-		log_warn("cannot wake the sampler: %s", strerror(errno));
 	fuse_reply_write(req, size);
 }
 
@@ -475,16 +466,12 @@ static int prepare_mountpoint(const char *mp)
 static void *loop_thread(void *arg)
 {
 	struct efs *fs = arg;
-	struct fuse_loop_config cfg = {
-		.clone_fd = 0,
-		.max_idle_threads = 10,
-	};
 
-	fuse_session_loop_mt(fs->se, &cfg);
+	fuse_session_loop_mt(fs->se, fs->loop_cfg);
 	return NULL;
 }
 
-int efs_start(struct efs **out, const char *mountpoint, struct shared *sh)
+int efs_start(struct efs **out, const char *mountpoint, struct view *v)
 {
 	char *argv[] = { "energyd", "-o", "allow_other,fsname=energyd,subtype=energyd", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
@@ -494,7 +481,7 @@ int efs_start(struct efs **out, const char *mountpoint, struct shared *sh)
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)
 		return -ENOMEM;
-	fs->sh = sh;
+	fs->v = v;
 	build_tree(fs);
 	err = caller_env_init(&fs->env);
 	if (err) {
@@ -506,6 +493,13 @@ int efs_start(struct efs **out, const char *mountpoint, struct shared *sh)
 		err = -ENOMEM;
 		goto fail;
 	}
+	fs->loop_cfg = fuse_loop_cfg_create();
+	if (!fs->loop_cfg) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	fuse_loop_cfg_set_clone_fd(fs->loop_cfg, 0);
+	fuse_loop_cfg_set_idle_threads(fs->loop_cfg, EFS_IDLE_THREADS);
 	err = prepare_mountpoint(mountpoint);
 	if (err)
 		goto fail;
@@ -532,6 +526,8 @@ int efs_start(struct efs **out, const char *mountpoint, struct shared *sh)
 fail:
 	if (fs->se)
 		fuse_session_destroy(fs->se);
+	if (fs->loop_cfg)
+		fuse_loop_cfg_destroy(fs->loop_cfg);
 	caller_env_fini(&fs->env);
 	free(fs->mountpoint);
 	free(fs);
@@ -552,6 +548,7 @@ void efs_stop(struct efs *fs)
 	}
 	fuse_session_unmount(fs->se);
 	fuse_session_destroy(fs->se);
+	fuse_loop_cfg_destroy(fs->loop_cfg);
 	caller_env_fini(&fs->env);
 	free(fs->mountpoint);
 	free(fs);

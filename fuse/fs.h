@@ -6,7 +6,7 @@
 #ifndef ENERGY_FS_H
 #define ENERGY_FS_H
 
-#include "shared.h"
+#include "view.h"
 
 #define EFS_DEFAULT_MOUNTPOINT	"/run/energy"
 
@@ -15,9 +15,9 @@ struct efs;
 /*
  * Mount at @mountpoint (created if missing; a stale mount left by a killed
  * energyd is detached first; a non-empty directory is refused) and start
- * serving. Returns 0 or -errno, logged.
+ * serving what @v shows. Returns 0 or -errno, logged.
  */
-int efs_start(struct efs **out, const char *mountpoint, struct shared *sh);
+int efs_start(struct efs **out, const char *mountpoint, struct view *v);
 
 /* Unmount, stop the threads, free. */
 void efs_stop(struct efs *fs);

@@ -85,7 +85,7 @@ void render_head(struct rbuf *b, const struct render_head *h)
 }
 
 void render_system_line(struct rbuf *b, const struct energy_proc *slots,
-			size_t n, const struct energy_counters *gone,
+			size_t n, const struct energy_counters *exited,
 			__u64 total_uj)
 {
 	struct energy_proc sys = {
@@ -93,8 +93,8 @@ void render_system_line(struct rbuf *b, const struct energy_proc *slots,
 		.comm = "*system*",
 	};
 
-	if (gone)
-		sys.c = *gone;
+	if (exited)
+		sys.c = *exited;
 	for (size_t i = 0; i < n; i++) {
 		if (!proc_used(&slots[i]))
 			continue;
@@ -107,11 +107,11 @@ void render_system_line(struct rbuf *b, const struct energy_proc *slots,
 
 void render_all(struct rbuf *b, const struct render_head *h,
 		const struct energy_proc *slots, size_t n,
-		const struct energy_counters *gone,
+		const struct energy_counters *exited,
 		const struct render_energy *en)
 {
 	render_head(b, h);
-	render_system_line(b, slots, n, gone, en->total_uj);
+	render_system_line(b, slots, n, exited, en->total_uj);
 	for (size_t i = 0; i < n; i++) {
 		/* A copy: the slot may change while it is formatted. */
 		struct energy_proc rec = slots[i];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The text of the /run/energy files, rendered into a per-open buffer.
- * Pure: the caller passes the slots, the window snapshot and the state.
+ * Pure: the caller passes the rows, the window snapshot and the state.
  */
 #ifndef ENERGY_RENDER_H
 #define ENERGY_RENDER_H
@@ -11,7 +11,8 @@
 #include <linux/types.h>
 
 #include "energy_abi.h"
-#include "rapl.h"
+#include "domain.h"
+#include "view.h"
 
 /* A growable text buffer; on allocation failure it keeps what it has and
  * sets oom. */
@@ -45,26 +46,11 @@ struct render_energy {
 	__u64 total_uj;		/* the machine's, for the *system* line */
 };
 
-/* One process as a window showed it. */
-struct window_entry {
-	struct energy_proc rec;
-	struct energy_pidns ns;
-	__u64 energy_uj;
-};
-
-/* What the cgroup file serves between two window boundaries. */
-struct window_snap {
-	int refs;			/* guarded by the owner's lock */
-	__u64 time_ns;			/* CLOCK_MONOTONIC of the boundary */
-	size_t n;
-	struct window_entry e[];
-};
-
 /* The machine-wide "*system*" line: pid=0, energy @total_uj, counters
- * summed over @n slots plus @gone (processes that have left), mem of the
+ * summed over @n slots plus @exited (processes folded away), mem of the
  * live ones. */
 void render_system_line(struct rbuf *b, const struct energy_proc *slots,
-			size_t n, const struct energy_counters *gone,
+			size_t n, const struct energy_counters *exited,
 			__u64 total_uj);
 
 /* The header lines: timestamp=, iterations=, sample_ns=, window_ns=, then
@@ -74,7 +60,7 @@ void render_head(struct rbuf *b, const struct render_head *h);
 /* "all": header, the *system* line, one line per used slot. */
 void render_all(struct rbuf *b, const struct render_head *h,
 		const struct energy_proc *slots, size_t n,
-		const struct energy_counters *gone,
+		const struct energy_counters *exited,
 		const struct render_energy *en);
 
 /*

@@ -22,7 +22,7 @@ static void slot(struct energy_proc *p, __u32 tgid, __u64 cpu, __u64 mem,
 void test_render_all(void)
 {
 	struct energy_proc s[3] = {};
-	struct energy_counters gone = { .cpu_ns = 1000, .tx_packets = 4 };
+	struct energy_counters exited = { .cpu_ns = 1000, .tx_packets = 4 };
 	struct render_head h = {
 		.timestamp_ns = 111, .iterations = 22, .sample_ns = 100000000,
 		.window_ns = 1000000000,
@@ -35,9 +35,9 @@ void test_render_all(void)
 	struct rbuf b = {};
 
 	slot(&s[0], 10, 5, 4096, 1, 0, "init");
-	slot(&s[2], 12, 7, 8192, 1, ENERGY_F_EXITED, "gone");
+	slot(&s[2], 12, 7, 8192, 1, ENERGY_F_EXITED, "ended");
 	keys[0] = s[0].key;	/* slot 2's energy belongs to an earlier process */
-	render_all(&b, &h, s, 3, &gone, &en);
+	render_all(&b, &h, s, 3, &exited, &en);
 	if (!ASSERT_TRUE(b.data && !b.oom, "rendered"))
 		return;
 	ASSERT_STREQ(b.data,
@@ -45,8 +45,8 @@ void test_render_all(void)
 		     "rapl_pkg_sum_uj=5\nrapl_psys_sum_uj=7\n"
 		     "pid=0 energy=3000.500 alive=1 kernel=1 cpu_ns=1012 mem=4096 instructions=0 wakeups=0 diski=0 disko=0 rx=2 tx=4 comm=*system*\n"
 		     "pid=10 energy=1.234 alive=1 kernel=0 cpu_ns=5 mem=4096 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 comm=init\n"
-		     "pid=12 energy=0.000 alive=0 kernel=0 cpu_ns=7 mem=8192 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 comm=gone\n",
-		     "all: header with the measured domains, system line with the machine's energy (exited and gone included, mem of the live), processes with their own energy only");
+		     "pid=12 energy=0.000 alive=0 kernel=0 cpu_ns=7 mem=8192 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 comm=ended\n",
+		     "all: header with the measured domains, system line with the machine's energy (listed exited and folded included, mem of the live), processes with their own energy only");
 	ASSERT_EQ(b.len, strlen(b.data), "length");
 	rbuf_free(&b);
 }

@@ -11,14 +11,8 @@
 
 #include <linux/types.h>
 
-enum rapl_domain {
-	RAPL_PKG,	/* the whole package */
-	RAPL_CORE,	/* Intel PP0, AMD core (see rapl.c about AMD) */
-	RAPL_UNCORE,	/* Intel PP1 (graphics) */
-	RAPL_DRAM,
-	RAPL_PSYS,	/* the platform, counted once */
-	RAPL_DOMAINS,
-};
+#include "domain.h"
+
 
 enum rapl_source {
 	RAPL_SRC_NONE,
@@ -63,9 +57,6 @@ int rapl_parse_source(const char *s, enum rapl_source *out);
 
 /* The domains measured: bit (1 << d) per enum rapl_domain. */
 unsigned int rapl_domains(const struct rapl *r);
-
-/* "pkg", "core", "uncore", "dram", "psys"; "?" for other values. */
-const char *rapl_domain_name(enum rapl_domain d);
 
 /* Packages (or dies, where the kernel counts per die) summed; 0 for none. */
 int rapl_packages(const struct rapl *r);

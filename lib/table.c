@@ -35,7 +35,7 @@ void table_fini(struct table *t)
 	free(t->energy_uj);
 	free(t->carry_pj);
 	free(t->scores);
-	free(t->gone);
+	free(t->folded);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -111,7 +111,7 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 			continue;
 		/* When memory runs out the counters are lost, never the
 		 * table's consistency. */
-		ct = total_for(&t->gone, &t->gone_len, &t->gone_cap,
+		ct = total_for(&t->folded, &t->folded_len, &t->folded_cap,
 			       p->cgroup_id);
 		if (ct) {
 			counters_add(&ct->c, &p->c);
@@ -207,11 +207,11 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 	struct cgroup_total *arr = NULL, *ct;
 	size_t len = 0, cap = 0;
 
-	for (size_t i = 0; i < t->gone_len; i++) {
-		ct = total_for(&arr, &len, &cap, t->gone[i].id);
+	for (size_t i = 0; i < t->folded_len; i++) {
+		ct = total_for(&arr, &len, &cap, t->folded[i].id);
 		if (!ct)
 			goto nomem;
-		*ct = t->gone[i];
+		*ct = t->folded[i];
 	}
 	for (size_t i = 0; i < t->len; i++) {
 		const struct energy_proc *p = &t->snap[i];

@@ -50,8 +50,8 @@ struct table {
 	__u64 *scores;			/* scratch, pJ */
 	bool primed;			/* the first window has been seen */
 	struct model_record last_window; /* machine-wide increase, for --record */
-	struct cgroup_total *gone;	/* totals of processes that left */
-	size_t gone_len, gone_cap;
+	struct cgroup_total *folded;	/* per cgroup: exited processes folded */
+	size_t folded_len, folded_cap;
 };
 
 /* Whether a slot holds a process. */

@@ -69,14 +69,6 @@
 
 #define BIT(d)		(1U << (d))
 
-static const char *const domain_names[RAPL_DOMAINS] = {
-	[RAPL_PKG] = "pkg",
-	[RAPL_CORE] = "core",
-	[RAPL_UNCORE] = "uncore",
-	[RAPL_DRAM] = "dram",
-	[RAPL_PSYS] = "psys",
-};
-
 static const char *const source_names[] = {
 	[RAPL_SRC_NONE] = "none",
 	[RAPL_SRC_PERF] = "perf",
@@ -174,13 +166,6 @@ int rapl_parse_source(const char *s, enum rapl_source *out)
 		}
 	}
 	return -EINVAL;
-}
-
-const char *rapl_domain_name(enum rapl_domain d)
-{
-	if ((unsigned int)d >= RAPL_DOMAINS)
-		return "?";
-	return domain_names[d];
 }
 
 enum rapl_source rapl_source(const struct rapl *r)
@@ -569,7 +554,7 @@ static void keep_complete(struct rapl *r, int npkg, const char *src)
 		if (d == RAPL_PSYS || !(mask & BIT(d)) || count[d] == npkg)
 			continue;
 		log_info("rapl: %s: %s on %d of %d packages only: not counted",
-			 src, domain_names[d], count[d], npkg);
+			 src, rapl_domain_name(d), count[d], npkg);
 		drop |= BIT(d);
 	}
 	drop_domains(r, drop);
@@ -1063,13 +1048,13 @@ static int msr_build(struct rapl *r, const char *dir)
 			}
 			if (err) {
 				log_debug("rapl: msr: %s: %s (0x%llx): %s",
-					  path, domain_names[d], regs->addr[d],
+					  path, rapl_domain_name(d), regs->addr[d],
 					  why(err));
 				err = 0;
 				continue;
 			}
 			c = add_ctr(r, fd, false, d, "%s %s (0x%llx)", path,
-				    domain_names[d], regs->addr[d]);
+				    rapl_domain_name(d), regs->addr[d]);
 			if (!c) {
 				err = -ENOMEM;
 				goto cleanup;
@@ -1153,7 +1138,7 @@ static int probe(struct rapl *r, const struct rapl_opts *o)
 	for (int d = 0; d < RAPL_DOMAINS; d++)
 		if ((have & ~moved) & BIT(d))
 			log_debug("rapl: %s: %s did not move, not counted",
-				  src, domain_names[d]);
+				  src, rapl_domain_name(d));
 	drop_domains(r, have & ~moved);
 	if (!(moved & BIT(RAPL_PKG))) {
 		char when[32];
@@ -1234,7 +1219,7 @@ int rapl_open(struct rapl **out, const struct rapl_opts *o)
 			if (r->domains & BIT(d))
 				snprintf(doms + strlen(doms),
 					 sizeof(doms) - strlen(doms), " %s",
-					 domain_names[d]);
+					 rapl_domain_name(d));
 		log_info("rapl: energy from %s, %d package%s, domains%s",
 			 source_names[r->src], r->npkg,
 			 r->npkg == 1 ? "" : "s", doms);

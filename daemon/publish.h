@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The sampler's side of the view (fuse/view.h): what it publishes at each
+ * sample and window boundary for the filesystem's threads.
+ */
+#ifndef ENERGY_PUBLISH_H
+#define ENERGY_PUBLISH_H
+
+#include "view.h"
+
+/* The RAPL sums and drop counters of a sample. */
+void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
+		    const __u64 stats[ENERGY_STAT_MAX]);
+
+/* A new window snapshot @w (its reference passes to the view), with the
+ * counters and energy of the processes folded so far and the
+ * attribution's state. */
+void publish_window(struct view *v, struct window_snap *w,
+		    const struct energy_counters *exited, __u64 exited_uj,
+		    const struct attrib *at);
+
+#endif /* ENERGY_PUBLISH_H */

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+
+#include "log.h"
+#include "publish.h"
+#include "sampler.h"
+
+/* Slots let go at one boundary at most; the rest wait for the next. */
+#define FREED_MAX	4096
+#define SAMPLER_NICE	-10
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int timer_arm(int fd, __u64 ns)
+{
+	struct itimerspec its = {
+		.it_interval = { ns / 1000000000ULL, ns % 1000000000ULL },
+		.it_value = { ns / 1000000000ULL, ns % 1000000000ULL },
+	};
+
+	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
+}
+
+/* The window the cgroup file serves: every used slot as it is now. */
+static struct window_snap *window_snapshot(const struct table *t,
+					   const struct collector *coll)
+{
+	struct window_snap *w;
+	size_t n = 0;
+
+	w = malloc(sizeof(*w) + t->len * sizeof(w->e[0]));
+	if (!w)
+		return NULL;
+	for (size_t i = 0; i < t->len; i++) {
+		if (!proc_used(&t->snap[i]))
+			continue;
+		w->e[n].rec = t->snap[i];
+		w->e[n].ns = coll->pidns[i];
+		w->e[n].energy_uj = table_energy_of(t, i, &t->snap[i].key);
+		n++;
+	}
+	w->n = n;
+	w->time_ns = now_ns();
+	return w;
+}
+
+/* The window's energy, split over the processes of the last sample. */
+static void window_energy(struct sampler *s, __u64 window_ns)
+{
+	struct view *v = s->v;
+	struct attrib_in in = {
+		.measured = s->rapl != NULL,
+		.window_ns = window_ns,
+		.idle_mw = view_param(v, P_IDLE_MW),
+	};
+	__u64 now_uj = domain_basis_uj(v->rapl_domains, s->rapl_uj);
+
+	/* The first call only primes the table: the energy measured so far
+	 * goes to the first real window. */
+	if (in.measured && window_ns) {
+		in.e_uj = now_uj - s->window_basis_uj;
+		s->window_basis_uj = now_uj;
+	}
+	table_energy_window(s->t, &s->at, &in, &v->params[P_WEIGHT0],
+			    s->ncpus);
+	if (s->record_fd >= 0 && window_ns) {
+		char line[512];
+		int n = model_record_format(line, sizeof(line), &s->t->last_window);
+
+		if (write(s->record_fd, line, n) != n)
+			log_warn("--record: %s", strerror(errno));
+	}
+}
+
+/*
+ * A window boundary: energy for the window, then fold what was published
+ * a window ago (its energy too) and free its slots, publish the window to
+ * the cgroup file and the cgroup totals to their map.
+ */
+static void window(struct sampler *s, __u64 window_ns)
+{
+	struct energy_counters exited = {};
+	struct table *t = s->t;
+	struct cgroup_total *ct;
+	struct window_snap *w;
+	__u64 exited_uj = 0;
+	size_t n;
+	long nct;
+
+	window_energy(s, window_ns);
+	n = table_window(t, s->freed, FREED_MAX);
+	coll_free(s->coll, s->freed, n);
+	for (size_t i = 0; i < t->folded_len; i++) {
+		counters_add(&exited, &t->folded[i].c);
+		exited_uj += t->folded[i].energy_uj;
+	}
+	w = window_snapshot(t, s->coll);
+	if (w)
+		publish_window(s->v, w, &exited, exited_uj, &s->at);
+	else
+		log_warn("window: out of memory; the cgroup file keeps the last window");
+	nct = table_cgroup_totals(t, &ct);
+	if (nct < 0) {
+		log_warn("cgroup totals: %s", strerror(-nct));
+		return;
+	}
+	coll_publish_cgroups(s->coll, ct, nct);
+	free(ct);
+}
+
+/* The RAPL counters (so that none wraps twice unseen) and the drop
+ * counters, published. */
+static void measure(struct sampler *s)
+{
+	__u64 stats[ENERGY_STAT_MAX] = {};
+
+	if (s->rapl)
+		rapl_read(s->rapl, s->rapl_uj);
+	coll_stats(s->coll, stats);
+	publish_sample(s->v, s->rapl_uj, stats);
+}
+
+/*
+ * One sample: a new mem/cgroup/comm generation and the measurements; at a
+ * window boundary, a copy of the slots into the table and the window's
+ * work. The all file reads the live slots itself, so no copy is needed
+ * between windows.
+ */
+static void sample(struct sampler *s)
+{
+	struct view *v = s->v;
+	__u64 now;
+
+	coll_new_sample(s->coll);
+	measure(s);
+	now = now_ns();
+	if (now - s->last_window_ns + view_param(v, P_SAMPLE_NS) / 2 >=
+	    view_param(v, P_WINDOW_NS)) {
+		coll_read(s->coll, s->t);
+		window(s, now - s->last_window_ns);
+		s->last_window_ns = now;
+	}
+}
+
+int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
+		 struct table *t, struct rapl *rapl, int record_fd)
+{
+	*s = (struct sampler){
+		.v = v,
+		.coll = coll,
+		.t = t,
+		.rapl = rapl,
+		.record_fd = record_fd,
+		.ncpus = sysconf(_SC_NPROCESSORS_ONLN),
+		.sample_ns = view_param(v, P_SAMPLE_NS),
+	};
+	s->freed = calloc(FREED_MAX, sizeof(*s->freed));
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (!s->freed || s->timer_fd < 0) {
+		int err = s->freed ? -errno : -ENOMEM;
+
+		log_err("sampler set-up: %s", strerror(-err));
+		sampler_fini(s);
+		return err;
+	}
+	s->last_window_ns = now_ns();
+	coll_new_sample(coll);
+	measure(s);
+	coll_read(coll, t);
+	window(s, 0);
+	return 0;
+}
+
+int sampler_start(struct sampler *s)
+{
+	int err;
+
+	/* Readers run in the filesystem's threads, at the default priority;
+	 * the sampler comes first, so that no load of readers delays a
+	 * sample. */
+	if (setpriority(PRIO_PROCESS, gettid(), SAMPLER_NICE))
+		log_warn("sampler priority: %s", strerror(errno));
+	err = timer_arm(s->timer_fd, s->sample_ns);
+	if (err) {
+		log_err("cannot arm the sampling timer: %s", strerror(-err));
+		return err;
+	}
+	log_info("sampling every %llu ns, window %llu ns", s->sample_ns,
+		 view_param(s->v, P_WINDOW_NS));
+	return 0;
+}
+
+/* Whether a stop signal was read from @fd. */
+static bool stop_signal(int fd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si) || si.ssi_signo == SIGHUP)
+		return false;
+	log_info("%s: stopping", strsignal(si.ssi_signo));
+	return true;
+}
+
+/* A new interval counts from now. */
+static void sample_ns_changed(struct sampler *s)
+{
+	__u64 ticks, ns = view_param(s->v, P_SAMPLE_NS);
+
+	if (read(s->v->wake_fd, &ticks, sizeof(ticks)) != sizeof(ticks) ||
+	    ns == s->sample_ns)
+		return;
+	s->sample_ns = ns;
+	if (timer_arm(s->timer_fd, ns))
+		log_warn("cannot re-arm the sampling timer: %s", strerror(errno));
+}
+
+int sampler_run(struct sampler *s, int signal_fd)
+{
+	for (;;) {
+		struct pollfd pfd[3] = {
+			{ .fd = signal_fd, .events = POLLIN },
+			{ .fd = s->timer_fd, .events = POLLIN },
+			{ .fd = s->v->wake_fd, .events = POLLIN },
+		};
+		__u64 ticks;
+
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			return -errno;
+		}
+		if ((pfd[0].revents & POLLIN) && stop_signal(signal_fd))
+			return 0;
+		if (pfd[2].revents & POLLIN)
+			sample_ns_changed(s);
+		if (!(pfd[1].revents & POLLIN) ||
+		    read(s->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+			continue;
+		if (ticks > 3)
+			__atomic_add_fetch(&s->v->late_samples, 1, __ATOMIC_RELAXED);
+		if (ticks > 1)
+			log_debug("sampling fell %llu samples behind", ticks - 1);
+		sample(s);
+	}
+}
+
+void sampler_fini(struct sampler *s)
+{
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
+	s->timer_fd = -1;
+	free(s->freed);
+	s->freed = NULL;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The sampling loop: every sample_ns, collect (a new mem/cgroup/comm
+ * generation), measure (RAPL); at each window boundary, copy the slots into
+ * the table, attribute the window's energy, fold what exited a window ago
+ * and publish the window for the filesystem. Runs in the daemon's main
+ * thread; nothing else touches its state.
+ */
+#ifndef ENERGY_SAMPLER_H
+#define ENERGY_SAMPLER_H
+
+#include <linux/types.h>
+
+#include "collector.h"
+#include "model.h"
+#include "rapl.h"
+#include "table.h"
+#include "view.h"
+
+struct sampler {
+	struct view *v;
+	struct collector *coll;
+	struct table *t;
+	struct rapl *rapl;		/* NULL: energy from the model */
+	int record_fd;			/* --record, or -1 */
+	struct table_freed *freed;	/* slots let go at a window boundary */
+	struct attrib at;
+	__u64 last_window_ns;
+	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
+	__u64 window_basis_uj;		/* measured energy at the last window
+					 * (the sums start at 0 when opened) */
+	__u64 sample_ns;		/* the interval the timer runs at */
+	int ncpus;
+	int timer_fd;
+};
+
+/*
+ * Set up @s over the parts it drives and take the first sample and window,
+ * so the files have content at once; it also sets where the counters of
+ * running processes start. @v's parameters must be set. Returns 0 or
+ * -errno, logged.
+ */
+int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
+		 struct table *t, struct rapl *rapl, int record_fd);
+
+/*
+ * Raise the sampler's priority above the filesystem's readers and start
+ * the timer: call once the files are served. Returns 0 or -errno, logged.
+ */
+int sampler_start(struct sampler *s);
+
+/*
+ * Sample until SIGINT or SIGTERM arrives on @signal_fd (SIGHUP is read and
+ * ignored); a new sample_ns takes effect when v->wake_fd is signalled.
+ * Returns 0, or -errno when polling fails.
+ */
+int sampler_run(struct sampler *s, int signal_fd);
+
+/* Free what sampler_init set up; the window published stays the view's. */
+void sampler_fini(struct sampler *s);
+
+#endif /* ENERGY_SAMPLER_H */

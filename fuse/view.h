@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon as the filesystem sees it: what the sampler publishes and the
+ * filesystem's threads read, the one interface between them (implemented
+ * by daemon/publish.c). The sampler never waits for a reader: process rows
+ * are read live from the memory the BPF programs write, atomics hold the
+ * parameters and counts, and the window snapshot is swapped and
+ * reference-counted under a lock held only for a pointer exchange.
+ */
+#ifndef ENERGY_VIEW_H
+#define ENERGY_VIEW_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "domain.h"
+#include "energy_abi.h"
+#include "model.h"
+#include "params.h"
+
+/* One process as a window showed it. */
+struct window_entry {
+	struct energy_proc rec;
+	struct energy_pidns ns;
+	__u64 energy_uj;
+};
+
+/* What the cgroup file serves between two window boundaries. */
+struct window_snap {
+	int refs;			/* guarded by the view's lock */
+	__u64 time_ns;			/* CLOCK_MONOTONIC of the boundary */
+	size_t n;
+	struct window_entry e[];
+};
+
+/* What the sampler published at the last sample and window boundary. */
+struct view_totals {
+	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
+	struct energy_counters exited;	/* processes folded away, all cgroups */
+	__u64 exited_uj;		/* and their energy */
+	struct attrib at;		/* attribution at the last window */
+};
+
+struct view {
+	/* Set before the filesystem starts, constant after. */
+	const struct energy_proc *rows;	/* live process slots (BPF writes) */
+	const __u64 *rows_next;		/* slots [0, *rows_next) were used */
+	__u64 capacity;			/* slots */
+	const __u64 *energy_uj;		/* per slot, for the process in */
+	const struct energy_key *energy_key; /* energy_key; read racily */
+	const char *source;		/* "msr", "powercap", "perf" or "model" */
+	const char *basis;		/* what measured energy is: "psys"... */
+	unsigned int rapl_domains;	/* bit per enum rapl_domain measured */
+	bool pmu;			/* instructions are counted */
+	int wake_fd;			/* eventfd: sample_ns changed */
+
+	/* __atomic access */
+	__u64 params[P_MAX];
+	__u64 iterations;		/* samples taken */
+	__u64 late_samples;		/* samples more than 3 periods late */
+	__u64 stats[ENERGY_STAT_MAX];	/* drop counters at the last sample */
+
+	pthread_mutex_t lock;		/* guards what follows */
+	struct window_snap *win;	/* the last window boundary */
+	struct view_totals totals;
+};
+
+/* Read a parameter. */
+static inline __u64 view_param(struct view *v, enum param_id id)
+{
+	return __atomic_load_n(&v->params[id], __ATOMIC_RELAXED);
+}
+
+/* Read a counter the sampler keeps (iterations, late_samples, stats). */
+static inline __u64 view_count(const __u64 *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* How many live rows may be in use now. */
+static inline size_t view_rows_used(const struct view *v)
+{
+	__u64 used = __atomic_load_n(v->rows_next, __ATOMIC_ACQUIRE);
+
+	return used < v->capacity ? used : v->capacity;
+}
+
+/* Set a parameter already checked with param_check(), waking the sampler
+ * when the sampling interval changed. */
+void view_param_set(struct view *v, enum param_id id, __u64 value);
+
+/* Copy what the sampler published under the lock. */
+void view_totals(struct view *v, struct view_totals *out);
+
+/* Take a reference to the current window snapshot (NULL before the first
+ * boundary). */
+struct window_snap *view_window_get(struct view *v);
+
+/* Drop a reference taken with view_window_get(). */
+void view_window_put(struct view *v, struct window_snap *w);
+
+#endif /* ENERGY_VIEW_H */

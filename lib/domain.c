@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "domain.h"
+
+#define BIT(d)		(1U << (d))
+
+static const char *const domain_names[RAPL_DOMAINS] = {
+	[RAPL_PKG] = "pkg",
+	[RAPL_CORE] = "core",
+	[RAPL_UNCORE] = "uncore",
+	[RAPL_DRAM] = "dram",
+	[RAPL_PSYS] = "psys",
+};
+
+const char *rapl_domain_name(enum rapl_domain d)
+{
+	if ((unsigned int)d >= RAPL_DOMAINS)
+		return "?";
+	return domain_names[d];
+}
+
+const char *domain_basis_name(unsigned int domains)
+{
+	if (domains & BIT(RAPL_PSYS))
+		return "psys";
+	if (domains & BIT(RAPL_DRAM))
+		return "pkg+dram";
+	return domains ? "pkg" : "none";
+}
+
+__u64 domain_basis_uj(unsigned int domains, const __u64 sum_uj[RAPL_DOMAINS])
+{
+	if (domains & BIT(RAPL_PSYS))
+		return sum_uj[RAPL_PSYS];
+	return sum_uj[RAPL_PKG] + sum_uj[RAPL_DRAM];
+}
