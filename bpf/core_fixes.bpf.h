@@ -58,16 +58,4 @@ static __always_inline __u64 mm_rss_pages(struct mm_struct *mm)
 #define ENERGY_REQ_OP_READ	0
 #define ENERGY_REQ_OP_WRITE	1
 
-#define ENERGY_PF_EXITING	0x00000004
-#define ENERGY_PF_KTHREAD	0x00200000
-
-#define ENERGY_EEXIST		17
-
-#define ENERGY_AF_INET		2
-#define ENERGY_AF_INET6		10
-#define ENERGY_MSG_PEEK		2
-/* skb->protocol in network byte order */
-#define ENERGY_ETH_P_IP_BE	0x0008
-#define ENERGY_ETH_P_IPV6_BE	0xdd86
-
 #endif /* ENERGY_CORE_FIXES_BPF_H */

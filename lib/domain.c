@@ -29,7 +29,13 @@ const char *domain_basis_name(unsigned int domains)
 
 __u64 domain_basis_uj(unsigned int domains, const __u64 sum_uj[RAPL_DOMAINS])
 {
+	__u64 uj = 0;
+
 	if (domains & BIT(RAPL_PSYS))
 		return sum_uj[RAPL_PSYS];
-	return sum_uj[RAPL_PKG] + sum_uj[RAPL_DRAM];
+	if (domains & BIT(RAPL_PKG))
+		uj += sum_uj[RAPL_PKG];
+	if (domains & BIT(RAPL_DRAM))
+		uj += sum_uj[RAPL_DRAM];
+	return uj;
 }

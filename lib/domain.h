@@ -26,7 +26,7 @@ const char *rapl_domain_name(enum rapl_domain d);
 const char *domain_basis_name(unsigned int domains);
 
 /* The measured energy in @sum_uj: psys where it is measured, else package
- * plus DRAM. */
+ * plus DRAM, of the @domains measured. */
 __u64 domain_basis_uj(unsigned int domains, const __u64 sum_uj[RAPL_DOMAINS]);
 
 #endif /* ENERGY_DOMAIN_H */

@@ -16,6 +16,7 @@ TEST_MAIN(
 	TEST(test_hooks_fallback),
 	TEST(test_hooks_missing_disables_one_metric),
 	TEST(test_hooks_legacy),
+	TEST(test_domain_basis),
 	TEST(test_rapl_names),
 	TEST(test_rapl_msr_unit),
 	TEST(test_rapl_wrap),

@@ -19,6 +19,7 @@ void test_hooks_prefer_new(void);
 void test_hooks_fallback(void);
 void test_hooks_missing_disables_one_metric(void);
 void test_hooks_legacy(void);
+void test_domain_basis(void);
 void test_caller_parse_cap_eff(void);
 void test_caller_parse_nspid(void);
 void test_caller_parse_cgroup2_path(void);

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The programs' shared state: settings the daemon sets before load, the
+ * globals it reads and advances, and every map. Included once, by
+ * energy.bpf.c.
+ */
+#ifndef ENERGY_MAPS_BPF_H
+#define ENERGY_MAPS_BPF_H
+
+/* Set by the daemon before load. */
+const volatile bool pmu_enabled = false;
+const volatile __u64 page_size = 4096;
+const volatile __u32 max_slots = 1;
+
+/* Advanced by the daemon at every sample: a process whose refresh_gen
+ * differs gets its mem, cgroup and comm re-read when it next runs. */
+__u32 refresh_gen = 1;
+/* Slots above this were never used; the daemon reads [0, next_slot). */
+__u64 next_slot;
+/* Set by the daemon just before the seed: tasks started later are new, and
+ * all of their runtime is theirs to count. */
+__u64 seed_ns;
+
+/*
+ * One slot per process, memory-mapped by the daemon. Sized before load
+ * (bpf_map__set_max_entries, with max_slots). An array lookup is inlined
+ * by the verifier, which keeps sched_switch close to an empty program.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct energy_proc);
+} procs SEC(".maps");
+
+/* Parallel to procs: the process's pids in its pid namespaces. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct energy_pidns);
+} procs_ns SEC(".maps");
+
+/* Process key -> slot, for the paths that have no trusted task pointer
+ * and for threads that have no slot cached yet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__type(key, struct energy_key);
+	__type(value, __u32);
+} slot_index SEC(".maps");
+
+/* Slots the daemon has cleared for reuse. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 1);
+	__type(value, __u32);
+} free_slots SEC(".maps");
+
+/* Per thread: its process's slot plus one (0: not known yet), and its
+ * se.sum_exec_runtime when it was last switched out. */
+struct task_state {
+	__u32 slot;
+	__u32 pad;
+	__u64 last_runtime;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} task_states SEC(".maps");
+
+/* Written by the daemon only, pinned so bpftool shows the totals. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct energy_cgroup);
+} cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENERGY_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Block requests in flight: struct request address -> submitter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct energy_req);
+} reqs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__type(key, int);
+	__type(value, int);
+} pmu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct energy_pmu_last);
+} pmu_last SEC(".maps");
+
+static __always_inline void stat_inc(enum energy_stat s)
+{
+	__u32 k = s;
+	__u64 *v = bpf_map_lookup_elem(&stats, &k);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+#endif /* ENERGY_MAPS_BPF_H */

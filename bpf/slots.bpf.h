@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * How a task finds its process's slot: the process key, the slot found
+ * through task storage (or the index, for untrusted pointers), allocated
+ * on first sight, and the per-sample refresh of mem, cgroup and comm.
+ * Included once, by energy.bpf.c.
+ */
+#ifndef ENERGY_SLOTS_BPF_H
+#define ENERGY_SLOTS_BPF_H
+
+/* The key of the process a task belongs to; usable from any program. */
+static __always_inline void task_key(struct task_struct *t, struct energy_key *k)
+{
+	k->tgid = BPF_CORE_READ(t, tgid);
+	k->pad = 0;
+	k->start_ns = BPF_CORE_READ(t, group_leader, start_time);
+}
+
+/* mem, cgroup and comm: read at most once per sample and process. */
+static __always_inline void proc_refresh(struct energy_proc *e,
+					 struct task_struct *t, __u32 gen)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+
+	e->refresh_gen = gen;
+	if (mm)
+		e->mem_bytes = mm_rss_pages(mm) * page_size;
+	e->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm),
+				  BPF_CORE_READ(t, group_leader, comm));
+}
+
+/* The pid of @t's process in each pid namespace, outermost first. */
+static __always_inline void record_pidns(struct task_struct *t, __u32 slot)
+{
+	struct energy_pidns *n = bpf_map_lookup_elem(&procs_ns, &slot);
+	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
+	__u32 level;
+
+	if (!n || !pid)
+		return;
+	level = BPF_CORE_READ(pid, level);
+	n->level = level;
+	for (__u32 i = 0; i < ENERGY_PIDNS_LEVELS; i++) {
+		if (i > level) {
+			n->nr[i] = 0;
+			n->ns_ino[i] = 0;
+			continue;
+		}
+		n->nr[i] = BPF_CORE_READ(pid, numbers[i].nr);
+		n->ns_ino[i] = BPF_CORE_READ(pid, numbers[i].ns, ns.inum);
+	}
+}
+
+static __always_inline struct energy_proc *slot_entry(__u32 slot)
+{
+	return bpf_map_lookup_elem(&procs, &slot);
+}
+
+static __always_inline long slot_alloc(void)
+{
+	__u32 slot;
+	__u64 n;
+
+	if (!bpf_map_pop_elem(&free_slots, &slot))
+		return slot;
+	n = __sync_fetch_and_add(&next_slot, 1);
+	if (n >= max_slots) {
+		stat_inc(ENERGY_STAT_PROCS_FULL);
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * The slot of the process of @t, found by its key or newly filled; -1 when
+ * there is no free slot, or when the process is exiting (its final
+ * switch-out must not re-create what the daemon may have removed).
+ */
+static __noinline long slot_of_task(struct task_struct *t)
+{
+	struct energy_proc *e;
+	struct energy_key k;
+	__u32 *found, slot;
+	long s;
+
+	task_key(t, &k);
+	found = bpf_map_lookup_elem(&slot_index, &k);
+	if (found)
+		return *found;
+	if (BPF_CORE_READ(t, flags) & ENERGY_PF_EXITING)
+		return -1;
+	s = slot_alloc();
+	if (s < 0)
+		return -1;
+	slot = s;
+	e = slot_entry(slot);
+	if (!e)
+		return -1;
+	__builtin_memset(e, 0, sizeof(*e));
+	if (BPF_CORE_READ(t, flags) & ENERGY_PF_KTHREAD)
+		e->flags = ENERGY_F_KTHREAD;
+	proc_refresh(e, t, refresh_gen);
+	record_pidns(t, slot);
+	e->key.start_ns = k.start_ns;
+	/* The daemon reads the slot once key.tgid is set: set it last.
+	 * BPF has no fence; stores are not reordered on x86 (TSO), and
+	 * elsewhere a half-filled slot only shows zero counters. */
+	asm volatile("" ::: "memory");
+	e->key.tgid = k.tgid;
+	if (bpf_map_update_elem(&slot_index, &k, &slot, BPF_NOEXIST)) {
+		/* Another CPU filled a slot for this process first. */
+		e->key.tgid = 0;
+		bpf_map_push_elem(&free_slots, &slot, 0);
+		found = bpf_map_lookup_elem(&slot_index, &k);
+		return found ? *found : -1;
+	}
+	return slot;
+}
+
+/*
+ * The state of thread @t (a trusted task pointer), created on first sight.
+ * A thread older than the seed has had its runtime so far counted by the
+ * seed (or, missed by it, is counted from now on); a younger one, first
+ * seen without its fork (raw_tp has no trusted child), counts from zero.
+ */
+static __always_inline struct task_state *task_state_of(struct task_struct *t)
+{
+	struct task_state *ts;
+
+	ts = bpf_task_storage_get(&task_states, t, 0, 0);
+	if (ts)
+		return ts;
+	ts = bpf_task_storage_get(&task_states, t, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts) {
+		stat_inc(ENERGY_STAT_TASK_STORAGE);
+		return NULL;
+	}
+	ts->last_runtime = t->start_time > seed_ns ? 0 : t->se.sum_exec_runtime;
+	return ts;
+}
+
+/*
+ * The process entry of thread @t: the slot cached in its state, else found
+ * by key (and cached). A live task's slot cannot be freed under it (the
+ * daemon frees a slot a window after the last thread exited), so checking
+ * the tgid is enough to catch a slot handed back after a lost race in
+ * slot_of_task().
+ */
+static __always_inline struct energy_proc *proc_of(struct task_struct *t,
+						   __u32 tgid,
+						   struct task_state *ts)
+{
+	struct energy_proc *e;
+	long s;
+
+	if (ts->slot) {
+		e = slot_entry(ts->slot - 1);
+		if (e && e->key.tgid == tgid)
+			return e;
+	}
+	s = slot_of_task(t);
+	if (s < 0)
+		return NULL;
+	ts->slot = s + 1;
+	return slot_entry(s);
+}
+
+/* The process entry of a trusted task pointer. */
+static __always_inline struct energy_proc *proc_of_task(struct task_struct *t)
+{
+	struct task_state *ts = task_state_of(t);
+	long s;
+
+	if (ts)
+		return proc_of(t, t->tgid, ts);
+	s = slot_of_task(t);
+	return s < 0 ? NULL : slot_entry(s);
+}
+
+/* The process entry of a task known only as an untrusted pointer. */
+static __always_inline struct energy_proc *proc_of_untrusted(struct task_struct *t)
+{
+	long s = slot_of_task(t);
+
+	return s < 0 ? NULL : slot_entry(s);
+}
+
+/* The process of the task running now; NULL for the idle task (a softirq
+ * on an idle CPU). */
+static __always_inline struct energy_proc *current_proc(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (!t->pid)
+		return NULL;	/* softirq on an idle CPU */
+	return proc_of_task(t);
+}
+
+#endif /* ENERGY_SLOTS_BPF_H */
