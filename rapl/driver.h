@@ -35,6 +35,7 @@ struct rapl_ctr {
 
 struct rapl_driver;
 
+/* What rapl.h's handle holds: the source, its counters, the sums. */
 struct rapl {
 	const struct rapl_driver *drv;	/* NULL: source none */
 	int npkg;
