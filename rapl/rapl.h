@@ -99,7 +99,7 @@ __u64 rapl_delta32(__u64 prev, __u64 now);
 /*
  * Microjoules between two readings of a powercap energy_uj, whose values go
  * from 0 to @max_range inclusive and then wrap to 0: when @now < @prev,
- * max_range - prev + 1 + now (see rapl.c).
+ * max_range - prev + 1 + now (see powercap.c).
  */
 __u64 rapl_delta_range(__u64 prev, __u64 now, __u64 max_range);
 
