@@ -36,22 +36,14 @@ static int busy_then_stop(void *arg)
 static void stopped_child_vs_schedstat(const char *name, child_fn body,
 				       const char *what)
 {
+	struct e2e_work w = {};
 	struct e2e_child c = {};
-	struct e2e_cg cg = {};
 	struct energy_proc p;
 	struct energy_key key;
 	__u64 sched = 0, sched2 = 0;
-	bool live;
 
-	live = e2e_begin();
-	if (test__failures)
-		goto cleanup;
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&c, &cg, body, NULL), 0,
-		       "fork the busy child"))
-		goto cleanup;
-	if (!ASSERT_TRUE(child_wait_stopped(&c, "busy child"), what))
+	if (!work_begin(&w, false) ||
+	    !work_spawn_stopped(&w, &c, body, NULL, "busy child", what))
 		goto cleanup;
 	/* Let its last switch-out and a few samples go by. */
 	sleep_ms(100);
@@ -59,13 +51,8 @@ static void stopped_child_vs_schedstat(const char *name, child_fn body,
 		       "read /proc/PID/schedstat"))
 		goto cleanup;
 	printf("  %s: schedstat %llu ns\n", name, (unsigned long long)sched);
-	if (!live) {
-		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
-		goto cleanup;
-	}
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(c.pid, c.start_lo, c.start_hi,
-						&key, &p), E2E_SETTLE_MS),
-			 "the busy child is in procs"))
+	if (work_skip_kernel_only(&w) ||
+	    !child_wait_procs(&c, &key, &p, "the busy child is in procs"))
 		goto cleanup;
 	WAIT_UNTIL(!procs_lookup(&key, &p) && near(p.c.cpu_ns, sched, 0.01),
 		   E2E_SETTLE_MS);
@@ -78,11 +65,10 @@ static void stopped_child_vs_schedstat(const char *name, child_fn body,
 	ASSERT_NEAR(p.c.cpu_ns, sched, 0.01,
 		    "procs cpu_ns of the stopped child vs /proc/PID/schedstat");
 	ASSERT_TRUE(!(p.flags & ENERGY_F_EXITED), "the stopped child is alive");
-	ASSERT_EQ(p.cgroup_id, cg.id, "procs cgroup_id is the child's cgroup");
+	ASSERT_EQ(p.cgroup_id, w.cg.id,
+		  "procs cgroup_id is the child's cgroup");
 cleanup:
-	child_kill(&c);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }
 
 /* A child busy for 1 s of CPU, stopped. */
@@ -140,19 +126,15 @@ static int spawn_true(void *arg)
 void short_lived_vs_cpu_stat(void)
 {
 	int n = SHORT_LIVED_N, status, left = -1;
+	struct e2e_work w = {};
 	struct e2e_child c = {};
-	struct e2e_cg cg = {};
 	struct energy_cgroup tot = {};
 	__u64 usec = 0;
 	char buf[64];
-	bool live;
 
-	live = e2e_begin();
-	if (test__failures)
+	if (!work_begin(&w, false))
 		goto cleanup;
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&c, &cg, spawn_true, &n), 0,
+	if (!ASSERT_EQ(work_fork(&w, &c, spawn_true, &n), 0,
 		       "fork the spawner"))
 		goto cleanup;
 	if (!ASSERT_EQ(child_wait(&c, 0, E2E_WORKLOAD_MS, &status), 0,
@@ -164,25 +146,25 @@ void short_lived_vs_cpu_stat(void)
 			status_str(status, buf, sizeof(buf)));
 		goto cleanup;
 	}
-	if (!live) {
-		if (!ASSERT_EQ(cg_cpu_usage_usec(&cg, &usec), 0,
+	if (!w.live) {
+		if (!ASSERT_EQ(cg_cpu_usage_usec(&w.cg, &usec), 0,
 			       "read cpu.stat"))
 			goto cleanup;
 		printf("  short_lived_vs_cpu_stat: cpu.stat usage %llu us\n",
 		       (unsigned long long)usec);
-		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
-		goto cleanup;
 	}
-	if (!ASSERT_TRUE(WAIT_UNTIL((left = procs_count_cgroup(cg.id)) == 0,
+	if (work_skip_kernel_only(&w))
+		goto cleanup;
+	if (!ASSERT_TRUE(WAIT_UNTIL((left = procs_count_cgroup(w.cg.id)) == 0,
 				    E2E_VANISH_MS),
 			 "every process of the cgroup leaves procs within 3 s of the last exit")) {
 		fprintf(stderr, "  %d entries of cgroup %llu still in procs\n",
-			left, (unsigned long long)cg.id);
+			left, (unsigned long long)w.cg.id);
 		goto cleanup;
 	}
-	WAIT_UNTIL(!cgroups_lookup(cg.id, &tot) && !tot.procs_alive &&
+	WAIT_UNTIL(!cgroups_lookup(w.cg.id, &tot) && !tot.procs_alive &&
 		   tot.procs_exited >= (__u64)n + 1, E2E_SETTLE_MS);
-	if (!ASSERT_EQ(cg_cpu_usage_usec(&cg, &usec), 0, "read cpu.stat"))
+	if (!ASSERT_EQ(cg_cpu_usage_usec(&w.cg, &usec), 0, "read cpu.stat"))
 		goto cleanup;
 	printf("  short_lived_vs_cpu_stat: cpu.stat usage %llu us, energyd %llu ns (%+.2f%%), %llu exited, %llu alive\n",
 	       (unsigned long long)usec, (unsigned long long)tot.c.cpu_ns,
@@ -196,9 +178,7 @@ void short_lived_vs_cpu_stat(void)
 	ASSERT_NEAR(tot.c.cpu_ns, usec * 1000.0, 0.05,
 		    "cgroups cpu_ns vs the cgroup's cpu.stat usage_usec");
 cleanup:
-	child_kill(&c);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }
 
 static int touch_then_stop(void *arg)
@@ -222,36 +202,23 @@ static int touch_then_stop(void *arg)
 /* 100 MiB touched, stopped: mem_bytes within 5 % of VmRSS. */
 void mem_vs_vmrss(void)
 {
+	struct e2e_work w = {};
 	struct e2e_child c = {};
-	struct e2e_cg cg = {};
 	struct energy_proc p;
 	struct energy_key key;
 	__u64 rss_kb = 0;
-	bool live;
 
-	live = e2e_begin();
-	if (test__failures)
-		goto cleanup;
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&c, &cg, touch_then_stop, NULL), 0,
-		       "fork the memory child"))
-		goto cleanup;
-	if (!ASSERT_TRUE(child_wait_stopped(&c, "memory child"),
-			 "memory child touches 100 MiB and stops itself"))
+	if (!work_begin(&w, false) ||
+	    !work_spawn_stopped(&w, &c, touch_then_stop, NULL, "memory child",
+				"memory child touches 100 MiB and stops itself"))
 		goto cleanup;
 	if (!ASSERT_EQ(read_proc_field(c.pid, "status", "VmRSS:", &rss_kb), 0,
 		       "read VmRSS from /proc/PID/status"))
 		goto cleanup;
 	printf("  mem_vs_vmrss: VmRSS %llu kB\n", (unsigned long long)rss_kb);
 	ASSERT_GE(rss_kb * 1024, MEM_BYTES, "VmRSS holds the 100 MiB touched");
-	if (!live) {
-		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
-		goto cleanup;
-	}
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(c.pid, c.start_lo, c.start_hi,
-						&key, &p), E2E_SETTLE_MS),
-			 "the memory child is in procs"))
+	if (work_skip_kernel_only(&w) ||
+	    !child_wait_procs(&c, &key, &p, "the memory child is in procs"))
 		goto cleanup;
 	WAIT_UNTIL(!procs_lookup(&key, &p) &&
 		   near(p.mem_bytes, rss_kb * 1024.0, 0.05), E2E_SETTLE_MS);
@@ -261,9 +228,8 @@ void mem_vs_vmrss(void)
 	       (rss_kb * 1024.0));
 	ASSERT_NEAR(p.mem_bytes, rss_kb * 1024.0, 0.05,
 		    "procs mem_bytes vs VmRSS of /proc/PID/status");
-	ASSERT_EQ(p.cgroup_id, cg.id, "procs cgroup_id is the child's cgroup");
+	ASSERT_EQ(p.cgroup_id, w.cg.id,
+		  "procs cgroup_id is the child's cgroup");
 cleanup:
-	child_kill(&c);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }

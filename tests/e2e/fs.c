@@ -207,21 +207,19 @@ void fs_nobody(void)
 		[17] = "cannot read cgroup.procs",
 		[18] = "cgroup lists a process of another cgroup",
 	};
-	struct e2e_cg cg = {};
+	struct e2e_work w = {};
 	struct e2e_child c = {};
 	struct nobody_arg a;
 	char procs[PATH_MAX + 16];
 	__u64 before;
 	int status = 0;
 
-	if (!e2e_begin())
+	if (!work_begin(&w, true))
 		goto cleanup;
 	before = read_param("sample_ns");
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg.path);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", w.cg.path);
 	a.procs_path = procs;
-	if (!ASSERT_EQ(child_spawn(&c, &cg, nobody_body, &a), 0, "spawn"))
+	if (!ASSERT_EQ(work_fork(&w, &c, nobody_body, &a), 0, "spawn"))
 		goto cleanup;
 	if (!ASSERT_EQ(child_wait(&c, 0, 10000, &status), 0, "child finishes"))
 		goto cleanup;
@@ -231,9 +229,7 @@ void fs_nobody(void)
 		    "nobody sees what it may and nothing else");
 	ASSERT_EQ(read_param("sample_ns"), before, "sample_ns unchanged");
 cleanup:
-	child_kill(&c);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }
 
 static int busy_body(void *p)
@@ -435,15 +431,13 @@ static int userns_body(void *p)
 
 void fs_container(void)
 {
-	struct e2e_cg cg = {};
+	struct e2e_work w = {};
 	struct e2e_child c = {}, u = {};
 	int status = 0;
 
-	if (!e2e_begin())
+	if (!work_begin(&w, true))
 		goto cleanup;
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&c, &cg, container_body, NULL), 0, "spawn"))
+	if (!ASSERT_EQ(work_fork(&w, &c, container_body, NULL), 0, "spawn"))
 		goto cleanup;
 	if (!ASSERT_EQ(child_wait(&c, 0, 20000, &status), 0, "container finishes"))
 		goto cleanup;
@@ -461,10 +455,8 @@ void fs_container(void)
 		fprintf(stderr, "  userns exit code %d (10-14 set-up, 15 all, 16 sys)\n",
 			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 cleanup:
-	child_kill(&c);
 	child_kill(&u);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }
 
 /* Samples taken over @ms milliseconds. */
@@ -581,15 +573,13 @@ static int window_reader(void *p)
 
 void fs_window_boundaries(void)
 {
-	struct e2e_cg cg = {};
+	struct e2e_work w = {};
 	struct e2e_child c = {};
 	int status = 0;
 
-	if (!e2e_begin())
+	if (!work_begin(&w, true))
 		goto cleanup;
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&c, &cg, window_reader, NULL), 0, "spawn"))
+	if (!ASSERT_EQ(work_fork(&w, &c, window_reader, NULL), 0, "spawn"))
 		goto cleanup;
 	if (!ASSERT_EQ(child_wait(&c, 0, 10000, &status), 0, "reader finishes"))
 		goto cleanup;
@@ -598,9 +588,7 @@ void fs_window_boundaries(void)
 		fprintf(stderr, "  reader exit code %d (11 no window_time, 12 changed within a window, 13 too few windows, 14 never changed, 15 spacing)\n",
 			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 cleanup:
-	child_kill(&c);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }
 
 struct reader_stats {

@@ -871,6 +871,82 @@ const char *status_str(int status, char *buf, size_t len)
 	return buf;
 }
 
+int child_find(const struct e2e_child *c, struct energy_key *key,
+	       struct energy_proc *val)
+{
+	return procs_find(c->pid, c->start_lo, c->start_hi, key, val);
+}
+
+bool child__wait_procs(const struct e2e_child *c, struct energy_key *key,
+		       struct energy_proc *val, const char *what,
+		       const char *file, int line)
+{
+	return test__check(WAIT_UNTIL(!child_find(c, key, val), E2E_SETTLE_MS),
+			   file, line, what, "not in procs in time");
+}
+
+/* ---- a workload in a cgroup of its own ---- */
+
+/* An assertion of a helper, at the test's @file and @line, that @err is 0. */
+static bool check_ok(int err, const char *file, int line, const char *what)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "%d != 0 (%s)", err, strerror(-err));
+	return test__check(!err, file, line, what, detail);
+}
+
+bool work__begin(struct e2e_work *w, bool need_daemon, const char *file,
+		 int line)
+{
+	w->live = e2e_begin();
+	if (test__failures || (need_daemon && !w->live))
+		return false;
+	return check_ok(cg_create(&w->cg), file, line, "create a cgroup");
+}
+
+int work_fork(struct e2e_work *w, struct e2e_child *c, child_fn fn, void *arg)
+{
+	int i;
+
+	for (i = 0; i < w->kids && w->kid[i] != c; i++)
+		;
+	if (i == w->kids) {
+		if (w->kids == E2E_WORK_KIDS)
+			return -ENOSPC;
+		w->kid[w->kids++] = c;
+	}
+	return child_spawn(c, &w->cg, fn, arg);
+}
+
+bool work__spawn_stopped(struct e2e_work *w, struct e2e_child *c, child_fn fn,
+			 void *arg, const char *name, const char *what,
+			 const char *file, int line)
+{
+	char fork_what[128];
+
+	snprintf(fork_what, sizeof(fork_what), "fork the %s", name);
+	return check_ok(work_fork(w, c, fn, arg), file, line, fork_what) &&
+	       test__check(child_wait_stopped(c, name), file, line, what,
+			   "it did not stop itself");
+}
+
+bool work_skip_kernel_only(const struct e2e_work *w)
+{
+	if (!w->live)
+		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+	return !w->live;
+}
+
+void work_end(struct e2e_work *w)
+{
+	for (int i = 0; i < w->kids; i++)
+		child_kill(w->kid[i]);
+	w->kids = 0;
+	cg_remove(&w->cg);
+	e2e_end();
+}
+
 /* ---- the kernel's accounting ---- */
 
 int read_schedstat_ns(pid_t pid, __u64 *ns)

@@ -177,6 +177,73 @@ void child_kill(struct e2e_child *c);
 /* Describes a wait status: "exited with 0", "killed by signal 9"... */
 const char *status_str(int status, char *buf, size_t len);
 
+/* procs_find() of @c's group leader: its pid, started when it was forked. */
+int child_find(const struct e2e_child *c, struct energy_key *key,
+	       struct energy_proc *val);
+
+/* Waits up to E2E_SETTLE_MS until @c is in procs, asserted as @what; its
+ * entry in @key and @val. True when it is. */
+#define child_wait_procs(c, key, val, what) \
+	child__wait_procs((c), (key), (val), (what), __FILE__, __LINE__)
+bool child__wait_procs(const struct e2e_child *c, struct energy_key *key,
+		       struct energy_proc *val, const char *what,
+		       const char *file, int line);
+
+/* ---- a workload in a cgroup of its own ----
+ *
+ * The sequence most tests share: e2e_begin(), a fresh cgroup, children
+ * forked into it that stop themselves once their work is done, their /proc
+ * figures read while they are stopped, their procs entries found; at the
+ * end the children killed, the cgroup removed and e2e_end(). The helpers
+ * that assert report the line of the test that called them.
+ */
+
+/* Children one workload can hold. */
+#define E2E_WORK_KIDS		8
+
+/* A test's workload: its cgroup and the children forked into it. */
+struct e2e_work {
+	bool live;			/* the daemon's maps can be read */
+	struct e2e_cg cg;		/* where the children run */
+	struct e2e_child *kid[E2E_WORK_KIDS];	/* killed by work_end() */
+	int kids;
+};
+
+/*
+ * Call first, instead of e2e_begin(), in a test on a workload: e2e_begin(),
+ * then @w's cgroup, asserted as "create a cgroup". False when the test
+ * cannot go on: e2e_begin() failed it, the cgroup could not be made, or
+ * @need_daemon and there is no daemon (kernel-only mode: no cgroup then).
+ */
+#define work_begin(w, need_daemon) \
+	work__begin((w), (need_daemon), __FILE__, __LINE__)
+bool work__begin(struct e2e_work *w, bool need_daemon, const char *file,
+		 int line);
+
+/* child_spawn() of @c into @w's cgroup; work_end() kills it. -ENOSPC when
+ * @w holds E2E_WORK_KIDS others already. */
+int work_fork(struct e2e_work *w, struct e2e_child *c, child_fn fn,
+	      void *arg);
+
+/*
+ * Forks @c, named @name, into @w's cgroup, asserted as "fork the @name",
+ * and waits until it stops itself, asserted as @what. True when it did.
+ */
+#define work_spawn_stopped(w, c, fn, arg, name, what) \
+	work__spawn_stopped((w), (c), (fn), (arg), (name), (what), \
+			    __FILE__, __LINE__)
+bool work__spawn_stopped(struct e2e_work *w, struct e2e_child *c, child_fn fn,
+			 void *arg, const char *name, const char *what,
+			 const char *file, int line);
+
+/* In kernel-only mode, marks the test skipped ("kernel figures only") and
+ * returns true: the daemon's figures are not there to compare. */
+bool work_skip_kernel_only(const struct e2e_work *w);
+
+/* Call in the cleanup of every test that called work_begin(), whatever it
+ * returned: kills @w's children, removes its cgroup, then e2e_end(). */
+void work_end(struct e2e_work *w);
+
 /* ---- the kernel's accounting ---- */
 
 /* First field of /proc/PID/schedstat: se.sum_exec_runtime in ns. */

@@ -92,16 +92,14 @@ static const char *disk_dir(void)
 void disk_direct_io(void)
 {
 	__u64 wbytes = 0, rbytes = 0;
+	struct e2e_work w = {};
 	struct e2e_child c = {};
-	struct e2e_cg cg = {};
 	struct energy_proc p;
 	struct energy_key key;
 	char path[PATH_MAX] = "";
 	const char *dir;
-	bool live;
 
-	live = e2e_begin();
-	if (test__failures)
+	if (!work_begin(&w, false))
 		goto cleanup;
 	dir = disk_dir();
 	if (!dir) {
@@ -115,13 +113,8 @@ void disk_direct_io(void)
 	}
 	snprintf(path, sizeof(path), "%s/energyd-e2e-%d.dat", dir, getpid());
 	unlink(path);
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&c, &cg, direct_write_read, path), 0,
-		       "fork the disk child"))
-		goto cleanup;
-	if (!ASSERT_TRUE(child_wait_stopped(&c, "disk child"),
-			 "disk child writes and reads 64 MiB with O_DIRECT and stops itself (exit codes: 2 open for write, 4 write, 5 fsync, 6 open for read, 7 read)"))
+	if (!work_spawn_stopped(&w, &c, direct_write_read, path, "disk child",
+				"disk child writes and reads 64 MiB with O_DIRECT and stops itself (exit codes: 2 open for write, 4 write, 5 fsync, 6 open for read, 7 read)"))
 		goto cleanup;
 	if (!ASSERT_EQ(read_proc_field(c.pid, "io", "write_bytes:", &wbytes), 0,
 		       "read write_bytes of /proc/PID/io") ||
@@ -132,13 +125,8 @@ void disk_direct_io(void)
 	       dir, (unsigned long long)wbytes, (unsigned long long)rbytes);
 	ASSERT_GE(wbytes, DISK_BYTES, "the kernel counted the 64 MiB written");
 	ASSERT_GE(rbytes, DISK_BYTES, "the kernel counted the 64 MiB read");
-	if (!live) {
-		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
-		goto cleanup;
-	}
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(c.pid, c.start_lo, c.start_hi,
-						&key, &p), E2E_SETTLE_MS),
-			 "the disk child is in procs"))
+	if (work_skip_kernel_only(&w) ||
+	    !child_wait_procs(&c, &key, &p, "the disk child is in procs"))
 		goto cleanup;
 	WAIT_UNTIL(!procs_lookup(&key, &p) &&
 		   near(p.c.disk_write_bytes, wbytes, 0.02) &&
@@ -153,11 +141,9 @@ void disk_direct_io(void)
 	ASSERT_NEAR(p.c.disk_read_bytes, rbytes, 0.02,
 		    "procs disk_read_bytes vs read_bytes of /proc/PID/io");
 cleanup:
-	child_kill(&c);
-	cg_remove(&cg);
+	work_end(&w);
 	if (path[0])
 		unlink(path);
-	e2e_end();
 }
 
 /* ---- UDP and TCP over loopback ---- */
@@ -253,15 +239,12 @@ static void loopback(int type, const char *name)
 	struct energy_proc prx, ptx;
 	struct energy_key krx, ktx;
 	socklen_t len = sizeof(u.to);
-	struct e2e_cg cg = {};
-	bool live, exact;
+	struct e2e_work w = {};
+	bool exact;
 
-	live = e2e_begin();
-	if (test__failures)
+	if (!work_begin(&w, false))
 		goto cleanup;
 	exact = type == SOCK_STREAM || !e2e_daemon_logged("rx: skb_copy_datagram_iovec");
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
 	u.sock = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 	if (!ASSERT_TRUE(u.sock >= 0, "create the receiving socket"))
 		goto cleanup;
@@ -274,9 +257,9 @@ static void loopback(int type, const char *name)
 	    !ASSERT_EQ(type == SOCK_STREAM ? listen(u.sock, 1) : 0, 0, "listen") ||
 	    !ASSERT_EQ(pipe2(u.ack, O_CLOEXEC), 0, "create the ack pipe"))
 		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&rx, &cg, loop_receive, &u), 0,
+	if (!ASSERT_EQ(work_fork(&w, &rx, loop_receive, &u), 0,
 		       "fork the receiver") ||
-	    !ASSERT_EQ(child_spawn(&tx, &cg, loop_send, &u), 0,
+	    !ASSERT_EQ(work_fork(&w, &tx, loop_send, &u), 0,
 		       "fork the sender"))
 		goto cleanup;
 	close(u.sock);
@@ -290,16 +273,13 @@ static void loopback(int type, const char *name)
 	    !ASSERT_TRUE(child_wait_stopped(&rx, "receiver"),
 			 "receiver gets 1,000 messages of 200 bytes and stops itself (exit codes: 4 ack, 5 recv, 6 size)"))
 		goto cleanup;
-	if (!live) {
+	if (!w.live)
 		printf("  %s: %d messages of %d bytes received\n", name,
 		       UDP_N, UDP_SIZE);
-		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+	if (work_skip_kernel_only(&w))
 		goto cleanup;
-	}
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(rx.pid, rx.start_lo,
-						rx.start_hi, &krx, &prx) &&
-				    !procs_find(tx.pid, tx.start_lo,
-						tx.start_hi, &ktx, &ptx),
+	if (!ASSERT_TRUE(WAIT_UNTIL(!child_find(&rx, &krx, &prx) &&
+				    !child_find(&tx, &ktx, &ptx),
 				    E2E_SETTLE_MS),
 			 "receiver and sender are in procs"))
 		goto cleanup;
@@ -338,10 +318,7 @@ cleanup:
 		close(u.ack[0]);
 	if (u.ack[1] >= 0)
 		close(u.ack[1]);
-	child_kill(&rx);
-	child_kill(&tx);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }
 
 void udp_loopback(void)
@@ -454,13 +431,9 @@ void pipe_wakeups(void)
 	struct energy_proc ea, eb;
 	struct energy_key ka, kb;
 	__u64 nvcsw_a = 0, nvcsw_b = 0;
-	struct e2e_cg cg = {};
-	bool live;
+	struct e2e_work w = {};
 
-	live = e2e_begin();
-	if (test__failures)
-		goto cleanup;
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
+	if (!work_begin(&w, false))
 		goto cleanup;
 	if (!ASSERT_EQ(pipe2(pa.ping, O_CLOEXEC), 0, "create a pipe") ||
 	    !ASSERT_EQ(pipe2(pa.pong, O_CLOEXEC), 0, "create a pipe"))
@@ -473,10 +446,8 @@ void pipe_wakeups(void)
 	pa.first = true;
 	pb = pa;
 	pb.first = false;
-	if (!ASSERT_EQ(child_spawn(&a, &cg, pipe_side, &pa), 0,
-		       "fork side a") ||
-	    !ASSERT_EQ(child_spawn(&b, &cg, pipe_side, &pb), 0,
-		       "fork side b"))
+	if (!ASSERT_EQ(work_fork(&w, &a, pipe_side, &pa), 0, "fork side a") ||
+	    !ASSERT_EQ(work_fork(&w, &b, pipe_side, &pb), 0, "fork side b"))
 		goto cleanup;
 	pids[1] = b.pid;
 	pids[0] = a.pid;
@@ -499,14 +470,10 @@ void pipe_wakeups(void)
 		goto cleanup;
 	printf("  pipe_wakeups: voluntary context switches: a %llu, b %llu\n",
 	       (unsigned long long)nvcsw_a, (unsigned long long)nvcsw_b);
-	if (!live) {
-		TEST_SKIP("E2E_NO_DAEMON set: kernel figures only");
+	if (work_skip_kernel_only(&w))
 		goto cleanup;
-	}
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(a.pid, a.start_lo, a.start_hi,
-						&ka, &ea) &&
-				    !procs_find(b.pid, b.start_lo, b.start_hi,
-						&kb, &eb), E2E_SETTLE_MS),
+	if (!ASSERT_TRUE(WAIT_UNTIL(!child_find(&a, &ka, &ea) &&
+				    !child_find(&b, &kb, &eb), E2E_SETTLE_MS),
 			 "both sides are in procs"))
 		goto cleanup;
 	ASSERT_EQ(procs_lookup(&ka, &ea), 0, "read side a");
@@ -527,10 +494,7 @@ cleanup:
 		if (pa.pong[i] >= 0)
 			close(pa.pong[i]);
 	}
-	child_kill(&a);
-	child_kill(&b);
 	if (pids != MAP_FAILED)
 		munmap(pids, 4096);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }

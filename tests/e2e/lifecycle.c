@@ -68,10 +68,10 @@ static int set_last_pid(pid_t pid)
 	return err;
 }
 
-/* Forks @fn with pid @want, through ns_last_pid; retries when another
- * process took the pid first. */
-static int spawn_with_pid(struct e2e_child *c, const struct e2e_cg *cg,
-			  pid_t want, child_fn fn, void *arg)
+/* Forks @fn into @w with pid @want, through ns_last_pid; retries when
+ * another process took the pid first. */
+static int spawn_with_pid(struct e2e_work *w, struct e2e_child *c, pid_t want,
+			  child_fn fn, void *arg)
 {
 	int err;
 
@@ -82,7 +82,7 @@ static int spawn_with_pid(struct e2e_child *c, const struct e2e_cg *cg,
 				strerror(-err));
 			return err;
 		}
-		err = child_spawn(c, cg, fn, arg);
+		err = work_fork(w, c, fn, arg);
 		if (err)
 			return err;
 		if (c->pid == want)
@@ -92,6 +92,20 @@ static int spawn_with_pid(struct e2e_child *c, const struct e2e_cg *cg,
 	fprintf(stderr, "  pid %d taken by others %d times in a row\n", want,
 		PID_TRIES);
 	return -EAGAIN;
+}
+
+/* Forks a process into @w with pid @want (asserted as @what) that stops at
+ * once, and finds its entry: true when it is in procs. */
+static bool new_process_stopped(struct e2e_work *w, struct e2e_child *n,
+				pid_t want, const char *what,
+				struct energy_key *key, struct energy_proc *val)
+{
+	return ASSERT_EQ(spawn_with_pid(w, n, want, stop_at_once, NULL), 0,
+			 what) &&
+	       ASSERT_TRUE(child_wait_stopped(n, "new process"),
+			   "the new process stops itself") &&
+	       child_wait_procs(n, key, val,
+				"the new process is in procs under its own start time");
 }
 
 struct reuse_check {
@@ -160,29 +174,25 @@ void lifecycle(void)
 	__u64 t_cont, t_seen, old_cpu;
 	int go[2] = { -1, -1 };
 	int status, err = 0;
-	struct e2e_cg cg = {};
+	struct e2e_work w = {};
 	char buf[64];
 	pid_t pid_a;
 	FILE *f;
 
-	if (!e2e_begin()) {
+	if (!work_begin(&w, true)) {
 		if (e2e_kernel_only())
 			TEST_SKIP("E2E_NO_DAEMON set: nothing to check without the daemon");
 		goto cleanup;
 	}
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
 
 	/* (a) exit */
-	if (!ASSERT_EQ(child_spawn(&a, &cg, busy_stop_exit, NULL), 0,
+	if (!ASSERT_EQ(work_fork(&w, &a, busy_stop_exit, NULL), 0,
 		       "fork child a") ||
 	    !ASSERT_TRUE(child_wait_stopped(&a, "child a"),
 			 "child a burns 200 ms and stops itself"))
 		goto cleanup;
 	pid_a = a.pid;
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(a.pid, a.start_lo, a.start_hi,
-						&ka, &pa), E2E_SETTLE_MS),
-			 "child a is in procs"))
+	if (!child_wait_procs(&a, &ka, &pa, "child a is in procs"))
 		goto cleanup;
 	ASSERT_TRUE(!(pa.flags & ENERGY_F_EXITED),
 		    "stopped child a is not EXITED");
@@ -213,7 +223,7 @@ void lifecycle(void)
 				    E2E_VANISH_MS),
 			 "exited child a leaves procs within 3 s"))
 		goto cleanup;
-	WAIT_UNTIL(!cgroups_lookup(cg.id, &tot) && tot.procs_exited >= 1 &&
+	WAIT_UNTIL(!cgroups_lookup(w.cg.id, &tot) && tot.procs_exited >= 1 &&
 		   !tot.procs_alive, E2E_SETTLE_MS);
 	ASSERT_EQ(tot.procs_exited, 1, "cgroups: child a counted as exited");
 	ASSERT_EQ(tot.procs_alive, 0, "cgroups: nothing alive in the cgroup");
@@ -223,14 +233,9 @@ void lifecycle(void)
 	       pid_a, (unsigned long long)old_cpu, (t_seen - t_cont) / 1e6);
 
 	/* (c) pid reuse once the old entry is gone */
-	if (!ASSERT_EQ(spawn_with_pid(&n, &cg, pid_a, stop_at_once, NULL), 0,
-		       "fork a new process with child a's pid") ||
-	    !ASSERT_TRUE(child_wait_stopped(&n, "new process"),
-			 "the new process stops itself"))
-		goto cleanup;
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(n.pid, n.start_lo, n.start_hi,
-						&kn, &pn), E2E_SETTLE_MS),
-			 "the new process is in procs under its own start time"))
+	if (!new_process_stopped(&w, &n, pid_a,
+				 "fork a new process with child a's pid",
+				 &kn, &pn))
 		goto cleanup;
 	ASSERT_TRUE(kn.start_ns != ka.start_ns,
 		    "the new process has another start_ns than child a");
@@ -254,14 +259,12 @@ void lifecycle(void)
 	if (!ASSERT_EQ(read_self_comm(comm, sizeof(comm)), 0,
 		       "read own comm") ||
 	    !ASSERT_EQ(pipe2(go, O_CLOEXEC), 0, "create a pipe") ||
-	    !ASSERT_EQ(child_spawn(&b, &cg, wait_then_exec, go), 0,
+	    !ASSERT_EQ(work_fork(&w, &b, wait_then_exec, go), 0,
 		       "fork child b"))
 		goto cleanup;
 	close(go[0]);
 	go[0] = -1;
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(b.pid, b.start_lo, b.start_hi,
-						&kb, &pb), E2E_SETTLE_MS),
-			 "child b is in procs"))
+	if (!child_wait_procs(&b, &kb, &pb, "child b is in procs"))
 		goto cleanup;
 	memcpy(got, pb.comm, ENERGY_COMM_LEN);
 	got[ENERGY_COMM_LEN] = '\0';
@@ -289,11 +292,7 @@ cleanup:
 		close(go[0]);
 	if (go[1] >= 0)
 		close(go[1]);
-	child_kill(&a);
-	child_kill(&n);
-	child_kill(&b);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }
 
 /*
@@ -307,20 +306,17 @@ void pid_reuse_early(void)
 	struct energy_proc pn;
 	struct energy_key kn;
 	struct reuse_check r = {};
-	struct e2e_cg cg = {};
+	struct e2e_work w = {};
 	char buf[64];
 	int status;
 	pid_t pid_a;
 
-	if (!e2e_begin()) {
+	if (!work_begin(&w, true)) {
 		if (e2e_kernel_only())
 			TEST_SKIP("E2E_NO_DAEMON set: nothing to check without the daemon");
 		goto cleanup;
 	}
-	if (!ASSERT_EQ(cg_create(&cg), 0, "create a cgroup"))
-		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&a, &cg, busy_exit, NULL), 0,
-		       "fork child a"))
+	if (!ASSERT_EQ(work_fork(&w, &a, busy_exit, NULL), 0, "fork child a"))
 		goto cleanup;
 	pid_a = a.pid;
 	if (!ASSERT_EQ(child_wait(&a, 0, E2E_WORKLOAD_MS, &status), 0,
@@ -332,14 +328,9 @@ void pid_reuse_early(void)
 			status_str(status, buf, sizeof(buf)));
 		goto cleanup;
 	}
-	if (!ASSERT_EQ(spawn_with_pid(&n, &cg, pid_a, stop_at_once, NULL), 0,
-		       "fork a new process with child a's pid at once") ||
-	    !ASSERT_TRUE(child_wait_stopped(&n, "new process"),
-			 "the new process stops itself"))
-		goto cleanup;
-	if (!ASSERT_TRUE(WAIT_UNTIL(!procs_find(n.pid, n.start_lo, n.start_hi,
-						&kn, &pn), E2E_SETTLE_MS),
-			 "the new process is in procs under its own start time"))
+	if (!new_process_stopped(&w, &n, pid_a,
+				 "fork a new process with child a's pid at once",
+				 &kn, &pn))
 		goto cleanup;
 	r.tgid = pid_a;
 	r.old_start = ~0ULL;	/* unknown: any key in a's range */
@@ -364,10 +355,7 @@ void pid_reuse_early(void)
 			  "the old entry keeps child a's 200 ms");
 	}
 cleanup:
-	child_kill(&a);
-	child_kill(&n);
-	cg_remove(&cg);
-	e2e_end();
+	work_end(&w);
 }
 
 /* bpftool shows procs with its field names: the map carries BTF. */
