@@ -15,7 +15,10 @@ BPFTOOL		?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS		?= -O2 -g
-CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE $(SANITIZE)
+# The sanitizer build of energyd that make check runs the readers' tests on.
+ASAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		   -fno-omit-frame-pointer
 DEPFLAGS	:= -MMD -MP
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -Ibpf
@@ -37,8 +40,8 @@ folder		= $(firstword $(subst /, ,$(1)))
 LIB_SRCS	:= $(wildcard lib/*.c)
 RAPL_SRCS	:= $(wildcard rapl/*.c)
 # The filesystem's pure parts, linked by the unit tests.
-FUSE_PURE_SRCS	:= fuse/caller.c fuse/render.c
-FUSE_SRCS	:= $(FUSE_PURE_SRCS) fuse/fs.c
+FUSE_PURE_SRCS	:= fuse/caller.c fuse/files.c fuse/render.c
+FUSE_SRCS	:= $(FUSE_PURE_SRCS) fuse/fs.c fuse/mount.c
 DAEMON_SRCS	:= $(wildcard daemon/*.c)
 UNIT_SRCS	:= $(wildcard tests/unit/*.c) tests/test.c
 E2E_SRCS	:= $(wildcard tests/e2e/*.c) tests/test.c
@@ -61,7 +64,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all run check check-kernels unit e2e bench deps vmlinux clean install uninstall
+.PHONY: FORCE all run check check-kernels unit e2e bench deps vmlinux clean install uninstall
 
 all: $(OUT)/energyd $(OUT)/energyd-train
 
@@ -133,8 +136,12 @@ unit: $(OUT)/unit
 e2e: $(OUT)/energyd $(OUT)/e2e
 	$(OUT)/e2e
 
+# energyd built with AddressSanitizer and UBSan, objects apart.
+$(OUT)/asan/energyd: FORCE
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/asan SANITIZE="$(ASAN_FLAGS)" $@
+
 check: deps
-	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyd-train $(OUT)/unit $(OUT)/e2e
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyd-train $(OUT)/unit $(OUT)/e2e $(OUT)/asan/energyd
 	$(Q)scripts/check.sh $(OUT)
 
 check-kernels: deps

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@
 #include "view.h"
 
 #define LOCK_FILE	"/run/energyd.pid"
+/* Written where --record starts, and skipped by energyd-train. */
+#define RECORD_HEADER	"# energyd --record: one line per window\n"
 
 /* The conditions energyd cannot run without, each named on its own. */
 static int check_environment(void)
@@ -129,7 +132,7 @@ static int open_energy(const struct config *cfg, struct rapl **out,
 /* --record FILE: -1 without it. Returns the fd or -errno, logged. */
 static int open_record(const struct config *cfg, const struct rapl *rapl)
 {
-	int fd;
+	int fd, err;
 
 	if (!cfg->record)
 		return -1;
@@ -142,6 +145,15 @@ static int open_record(const struct config *cfg, const struct rapl *rapl)
 	if (fd < 0) {
 		log_err("--record %s: %s", cfg->record, strerror(errno));
 		return -errno;
+	}
+	/* The first write says at once whether the file takes records. */
+	if (write(fd, RECORD_HEADER, sizeof(RECORD_HEADER) - 1) !=
+	    sizeof(RECORD_HEADER) - 1) {
+		err = errno ? -errno : -EIO;
+		log_err("--record %s: cannot write to it: %s", cfg->record,
+			strerror(-err));
+		close(fd);
+		return err;
 	}
 	return fd;
 }
@@ -186,7 +198,7 @@ static int serve(const struct config *cfg, struct view *v,
 	sd_notify(0, "READY=1");
 	if (ready_fd >= 0 && write(ready_fd, "", 1) != 1)
 		log_warn("cannot report readiness: %s", strerror(errno));
-	err = sampler_run(&smp, signal_fd);
+	err = sampler_run(&smp, signal_fd, fs);
 out:
 	efs_stop(fs);
 	sampler_fini(&smp);
@@ -196,6 +208,7 @@ out:
 int main(int argc, char **argv)
 {
 	struct view v = {
+		.params_lock = PTHREAD_MUTEX_INITIALIZER,
 		.lock = PTHREAD_MUTEX_INITIALIZER,
 		.wake_fd = -1,
 	};
@@ -208,6 +221,9 @@ int main(int argc, char **argv)
 
 	if (config_parse(&cfg, argc, argv))
 		return 2;
+	/* Two malloc arenas for every thread, not eight per CPU: the
+	 * filesystem's threads would keep memory in each. */
+	mallopt(M_ARENA_MAX, 2);
 	log_init(false, cfg.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	err = check_environment();
 	if (err)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "fs.h"
 #include "options.h"
@@ -72,30 +75,77 @@ static const char default_weights[] =
 #include "default_weights.h"
 	;
 
+/* The largest weights file read. */
+#define WEIGHTS_MAX	(1 << 20)
+
+/* Read the whole of --weights FILE, a regular file of at most WEIGHTS_MAX
+ * bytes and no NUL, into a string to be freed; NULL with the reason
+ * printed. */
+static char *read_weights(const char *path)
+{
+	const char *why = NULL;
+	char *text = NULL, *nul;
+	ssize_t len = 0, n;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		why = strerror(errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		why = S_ISDIR(st.st_mode) ? "is a directory, not a file of weights"
+					  : "is not a regular file";
+		goto out;
+	}
+	text = malloc(WEIGHTS_MAX + 2);
+	if (!text) {
+		why = "out of memory";
+		goto out;
+	}
+	while (len <= WEIGHTS_MAX &&
+	       (n = read(fd, text + len, WEIGHTS_MAX + 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			why = strerror(errno);
+			goto out;
+		}
+		len += n;
+	}
+	if (len > WEIGHTS_MAX) {
+		why = "is larger than 1 MiB";
+		goto out;
+	}
+	text[len] = '\0';
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		fprintf(stderr, "energyd: --weights %s: holds a NUL byte at offset %zd: not a text file\n",
+			path, nul - text);
+		free(text);
+		text = NULL;
+	}
+out:
+	if (why) {
+		fprintf(stderr, "energyd: --weights %s: %s\n", path, why);
+		free(text);
+		text = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	return text;
+}
+
 /* --weights FILE: all of it valid, or nothing of it used. */
 static int load_weights(struct config *cfg)
 {
 	char why[160], *text;
-	long len;
-	FILE *f;
 	int err;
 
-	f = fopen(cfg->weights, "r");
-	if (!f) {
-		fprintf(stderr, "energyd: --weights %s: %s\n", cfg->weights,
-			strerror(errno));
-		return -errno;
-	}
-	text = malloc(1 << 20);
-	len = text ? (long)fread(text, 1, (1 << 20) - 1, f) : -1;
-	fclose(f);
-	if (len < 0 || len == (1 << 20) - 1) {
-		fprintf(stderr, "energyd: --weights %s: %s\n", cfg->weights,
-			len < 0 ? "out of memory" : "larger than 1 MiB");
-		free(text);
+	text = read_weights(cfg->weights);
+	if (!text)
 		return -EINVAL;
-	}
-	text[len] = '\0';
 	err = params_parse_conf(text, cfg->params, cfg->set, why, sizeof(why));
 	free(text);
 	if (err)

@@ -39,18 +39,37 @@ void view_totals(struct view *v, struct view_totals *out)
 	pthread_mutex_unlock(&v->lock);
 }
 
-void view_param_set(struct view *v, enum param_id id, __u64 value)
+void view_params(struct view *v, __u64 out[P_MAX])
 {
-	__u64 one = 1;
+	for (int i = 0; i < P_MAX; i++)
+		out[i] = view_param(v, i);
+}
 
-	__atomic_store_n(&v->params[id], value, __ATOMIC_RELAXED);
-	if (id == P_SAMPLE_NS && write(v->wake_fd, &one, sizeof(one)) < 0)
+int view_param_commit(struct view *v, enum param_id id, const char *s,
+		      size_t len, __u64 *was, __u64 *now, char *why,
+		      size_t why_len)
+{
+	__u64 cur[P_MAX], one = 1;
+	int err;
+
+	pthread_mutex_lock(&v->params_lock);
+	view_params(v, cur);
+	err = param_check(id, s, len, cur, now, why, why_len);
+	if (!err)
+		__atomic_store_n(&v->params[id], *now, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&v->params_lock);
+	*was = cur[id];
+	if (err || id != P_SAMPLE_NS)
+		return err;
+	if (write(v->wake_fd, &one, sizeof(one)) < 0)
 		log_warn("cannot wake the sampler: %s", strerror(errno));
+	return 0;
 }
 
 void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
-		    const __u64 stats[ENERGY_STAT_MAX])
+		    __u64 rapl_rejected, const __u64 stats[ENERGY_STAT_MAX])
 {
+	__atomic_store_n(&v->rapl_rejected, rapl_rejected, __ATOMIC_RELAXED);
 	for (int i = 0; i < ENERGY_STAT_MAX; i++)
 		__atomic_store_n(&v->stats[i], stats[i], __ATOMIC_RELAXED);
 	__atomic_add_fetch(&v->iterations, 1, __ATOMIC_RELAXED);

@@ -8,9 +8,9 @@
 
 #include "view.h"
 
-/* The RAPL sums and drop counters of a sample. */
+/* The RAPL sums, readings refused and drop counters of a sample. */
 void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
-		    const __u64 stats[ENERGY_STAT_MAX]);
+		    __u64 rapl_rejected, const __u64 stats[ENERGY_STAT_MAX]);
 
 /* A new window snapshot @w (its reference passes to the view), with the
  * counters and energy of the processes folded so far and the

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -83,7 +84,9 @@ static void window_energy(struct sampler *s, __u64 window_ns)
 		int n = model_record_format(line, sizeof(line), &s->t->last_window);
 
 		if (write(s->record_fd, line, n) != n)
-			log_warn("--record: %s", strerror(errno));
+			log_limited(&s->record_limit, LOG_LVL_WARN,
+				    "--record: window not recorded: %s",
+				    strerror(errno));
 	}
 }
 
@@ -113,14 +116,19 @@ static void window(struct sampler *s, __u64 window_ns)
 	if (w)
 		publish_window(s->v, w, &exited, exited_uj, &s->at);
 	else
-		log_warn("window: out of memory; the cgroup file keeps the last window");
+		log_limited(&s->oom_limit, LOG_LVL_WARN,
+			    "window: out of memory; the cgroup file keeps the last window");
 	nct = table_cgroup_totals(t, &ct);
 	if (nct < 0) {
-		log_warn("cgroup totals: %s", strerror(-nct));
+		log_limited(&s->oom_limit, LOG_LVL_WARN, "cgroup totals: %s",
+			    strerror(-nct));
 		return;
 	}
 	coll_publish_cgroups(s->coll, ct, nct);
 	free(ct);
+	/* What a burst of readers freed goes back to the system, not kept
+	 * in the arenas for good. */
+	malloc_trim(0);
 }
 
 /* The RAPL counters (so that none wraps twice unseen) and the drop
@@ -132,7 +140,8 @@ static void measure(struct sampler *s)
 	if (s->rapl)
 		rapl_read(s->rapl, s->rapl_uj);
 	coll_stats(s->coll, stats);
-	publish_sample(s->v, s->rapl_uj, stats);
+	publish_sample(s->v, s->rapl_uj, s->rapl ? rapl_rejected(s->rapl) : 0,
+		       stats);
 }
 
 /*
@@ -226,20 +235,24 @@ static void sample_ns_changed(struct sampler *s)
 		return;
 	s->sample_ns = ns;
 	if (timer_arm(s->timer_fd, ns))
-		log_warn("cannot re-arm the sampling timer: %s", strerror(errno));
+		log_limited(&s->timer_limit, LOG_LVL_WARN,
+			    "cannot re-arm the sampling timer: %s", strerror(errno));
 }
 
-int sampler_run(struct sampler *s, int signal_fd)
+int sampler_run(struct sampler *s, int signal_fd, struct efs *fs)
 {
+	int err;
+
 	for (;;) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{ .fd = signal_fd, .events = POLLIN },
 			{ .fd = s->timer_fd, .events = POLLIN },
 			{ .fd = s->v->wake_fd, .events = POLLIN },
+			{ .fd = efs_watch_fd(fs), .events = POLLPRI },
 		};
 		__u64 ticks;
 
-		if (poll(pfd, 3, -1) < 0) {
+		if (poll(pfd, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -249,6 +262,11 @@ int sampler_run(struct sampler *s, int signal_fd)
 			return 0;
 		if (pfd[2].revents & POLLIN)
 			sample_ns_changed(s);
+		if (pfd[3].revents & (POLLPRI | POLLERR)) {
+			err = efs_check(fs);
+			if (err)
+				return err;
+		}
 		if (!(pfd[1].revents & POLLIN) ||
 		    read(s->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
 			continue;

@@ -12,6 +12,8 @@
 #include <linux/types.h>
 
 #include "collector.h"
+#include "fs.h"
+#include "log.h"
 #include "model.h"
 #include "rapl.h"
 #include "table.h"
@@ -32,6 +34,7 @@ struct sampler {
 	__u64 sample_ns;		/* the interval the timer runs at */
 	int ncpus;
 	int timer_fd;
+	struct log_limit record_limit, oom_limit, timer_limit;
 };
 
 /*
@@ -51,10 +54,11 @@ int sampler_start(struct sampler *s);
 
 /*
  * Sample until SIGINT or SIGTERM arrives on @signal_fd (SIGHUP is read and
- * ignored); a new sample_ns takes effect when v->wake_fd is signalled.
- * Returns 0, or -errno when polling fails.
+ * ignored); a new sample_ns takes effect when v->wake_fd is signalled; the
+ * files of @fs (NULL: none) are mounted again when taken away. Returns 0,
+ * or -errno when polling fails or the files cannot be mounted again.
  */
-int sampler_run(struct sampler *s, int signal_fd);
+int sampler_run(struct sampler *s, int signal_fd, struct efs *fs);
 
 /* Free what sampler_init set up; the window published stays the view's. */
 void sampler_fini(struct sampler *s);

@@ -245,8 +245,8 @@ static int unescape(const char *f, size_t flen, char *out, size_t len)
 	return 0;
 }
 
-int caller_parse_mountinfo_line(const char *line, char *mnt, size_t len,
-				bool *is_root)
+int caller_parse_mountinfo_line(const char *line, const char *fstype,
+				char *mnt, size_t len, bool *is_root)
 {
 	const char *p = line, *f[5], *fs;
 	size_t fl[5], fslen;
@@ -266,7 +266,7 @@ int caller_parse_mountinfo_line(const char *line, char *mnt, size_t len,
 	}
 	if (!sep || !next_field(&p, &fs, &fslen))
 		return -EINVAL;
-	if (fslen != strlen("cgroup2") || memcmp(fs, "cgroup2", fslen))
+	if (fslen != strlen(fstype) || memcmp(fs, fstype, fslen))
 		return 0;
 	ret = unescape(f[4], fl[4], mnt, len);
 	if (ret < 0)
@@ -297,7 +297,7 @@ static int find_cgroup2(const char *proc, char **out)
 	}
 	while (getline(&line, &cap, f) > 0) {
 		/* malformed lines are skipped: one odd mount must not matter */
-		if (caller_parse_mountinfo_line(line, mnt, sizeof(mnt),
+		if (caller_parse_mountinfo_line(line, "cgroup2", mnt, sizeof(mnt),
 						&is_root) != 1)
 			continue;
 		if (best && (best_root || !is_root))

@@ -101,12 +101,14 @@ int caller_parse_nspid(const char *status_text, pid_t *pids, int max);
 int caller_parse_cgroup2_path(const char *cgroup_text, char *path, size_t len);
 
 /*
- * One line of /proc/PID/mountinfo: when it is a cgroup2 mount, its mount
- * point (octal escapes undone) into @mnt of @len bytes and whether it
- * mounts the hierarchy's root into @is_root; returns 1. Returns 0 for
- * another file system, -EINVAL when malformed or -ENAMETOOLONG.
+ * One line of /proc/PID/mountinfo: when it mounts a file system of type
+ * @fstype ("cgroup2", "fuse.energyd"), its mount point (octal escapes
+ * undone) into @mnt of @len bytes and whether it mounts the file system's
+ * root into @is_root; returns 1. Returns 0 for another file system,
+ * -EINVAL when malformed or -ENAMETOOLONG.
  */
-int caller_parse_mountinfo_line(const char *line, char *mnt, size_t len,
+int caller_parse_mountinfo_line(const char *line, const char *fstype,
+				char *mnt, size_t len,
 				bool *is_root);
 
 #endif /* ENERGY_CALLER_H */

@@ -5,69 +5,24 @@
  * like /proc), so a reader sees one consistent snapshot and never holds up
  * the sampler. Each handler ends in exactly one fuse_reply_*.
  */
-#define FUSE_USE_VERSION 312
-
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <fuse_lowlevel.h>
 
-#include "caller.h"
-#include "fs.h"
+#include "efs.h"
 #include "log.h"
 #include "render.h"
 #include "table.h"
 
 #define ENERGYD_VERSION	"0.1"
-/* Worker threads kept waiting for requests. */
-#define EFS_IDLE_THREADS	10
-
-enum {
-	INO_ROOT = FUSE_ROOT_ID,
-	INO_ALL,
-	INO_CGROUP,
-	INO_SYS,
-	INO_PARAMS,
-	INO_PARAM0,		/* + enum param_id */
-	INO_END = INO_PARAM0 + P_MAX,
-};
-
-enum access_rule {
-	ACC_ANYONE,		/* read by anyone */
-	ACC_PRIVILEGED,		/* CAP_SYS_ADMIN in the initial user ns */
-	ACC_PARAM,		/* read by anyone, written by the privileged */
-};
-
-struct node {
-	fuse_ino_t parent;
-	const char *name;
-	mode_t mode;
-	enum access_rule rule;
-};
-
-struct efs {
-	struct fuse_session *se;
-	struct view *v;
-	struct caller_env env;
-	struct node nodes[INO_END];
-	char *mountpoint;
-	struct fuse_loop_config *loop_cfg;
-	pthread_t thread;
-	bool running;
-};
-
-/* What an open file serves. */
-struct open_file {
-	struct rbuf text;
-};
+/* Requests such as releases in flight at once. */
+#define EFS_MAX_BACKGROUND	256
 
 static void node_stat(const struct efs *fs, fuse_ino_t ino, struct stat *st)
 {
@@ -238,8 +193,9 @@ static void render_sys(struct view *v, struct rbuf *b)
 		    view_count(&v->stats[ENERGY_STAT_REQS_FULL]),
 		    view_count(&v->stats[ENERGY_STAT_TASK_STORAGE]),
 		    view_count(&v->stats[ENERGY_STAT_PMU_READ]));
-	rbuf_printf(b, "late_samples=%llu\nversion=%s\n",
-		    view_count(&v->late_samples), ENERGYD_VERSION);
+	rbuf_printf(b, "rapl_rejected=%llu\nlate_samples=%llu\nversion=%s\n",
+		    view_count(&v->rapl_rejected), view_count(&v->late_samples),
+		    ENERGYD_VERSION);
 	render_system_line(b, v->rows, n, &tot.exited, tot.at.total_uj);
 }
 
@@ -313,89 +269,219 @@ static void efs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, -err);
 		return;
 	}
-	of = calloc(1, sizeof(*of));
+	of = file_new(ino, &c);
 	if (!of) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	render(fs, ino, &c, &of->text);
-	if (of->text.oom) {
-		rbuf_free(&of->text);
-		free(of);
+	fi->fh = of->text.oom ? 0 : files_add(&fs->files, of);
+	if (!fi->fh) {
+		file_free(of);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	fi->fh = (uintptr_t)of;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->nonseekable = 0;
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		/* the caller was interrupted: release will not come */
-		rbuf_free(&of->text);
-		free(of);
+		files_put(&fs->files, files_remove(&fs->files, fi->fh));
 	}
 }
 
+/*
+ * A read at any offset comes from the text rendered at open. Once a read
+ * finds its end, the text is freed (a file whose release is still queued
+ * in the kernel holds no text); a read from offset 0 after that renders
+ * anew, as a /proc file read again from the start shows the present.
+ */
 static void efs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+	struct efs *fs = fuse_req_userdata(req);
+	struct open_file *of = files_get(&fs->files, fi->fh);
 
 	(void)ino;
-	if (off < 0 || (size_t)off >= of->text.len) {
-		fuse_reply_buf(req, NULL, 0);
+	if (!of) {
+		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if (size > of->text.len - off)
-		size = of->text.len - off;
-	fuse_reply_buf(req, of->text.data + off, size);
+	pthread_mutex_lock(&of->lock);
+	if (of->drained && off == 0) {
+		render(fs, of->ino, &of->who, &of->text);
+		of->drained = false;
+	}
+	if (of->text.oom) {
+		rbuf_free(&of->text);
+		of->drained = true;
+		fuse_reply_err(req, ENOMEM);
+	} else if (off < 0 || (size_t)off >= of->text.len) {
+		rbuf_free(&of->text);
+		of->drained = true;
+		fuse_reply_buf(req, NULL, 0);
+	} else {
+		if (size > of->text.len - off)
+			size = of->text.len - off;
+		/* The reference keeps the text alive while it is sent. */
+		fuse_reply_buf(req, of->text.data + off, size);
+	}
+	pthread_mutex_unlock(&of->lock);
+	files_put(&fs->files, of);
 }
 
+/* A refused parameter value, in the log: repeated ones are held back. */
+static void param_refused(enum param_id id, const char *s, size_t len,
+			  const char *why, __u64 cur)
+{
+	static struct log_limit limit;
+	char quoted[200];
+
+	param_quote(quoted, s, len);
+	log_limited(&limit, LOG_LVL_WARN, "params/%s: '%s' %s; unchanged at %llu",
+		    param_descs[id].name, quoted, why, cur);
+}
+
+/*
+ * A write to a parameter collects bytes; the value is applied whole at
+ * flush (close), so a value written in pieces is never partly applied.
+ * A write that cannot lead to a valid value (not a number, out of range,
+ * anything after the newline, out of order) fails at once with EINVAL,
+ * and then nothing of what the open file received is applied.
+ */
 static void efs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		      size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct efs *fs = fuse_req_userdata(req);
-	__u64 cur[P_MAX], v;
-	char why[96], quoted[200];
+	struct open_file *of;
+	__u64 cur[P_MAX];
+	bool taken = false;
 	enum param_id id;
-	int err;
+	char why[96];
+	int err = 0;
 
-	(void)fi;
 	if (!node_valid(ino) || fs->nodes[ino].rule != ACC_PARAM) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	id = ino - INO_PARAM0;
-	for (int i = 0; i < P_MAX; i++)
-		cur[i] = view_param(fs->v, i);
-	err = off ? -EINVAL : param_check(id, buf, size, cur, &v, why, sizeof(why));
-	if (err) {
-		param_quote(quoted, buf, size);
-		log_warn("params/%s: '%s' %s; unchanged at %llu",
-			 param_descs[id].name, quoted,
-			 off ? "written past the start" : why, cur[id]);
-		fuse_reply_err(req, EINVAL);
+	of = files_get(&fs->files, fi->fh);
+	if (!of) {
+		fuse_reply_err(req, EBADF);
 		return;
 	}
-	view_param_set(fs->v, id, v);
-	log_info("params/%s: %llu (was %llu)", param_descs[id].name, v, cur[id]);
-	fuse_reply_write(req, size);
+	id = ino - INO_PARAM0;
+	view_params(fs->v, cur);
+	pthread_mutex_lock(&fs->files.lock);
+	if (of->wbad) {
+		err = -EINVAL;	/* already refused and logged */
+	} else if ((size_t)off != of->wlen) {
+		snprintf(why, sizeof(why), "written at offset %lld, not after the %zu bytes before",
+			 (long long)off, of->wlen);
+		err = -EINVAL;
+	} else if (size > PARAM_WRITE_MAX - of->wlen) {
+		snprintf(why, sizeof(why), "is longer than %d bytes", PARAM_WRITE_MAX);
+		err = -EINVAL;
+	} else {
+		memcpy(of->wbuf + of->wlen, buf, size);
+		of->wlen += size;
+		taken = true;
+		err = param_check_partial(id, of->wbuf, of->wlen, cur, why,
+					  sizeof(why));
+	}
+	if (err && !of->wbad) {
+		of->wbad = true;
+		/* All the file received, when this write was taken. */
+		if (taken)
+			param_refused(id, of->wbuf, of->wlen, why, cur[id]);
+		else
+			param_refused(id, buf, size, why, cur[id]);
+	}
+	pthread_mutex_unlock(&fs->files.lock);
+	files_put(&fs->files, of);
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_write(req, size);
+}
+
+/* Apply what @of collected for parameter @id, once; 0 or -EINVAL. */
+static int param_apply(struct efs *fs, enum param_id id, struct open_file *of)
+{
+	char val[PARAM_WRITE_MAX], why[96];
+	__u64 was, now;
+	size_t len;
+	bool bad;
+	int err;
+
+	pthread_mutex_lock(&fs->files.lock);
+	len = of->wlen;
+	bad = of->wbad;
+	memcpy(val, of->wbuf, len);
+	of->wlen = 0;
+	of->wbad = false;
+	pthread_mutex_unlock(&fs->files.lock);
+	if (bad)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	err = view_param_commit(fs->v, id, val, len, &was, &now, why,
+				sizeof(why));
+	if (err) {
+		param_refused(id, val, len, why, was);
+		return err;
+	}
+	log_info("params/%s: %llu (was %llu)", param_descs[id].name, now, was);
+	return 0;
+}
+
+static void efs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct efs *fs = fuse_req_userdata(req);
+	struct open_file *of;
+	int err = 0;
+
+	if (!node_valid(ino) || fs->nodes[ino].rule != ACC_PARAM) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	of = files_get(&fs->files, fi->fh);
+	if (of) {
+		err = param_apply(fs, ino - INO_PARAM0, of);
+		files_put(&fs->files, of);
+	}
+	fuse_reply_err(req, -err);
 }
 
 static void efs_release(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi)
 {
-	struct open_file *of = (struct open_file *)(uintptr_t)fi->fh;
+	struct efs *fs = fuse_req_userdata(req);
+	struct open_file *of = files_remove(&fs->files, fi->fh);
 
-	(void)ino;
 	if (of) {
-		rbuf_free(&of->text);
-		free(of);
+		/* Flush comes first at every close; this is the rest of a
+		 * file whose flush never came. */
+		if (node_valid(ino) && fs->nodes[ino].rule == ACC_PARAM)
+			param_apply(fs, ino - INO_PARAM0, of);
+		files_put(&fs->files, of);
 	}
 	fuse_reply_err(req, 0);
 }
 
-static const struct fuse_lowlevel_ops efs_ops = {
+/*
+ * Releases travel in the kernel's background queue, max_background (12)
+ * at a time, behind every open of every reader: under hundreds of readers
+ * they would pile up there. Let them through as fast as opens come.
+ */
+static void efs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	conn->max_background = EFS_MAX_BACKGROUND;
+	conn->congestion_threshold = EFS_MAX_BACKGROUND * 3 / 4;
+}
+
+const struct fuse_lowlevel_ops efs_ops = {
+	.init = efs_init,
 	.lookup = efs_lookup,
 	.getattr = efs_getattr,
 	.setattr = efs_setattr,
@@ -403,10 +489,11 @@ static const struct fuse_lowlevel_ops efs_ops = {
 	.open = efs_open,
 	.read = efs_read,
 	.write = efs_write,
+	.flush = efs_flush,
 	.release = efs_release,
 };
 
-static void build_tree(struct efs *fs)
+void efs_build_tree(struct efs *fs)
 {
 	struct node *n = fs->nodes;
 
@@ -418,138 +505,4 @@ static void build_tree(struct efs *fs)
 	for (int i = 0; i < P_MAX; i++)
 		n[INO_PARAM0 + i] = (struct node){ INO_PARAMS, param_descs[i].name,
 						   S_IFREG | 0644, ACC_PARAM };
-}
-
-/* A stale mount (its daemon was killed) answers ENOTCONN: detach it. An
- * existing directory must be empty; a missing one is created. */
-static int prepare_mountpoint(const char *mp)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	if (stat(mp, &st) && errno == ENOTCONN) {
-		if (umount2(mp, MNT_DETACH)) {
-			log_err("%s: cannot detach the stale mount: %s", mp,
-				strerror(errno));
-			return -errno;
-		}
-		log_info("%s: detached a stale mount left by an earlier energyd", mp);
-	}
-	if (stat(mp, &st)) {
-		if (errno != ENOENT || mkdir(mp, 0755)) {
-			log_err("%s: %s", mp, strerror(errno));
-			return -errno;
-		}
-		return 0;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_err("%s: not a directory", mp);
-		return -ENOTDIR;
-	}
-	d = opendir(mp);
-	if (!d) {
-		log_err("%s: %s", mp, strerror(errno));
-		return -errno;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			break;
-	closedir(d);
-	if (de) {
-		log_err("%s: not empty; refusing to mount over it", mp);
-		return -ENOTEMPTY;
-	}
-	return 0;
-}
-
-static void *loop_thread(void *arg)
-{
-	struct efs *fs = arg;
-
-	fuse_session_loop_mt(fs->se, fs->loop_cfg);
-	return NULL;
-}
-
-int efs_start(struct efs **out, const char *mountpoint, struct view *v)
-{
-	char *argv[] = { "energyd", "-o", "allow_other,fsname=energyd,subtype=energyd", NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-	struct efs *fs;
-	int err;
-
-	fs = calloc(1, sizeof(*fs));
-	if (!fs)
-		return -ENOMEM;
-	fs->v = v;
-	build_tree(fs);
-	err = caller_env_init(&fs->env);
-	if (err) {
-		log_err("cannot read the daemon's namespaces: %s", strerror(-err));
-		goto fail;
-	}
-	fs->mountpoint = strdup(mountpoint);
-	if (!fs->mountpoint) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	fs->loop_cfg = fuse_loop_cfg_create();
-	if (!fs->loop_cfg) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	fuse_loop_cfg_set_clone_fd(fs->loop_cfg, 0);
-	fuse_loop_cfg_set_idle_threads(fs->loop_cfg, EFS_IDLE_THREADS);
-	err = prepare_mountpoint(mountpoint);
-	if (err)
-		goto fail;
-	fs->se = fuse_session_new(&args, &efs_ops, sizeof(efs_ops), fs);
-	if (!fs->se) {
-		log_err("cannot create the FUSE session");
-		err = -EIO;
-		goto fail;
-	}
-	if (fuse_session_mount(fs->se, mountpoint)) {
-		log_err("%s: cannot mount (is /dev/fuse there?)", mountpoint);
-		err = -EIO;
-		goto fail;
-	}
-	err = -pthread_create(&fs->thread, NULL, loop_thread, fs);
-	if (err) {
-		log_err("cannot start the FUSE thread: %s", strerror(-err));
-		fuse_session_unmount(fs->se);
-		goto fail;
-	}
-	fs->running = true;
-	*out = fs;
-	return 0;
-fail:
-	if (fs->se)
-		fuse_session_destroy(fs->se);
-	if (fs->loop_cfg)
-		fuse_loop_cfg_destroy(fs->loop_cfg);
-	caller_env_fini(&fs->env);
-	free(fs->mountpoint);
-	free(fs);
-	return err;
-}
-
-void efs_stop(struct efs *fs)
-{
-	if (!fs)
-		return;
-	if (fs->running) {
-		fuse_session_exit(fs->se);
-		/* Detaching ends the connection: the loop's reads fail and
-		 * its threads return. */
-		if (umount2(fs->mountpoint, MNT_DETACH))
-			log_warn("%s: unmount: %s", fs->mountpoint, strerror(errno));
-		pthread_join(fs->thread, NULL);
-	}
-	fuse_session_unmount(fs->se);
-	fuse_session_destroy(fs->se);
-	fuse_loop_cfg_destroy(fs->loop_cfg);
-	caller_env_fini(&fs->env);
-	free(fs->mountpoint);
-	free(fs);
 }

@@ -56,12 +56,14 @@ struct view {
 	bool pmu;			/* instructions are counted */
 	int wake_fd;			/* eventfd: sample_ns changed */
 
-	/* __atomic access */
+	/* __atomic access; written under params_lock */
 	__u64 params[P_MAX];
 	__u64 iterations;		/* samples taken */
 	__u64 late_samples;		/* samples more than 3 periods late */
 	__u64 stats[ENERGY_STAT_MAX];	/* drop counters at the last sample */
+	__u64 rapl_rejected;		/* RAPL readings above the power ceiling */
 
+	pthread_mutex_t params_lock;	/* one parameter writer at a time */
 	pthread_mutex_t lock;		/* guards what follows */
 	struct window_snap *win;	/* the last window boundary */
 	struct view_totals totals;
@@ -87,9 +89,18 @@ static inline size_t view_rows_used(const struct view *v)
 	return used < v->capacity ? used : v->capacity;
 }
 
-/* Set a parameter already checked with param_check(), waking the sampler
- * when the sampling interval changed. */
-void view_param_set(struct view *v, enum param_id id, __u64 value);
+/*
+ * Check @s (@len bytes written to a parameter file) with param_check and
+ * store it, as one step against other writers, waking the sampler when
+ * the sampling interval changed. Returns 0 with the value before and
+ * after in @was and @now, or -EINVAL with the reason in @why.
+ */
+int view_param_commit(struct view *v, enum param_id id, const char *s,
+		      size_t len, __u64 *was, __u64 *now, char *why,
+		      size_t why_len);
+
+/* All parameters as they are now. */
+void view_params(struct view *v, __u64 out[P_MAX]);
 
 /* Copy what the sampler published under the lock. */
 void view_totals(struct view *v, struct view_totals *out);

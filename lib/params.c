@@ -94,6 +94,36 @@ int param_check(enum param_id id, const char *s, size_t len,
 	return 0;
 }
 
+int param_check_partial(enum param_id id, const char *s, size_t len,
+			const __u64 current[P_MAX], char *why,
+			size_t why_len)
+{
+	const struct param_desc *d = &param_descs[id];
+	__u64 v = 0;
+	size_t i;
+
+	if (len && s[len - 1] == '\n')
+		return param_check(id, s, len, current, &v, why, why_len);
+	if (len > PARAM_WRITE_MAX) {
+		snprintf(why, why_len, "is longer than %d bytes", PARAM_WRITE_MAX);
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			snprintf(why, why_len, "is not a number of %s", d->unit);
+			return -EINVAL;
+		}
+		/* More digits only make it larger. */
+		if (v > (d->max - (s[i] - '0')) / 10) {
+			snprintf(why, why_len, "is out of range (%llu..%llu)",
+				 d->min, d->max);
+			return -EINVAL;
+		}
+		v = v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
 int params_parse_conf(const char *text, __u64 out[P_MAX], bool set[P_MAX],
 		      char *why, size_t why_len)
 {

@@ -63,6 +63,19 @@ int param_check(enum param_id id, const char *s, size_t len,
 		const __u64 current[P_MAX], __u64 *out, char *why,
 		size_t why_len);
 
+/* Most bytes a value written to a parameter file may have. */
+#define PARAM_WRITE_MAX		32
+
+/*
+ * Check the bytes written so far to a parameter file, which may arrive in
+ * pieces: 0 when @s (of @len bytes) can still become a valid value; when
+ * it is complete (ends in a newline) it must pass param_check. Else
+ * -EINVAL with the reason in @why, as param_check gives it.
+ */
+int param_check_partial(enum param_id id, const char *s, size_t len,
+			const __u64 current[P_MAX], char *why,
+			size_t why_len);
+
 /*
  * Parse a configuration text of "name = value" lines ('#' starts a
  * comment) into @out, marking each parameter set in @set. Nothing is

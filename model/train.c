@@ -42,6 +42,8 @@ static int read_records(const char *path, struct model_record **r, size_t *n,
 			return -EINVAL;
 		}
 		line[len - 1] = '\0';
+		if (line[0] == '#')
+			continue;	/* where a recording started */
 		if (*n == *cap) {
 			size_t c = *cap ? *cap * 2 : 256;
 			struct model_record *p = realloc(*r, c * sizeof(*p));

@@ -45,6 +45,10 @@ struct rapl {
 	int *fds;		/* msr: one per package, shared by its counters */
 	int nfds;
 	__u64 sum[RAPL_DOMAINS];
+	__u64 last_ns;		/* when the counters were last read */
+	__u64 rejected;		/* readings above RAPL_MAX_WATTS */
+	__u64 (*clock_ns)(void *arg);	/* rapl_opts' */
+	void *clock_arg;
 };
 
 /* An energy source. */

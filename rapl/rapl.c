@@ -196,7 +196,10 @@ void rapl_reset(struct rapl *r)
 	for (int i = 0; i < r->nfds; i++)
 		close(r->fds[i]);
 	free(r->fds);
-	memset(r, 0, sizeof(*r));
+	*r = (struct rapl){
+		.clock_ns = r->clock_ns,
+		.clock_arg = r->clock_arg,
+	};
 }
 
 void rapl_keep_complete(struct rapl *r, int npkg, const char *src)
@@ -244,6 +247,17 @@ static void wait_ns(__u64 ns)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+/* Now, for the power ceiling. */
+static __u64 clock_now(const struct rapl *r)
+{
+	struct timespec ts;
+
+	if (r->clock_ns)
+		return r->clock_ns(r->clock_arg);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* Keep the domains that move over the probe interval; -ENODEV (logged)
@@ -299,6 +313,7 @@ static int probe(struct rapl *r, const struct rapl_opts *o)
 		return -ENODEV;
 	}
 	r->domains = moved;
+	r->last_ns = clock_now(r);
 	return 0;
 }
 
@@ -330,6 +345,8 @@ int rapl_open(struct rapl **out, const struct rapl_opts *o)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
+	r->clock_ns = o->clock_ns;
+	r->clock_arg = o->probe_arg;
 	for (unsigned int i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
 		if (o->want != RAPL_SRC_AUTO && o->want != drivers[i]->src)
 			continue;
@@ -353,6 +370,11 @@ int rapl_open(struct rapl **out, const struct rapl_opts *o)
 			 r->npkg == 1 ? "" : "s", doms);
 	} else if (o->want == RAPL_SRC_NONE) {
 		log_info("rapl: energy source none, as asked");
+	} else if (o->want != RAPL_SRC_AUTO) {
+		log_err("rapl: %s was asked for (--energy-source) and cannot be used",
+			rapl_source_name(o->want));
+		err = -ENODEV;
+		goto fail;
 	} else {
 		log_warn("rapl: no energy source (%s): energy is not measured",
 			 rapl_source_name(o->want));
@@ -364,8 +386,30 @@ fail:
 	return err;
 }
 
+/* Microjoules counter @c moved, or 0 (logged, counted) when that is more
+ * than RAPL_MAX_WATTS over @elapsed_ns. */
+static __u64 ctr_uj(struct rapl *r, struct rapl_ctr *c, __u64 elapsed_ns)
+{
+	static struct log_limit limit;
+	__u64 rem = c->rem, uj;
+
+	uj = rapl_conv_uj(&c->conv, r->drv->delta(c), &rem);
+	/* µJ / ns = kW: above RAPL_MAX_WATTS / 1000 of the time's µJ. */
+	if (uj / RAPL_MAX_WATTS > elapsed_ns / 1000 + 1) {
+		r->rejected++;
+		log_limited(&limit, LOG_LVL_WARN,
+			    "rapl: %s: %s moved %llu uJ in %llu ns, above %d W: not counted",
+			    rapl_source_name(r->drv->src), c->what, uj,
+			    elapsed_ns, RAPL_MAX_WATTS);
+		return 0;
+	}
+	c->rem = rem;
+	return uj;
+}
+
 int rapl_read(struct rapl *r, __u64 sum_uj[RAPL_DOMAINS])
 {
+	__u64 now = clock_now(r), elapsed = now - r->last_ns;
 	struct rapl_ctr *bad;
 	int err = read_all(r, &bad);
 
@@ -389,13 +433,18 @@ int rapl_read(struct rapl *r, __u64 sum_uj[RAPL_DOMAINS])
 				 rapl_source_name(r->drv->src), c->what);
 			c->failing = false;
 		}
-		r->sum[c->dom] += rapl_conv_uj(&c->conv, r->drv->delta(c),
-					       &c->rem);
+		r->sum[c->dom] += ctr_uj(r, c, elapsed);
 		c->prev = c->now;
 	}
+	r->last_ns = now;
 out:
 	memcpy(sum_uj, r->sum, sizeof(r->sum));
 	return err;
+}
+
+__u64 rapl_rejected(const struct rapl *r)
+{
+	return r->rejected;
 }
 
 void rapl_close(struct rapl *r)

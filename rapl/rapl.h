@@ -32,7 +32,19 @@ struct rapl_opts {
 	 * probe_ns, to move fixture counters; NULL in the daemon. */
 	void (*probe_wait)(void *arg);
 	void *probe_arg;
+	/* Tests: the clock readings are timed with (CLOCK_MONOTONIC, ns),
+	 * for the power ceiling; NULL in the daemon. */
+	__u64 (*clock_ns)(void *arg);
 };
+
+/*
+ * The most power one counter (one domain of one package, or psys) may show
+ * between two readings: 1 kW, twice the largest package power of any x86
+ * CPU. A counter that moves further is a glitch (a counter that went back
+ * reads as a near-complete 32-bit wrap), not energy: its reading is taken
+ * as the new start and nothing is added.
+ */
+#define RAPL_MAX_WATTS		1000
 
 struct rapl;
 
@@ -40,9 +52,10 @@ struct rapl;
  * Find an energy source (o->want, or perf, powercap, msr in turn for
  * RAPL_SRC_AUTO; NULL @o: auto with the default paths), keep the domains
  * whose counters move over a probe interval, and start the sums at zero.
- * A source that is missing or bad is one log line, not an error. Returns 0
- * with *@out set (maybe with source none), -EINVAL for a bad @o->want or
- * -ENOMEM.
+ * A source that is missing or bad is one log line, not an error, unless it
+ * was asked for by name (o->want perf, powercap or msr): then it is
+ * -ENODEV, logged. Returns 0 with *@out set (maybe with source none),
+ * -EINVAL for a bad @o->want or -ENOMEM.
  */
 int rapl_open(struct rapl **out, const struct rapl_opts *o);
 
@@ -70,6 +83,9 @@ int rapl_packages(const struct rapl *r);
  * is not a number); it is logged once, until a read works again.
  */
 int rapl_read(struct rapl *r, __u64 sum_uj[RAPL_DOMAINS]);
+
+/* Readings refused as above RAPL_MAX_WATTS since rapl_open. */
+__u64 rapl_rejected(const struct rapl *r);
 
 /* Close the counters and free @r (NULL is fine). */
 void rapl_close(struct rapl *r);

@@ -268,13 +268,17 @@ static void check_record(const char *path, __u64 total)
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = strstr(line, " energy_uj=");
 
+		if (!lines++) {
+			ASSERT_STREQ(line, "# energyd --record: one line per window",
+				     "the header where the recording started");
+			continue;
+		}
 		if (ASSERT_TRUE(!strncmp(line, "window_ns=", 10) && p &&
 				sscanf(p, " energy_uj=%llu", &e) == 1, "a record line"))
 			sum += e;
-		lines++;
 	}
 	free(text);
-	ASSERT_GE(lines, 10, "a record per window");
+	ASSERT_GE(lines, 11, "a record per window");
 	ASSERT_NEAR(sum, total, 0.01, "the records hold the measured energy");
 	snprintf(cmd, sizeof(cmd), "build/energyd-train %s > %s.conf", path, path);
 	status = system(cmd);
@@ -470,6 +474,17 @@ static int make_no_max_range(const char *dir)
 	return 0;
 }
 
+/* Whether @pid exits within @ms, with its wait status in @status. */
+static bool exits_within(pid_t pid, int ms, int *status)
+{
+	return WAIT_UNTIL(waitpid(pid, status, WNOHANG) == pid, ms);
+}
+
+/*
+ * A bad fixture of a source: asked for by name (--energy-source), energyd
+ * refuses to start, naming the cause; found while probing (auto), it is
+ * skipped with the same cause and energyd runs on the model.
+ */
 void energy_bad_fixtures(void)
 {
 	static const struct bad_case cases[] = {
@@ -482,24 +497,85 @@ void energy_bad_fixtures(void)
 	const char *log = "/tmp/energyd-e2e-bad.log";
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char dir[] = "/tmp/energyd-e2e-bad-XXXXXX", *text;
-		const char *extra[] = { "--energy-source", cases[i].source,
-					strcmp(cases[i].source, "msr") ? "--powercap-dir" : "--msr-dir",
-					dir, NULL };
-		pid_t pid = 0;
+		char dir[] = "/tmp/energyd-e2e-bad-XXXXXX", *text, what[160];
+		bool msr = !strcmp(cases[i].source, "msr");
+		const char *forced[] = { "--energy-source", cases[i].source,
+					 msr ? "--msr-dir" : "--powercap-dir",
+					 dir, NULL };
+		const char *probed[] = { "--energy-source", "auto",
+					 "--msr-dir", msr ? dir : "/nonexistent",
+					 "--powercap-dir", msr ? "/nonexistent" : dir,
+					 "--perf-dir", "/nonexistent", NULL };
+		int status = 0;
+		pid_t pid;
 
 		if (!ASSERT_TRUE(mkdtemp(dir) && !cases[i].make(dir), cases[i].what))
 			continue;
-		pid = own_energyd(log, extra);
-		if (ASSERT_TRUE(WAIT_UNTIL(served(), 10000), cases[i].what)) {
-			ASSERT_TRUE(sys_has("\nenergy_source=model\n"), cases[i].what);
+		snprintf(what, sizeof(what), "%s, asked for: energyd exits 1", cases[i].what);
+		pid = own_energyd(log, forced);
+		if (!ASSERT_TRUE(pid > 0 && exits_within(pid, 10000, &status), what))
+			stop_energyd(pid);
+		else
+			ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1, what);
+		text = e2e_read_file(log, NULL);
+		if (!ASSERT_TRUE(text && strstr(text, cases[i].expect) &&
+				 strstr(text, "was asked for (--energy-source) and cannot be used"),
+				 what))
+			show_log(log);
+		free(text);
+
+		snprintf(what, sizeof(what), "%s, probed: on the model", cases[i].what);
+		pid = own_energyd(log, probed);
+		if (ASSERT_TRUE(WAIT_UNTIL(served(), 10000), what)) {
+			ASSERT_TRUE(sys_has("\nenergy_source=model\n"), what);
 			text = e2e_read_file(log, NULL);
 			if (!ASSERT_TRUE(text && strstr(text, "rapl") &&
-					 strstr(text, cases[i].expect), cases[i].what))
+					 strstr(text, cases[i].expect), what))
 				show_log(log);
 			free(text);
 		}
 		ASSERT_TRUE(pid > 0 && WIFEXITED(stop_energyd(pid)), "clean stop");
 		test_rm_tree(dir);
 	}
+}
+
+/* --record to a file that opens but takes no writes: refused at start,
+ * naming the file, not a warning every window. */
+void energy_record_unwritable(void)
+{
+	static const char *const files[] = { "/dev/full", "/proc/version" };
+	const char *log = "/tmp/energyd-e2e-record.log";
+	struct fixture f = { .watts = 20.0, .run = true };
+	bool thread = false;
+
+	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture"))
+		return;
+	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0,
+		       "fixture thread"))
+		goto cleanup;
+	thread = true;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *extra[] = { "--energy-source", "msr", "--msr-dir", f.dir,
+					"--record", files[i], NULL };
+		char *text;
+		int status = 0;
+		pid_t pid = own_energyd(log, extra);
+
+		if (!ASSERT_TRUE(pid > 0 && exits_within(pid, 10000, &status), files[i]))
+			stop_energyd(pid);
+		else
+			ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1, files[i]);
+		text = e2e_read_file(log, NULL);
+		if (!ASSERT_TRUE(text && strstr(text, "--record ") &&
+				 strstr(text, files[i]) && strstr(text, "cannot write to it"),
+				 files[i]))
+			show_log(log);
+		free(text);
+	}
+cleanup:
+	if (thread) {
+		f.run = false;
+		pthread_join(f.thread, NULL);
+	}
+	fixture_remove(&f);
 }

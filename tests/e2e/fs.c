@@ -59,34 +59,6 @@ static bool has_pid(const pid_t *pids, int n, pid_t pid)
 	return false;
 }
 
-static int write_param(const char *name, const char *val, size_t len)
-{
-	char path[128];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), E2E_MNT "/params/%s", name);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, len) != (ssize_t)len)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static __u64 read_param(const char *name)
-{
-	char path[128], *t;
-	__u64 v = 0;
-
-	snprintf(path, sizeof(path), E2E_MNT "/params/%s", name);
-	t = e2e_read_file(path, NULL);
-	if (!t || sscanf(t, "%llu", &v) != 1)
-		v = ~0ULL;
-	free(t);
-	return v;
-}
-
 #define LINE_RE "pid=[0-9]+ energy=[0-9]+\\.[0-9]{3} alive=[01] kernel=[01] " \
 	"cpu_ns=[0-9]+ mem=[0-9]+ instructions=[0-9]+ wakeups=[0-9]+ "      \
 	"diski=[0-9]+ disko=[0-9]+ rx=[0-9]+ tx=[0-9]+ "
@@ -163,7 +135,7 @@ static int nobody_body(void *p)
 	fd = open(E2E_MNT "/params/sample_ns", O_WRONLY);
 	if (fd >= 0 || errno != EACCES)
 		return 13;
-	if (access(E2E_MNT "/params/sample_ns", R_OK) || read_param("sample_ns") == ~0ULL)
+	if (access(E2E_MNT "/params/sample_ns", R_OK) || e2e_param_read("sample_ns") == ~0ULL)
 		return 14;
 	/* Wait for a window that shows this process. */
 	for (int tries = 0; tries < 100; tries++) {
@@ -216,7 +188,7 @@ void fs_nobody(void)
 
 	if (!work_begin(&w, true))
 		goto cleanup;
-	before = read_param("sample_ns");
+	before = e2e_param_read("sample_ns");
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", w.cg.path);
 	a.procs_path = procs;
 	if (!ASSERT_EQ(work_fork(&w, &c, nobody_body, &a), 0, "spawn"))
@@ -227,7 +199,7 @@ void fs_nobody(void)
 		fprintf(stderr, "  nobody: %s\n", why[WEXITSTATUS(status)]);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "nobody sees what it may and nothing else");
-	ASSERT_EQ(read_param("sample_ns"), before, "sample_ns unchanged");
+	ASSERT_EQ(e2e_param_read("sample_ns"), before, "sample_ns unchanged");
 cleanup:
 	work_end(&w);
 }
@@ -488,29 +460,29 @@ void fs_params(void)
 		goto cleanup;
 	n = iterations_over(1000);
 	ASSERT_TRUE(near(n, 1e9 / E2E_SAMPLE_NS, 0.3), "about 100 samples a second at 10 ms");
-	if (!ASSERT_EQ(write_param("sample_ns", "50000000\n", 9), 0, "set 50 ms"))
+	if (!ASSERT_EQ(e2e_param_write("sample_ns", "50000000\n", 9), 0, "set 50 ms"))
 		goto cleanup;
-	ASSERT_EQ(read_param("sample_ns"), 50000000, "read back");
+	ASSERT_EQ(e2e_param_read("sample_ns"), 50000000, "read back");
 	sleep_ms(100);
 	n = iterations_over(1000);
 	ASSERT_TRUE(near(n, 20, 0.3), "about 20 samples a second at 50 ms");
 	fprintf(stderr, "  params: %llu samples in 1 s at 50 ms\n", n);
 	snprintf(sample, sizeof(sample), "%llu\n", E2E_SAMPLE_NS);
-	ASSERT_EQ(write_param("sample_ns", sample, strlen(sample)), 0, "restore 10 ms");
+	ASSERT_EQ(e2e_param_write("sample_ns", sample, strlen(sample)), 0, "restore 10 ms");
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ASSERT_EQ(write_param("sample_ns", bad[i], strlen(bad[i])), -EINVAL, bad[i]);
-		ASSERT_EQ(read_param("sample_ns"), E2E_SAMPLE_NS, "sample_ns unchanged");
+		ASSERT_EQ(e2e_param_write("sample_ns", bad[i], strlen(bad[i])), -EINVAL, bad[i]);
+		ASSERT_EQ(e2e_param_read("sample_ns"), E2E_SAMPLE_NS, "sample_ns unchanged");
 	}
-	ASSERT_EQ(write_param("window_ns", "5000000\n", 8), -EINVAL, "window_ns below sample_ns");
-	ASSERT_EQ(read_param("window_ns"), E2E_WINDOW_NS, "window_ns unchanged");
-	ASSERT_EQ(write_param("w_cpu_ns", "x1\n", 3), -EINVAL, "a weight that is no number");
+	ASSERT_EQ(e2e_param_write("window_ns", "5000000\n", 8), -EINVAL, "window_ns below sample_ns");
+	ASSERT_EQ(e2e_param_read("window_ns"), E2E_WINDOW_NS, "window_ns unchanged");
+	ASSERT_EQ(e2e_param_write("w_cpu_ns", "x1\n", 3), -EINVAL, "a weight that is no number");
 	/* Megabytes of junk. */
 	junk = malloc(4 << 20);
 	if (ASSERT_TRUE(junk, "alloc")) {
 		memset(junk, '7', 4 << 20);
-		ASSERT_EQ(write_param("sample_ns", junk, 4 << 20), -EINVAL, "4 MiB of digits");
-		ASSERT_EQ(read_param("sample_ns"), E2E_SAMPLE_NS, "sample_ns unchanged");
+		ASSERT_EQ(e2e_param_write("sample_ns", junk, 4 << 20), -EINVAL, "4 MiB of digits");
+		ASSERT_EQ(e2e_param_read("sample_ns"), E2E_SAMPLE_NS, "sample_ns unchanged");
 	}
 	/* The daemon survived all of it. */
 	ASSERT_TRUE(iterations_over(200) > 0, "still sampling");
@@ -636,7 +608,7 @@ void fs_concurrent_readers(void)
 	if (!e2e_begin())
 		goto cleanup;
 	snprintf(buf, sizeof(buf), "%llu\n", sample);
-	if (!ASSERT_EQ(write_param("sample_ns", buf, strlen(buf)), 0, "sample_ns"))
+	if (!ASSERT_EQ(e2e_param_write("sample_ns", buf, strlen(buf)), 0, "sample_ns"))
 		goto cleanup;
 	if (!ASSERT_TRUE(e2e_sys_u64("late_samples", &late0) &&
 			 e2e_sys_u64("iterations", &it0), "sys has late_samples"))
@@ -664,7 +636,7 @@ void fs_concurrent_readers(void)
 	ASSERT_GE(it1 - it0, 10000000000ULL / sample * 9 / 10, "samples kept coming");
 cleanup:
 	snprintf(buf, sizeof(buf), "%llu\n", E2E_SAMPLE_NS);
-	write_param("sample_ns", buf, strlen(buf));
+	e2e_param_write("sample_ns", buf, strlen(buf));
 	e2e_end();
 }
 

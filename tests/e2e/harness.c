@@ -475,6 +475,41 @@ bool e2e_sys_u64(const char *key, __u64 *v)
 	return ok;
 }
 
+int e2e_param_write(const char *name, const char *val, size_t len)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), E2E_MNT "/params/%s", name);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != (ssize_t)len)
+		err = -errno;
+	/* The value is applied when the file is closed, which says so. */
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+__u64 e2e_param_read(const char *name)
+{
+	char path[128], *t;
+	__u64 v = 0;
+
+	snprintf(path, sizeof(path), E2E_MNT "/params/%s", name);
+	t = e2e_read_file(path, NULL);
+	if (!t || sscanf(t, "%llu", &v) != 1)
+		v = ~0ULL;
+	free(t);
+	return v;
+}
+
+pid_t e2e_daemon_pid(void)
+{
+	return energyd.pid;
+}
+
 /* ---- the pinned maps ---- */
 
 /* Reads slot @i of the procs array: false when it is free or changed

@@ -87,6 +87,16 @@ char *e2e_read_file(const char *path, size_t *len);
 /* The value of a "key=value" line of /run/energy/sys. */
 bool e2e_sys_u64(const char *key, __u64 *v);
 
+/* Writes @val (@len bytes, one write) to params/@name and closes it:
+ * 0, or the -errno of the write or of the close (where values apply). */
+int e2e_param_write(const char *name, const char *val, size_t len);
+
+/* The value of params/@name, ~0 when it cannot be read. */
+__u64 e2e_param_read(const char *name);
+
+/* The shared daemon's pid, 0 when it is not running. */
+pid_t e2e_daemon_pid(void);
+
 /* ---- the pinned maps ----
  *
  * procs is an array of slots, each a struct energy_proc that names its
@@ -315,5 +325,12 @@ void fs_nonempty_mountpoint(void);
 void energy_model_estimate(void);
 void energy_measured_split(void);
 void energy_bad_fixtures(void);
+void energy_record_unwritable(void);
+void fs_params_in_pieces(void);
+void fs_params_race(void);
+void fs_readers_memory(void);
+void fs_readers_killed(void);
+void fs_unmounted_outside(void);
+void daemon_bad_weights(void);
 
 #endif /* ENERGY_E2E_HARNESS_H */

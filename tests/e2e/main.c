@@ -85,6 +85,11 @@ TEST_MAIN(
 	TEST(fs_params),
 	TEST(fs_window_boundaries),
 	TEST(fs_concurrent_readers),
+	TEST(fs_params_in_pieces),
+	TEST(fs_params_race),
+	TEST(fs_readers_memory),
+	TEST(fs_readers_killed),
+	TEST(fs_unmounted_outside),
 	TEST(daemon_stop),
 	TEST(fs_after_stop),
 	TEST(fs_kill_restart),
@@ -94,4 +99,6 @@ TEST_MAIN(
 	TEST(energy_model_estimate),
 	TEST(energy_measured_split),
 	TEST(energy_bad_fixtures),
+	TEST(energy_record_unwritable),
+	TEST(daemon_bad_weights),
 )

@@ -198,6 +198,13 @@ void fx_probe_hook(void *arg)
 		fx_advance(fx, i, fx->probe_by);
 }
 
+__u64 fx_clock(void *arg)
+{
+	struct fx *fx = arg;
+
+	return fx->clock_ns += fx->tick_ns;
+}
+
 void fx_reset_totals(struct fx *fx)
 {
 	for (int i = 0; i < fx->n; i++)
@@ -241,7 +248,9 @@ void fx_opts(struct fx *fx, struct rapl_opts *o, enum rapl_source want,
 	o->probe_ns = 1000000;
 	o->probe_wait = fx_probe_hook;
 	o->probe_arg = fx;
+	o->clock_ns = fx_clock;
 	fx->probe_by = 1;
+	fx->tick_ns = 3600000000000ULL;
 }
 
 bool sums_match(const struct fx *fx, const __u64 sum[RAPL_DOMAINS])

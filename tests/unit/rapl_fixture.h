@@ -44,7 +44,12 @@ struct fx {
 	int n;
 	unsigned int esu;	/* msr energy unit */
 	__u64 probe_by;		/* what the probe hook adds to each counter */
+	__u64 clock_ns;		/* the time rapl reads (fx_clock) */
+	__u64 tick_ns;		/* how far it moves per reading: 1 h by default */
 };
+
+/* rapl's clock in the tests: moves by fx->tick_ns at every reading. */
+__u64 fx_clock(void *arg);
 
 /* Send stderr to a fresh file @c; false (nothing redirected) on failure. */
 bool capture_start(struct capture *c);

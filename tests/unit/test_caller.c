@@ -159,45 +159,63 @@ void test_caller_parse_cgroup2_path(void)
 		  -EINVAL, "two 0:: lines");
 }
 
+/* The parser as the cgroup2 lookup calls it. */
+static int caller_parse_mountinfo_line_cg2(const char *line, char *mnt,
+					   size_t len, bool *root)
+{
+	return caller_parse_mountinfo_line(line, "cgroup2", mnt, len, root);
+}
+
 void test_caller_parse_mountinfo(void)
 {
 	char mnt[256] = "";
 	bool root = false;
 
-	ASSERT_EQ(caller_parse_mountinfo_line(
+	ASSERT_EQ(caller_parse_mountinfo_line_cg2(
 		  "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n",
 		  mnt, sizeof(mnt), &root), 1, "hybrid cgroup2");
 	ASSERT_STREQ(mnt, "/sys/fs/cgroup/unified", "mount point");
 	ASSERT_TRUE(root, "mounts the root");
-	ASSERT_EQ(caller_parse_mountinfo_line(
+	ASSERT_EQ(caller_parse_mountinfo_line_cg2(
 		  "35 24 0:30 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime "
 		  "shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot",
 		  mnt, sizeof(mnt), &root), 1, "with an optional field");
 	ASSERT_STREQ(mnt, "/sys/fs/cgroup", "unified mount point");
-	ASSERT_EQ(caller_parse_mountinfo_line(
+	ASSERT_EQ(caller_parse_mountinfo_line_cg2(
 		  "90 80 0:30 /kubepods/pod1 /mnt/my\\040cg\\134x rw master:9 "
 		  "- cgroup2 cgroup2 rw\n",
 		  mnt, sizeof(mnt), &root), 1, "escaped, not the root");
 	ASSERT_STREQ(mnt, "/mnt/my cg\\x", "escapes undone");
 	ASSERT_TRUE(!root, "a subtree");
-	ASSERT_EQ(caller_parse_mountinfo_line(
+	ASSERT_EQ(caller_parse_mountinfo_line_cg2(
 		  "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n",
 		  mnt, sizeof(mnt), &root), 0, "cgroup v1");
-	ASSERT_EQ(caller_parse_mountinfo_line(
+	ASSERT_EQ(caller_parse_mountinfo_line_cg2(
 		  "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n",
 		  mnt, sizeof(mnt), &root), 0, "tmpfs");
-	ASSERT_EQ(caller_parse_mountinfo_line(
+	ASSERT_EQ(caller_parse_mountinfo_line_cg2(
 		  "41 31 0:38 / /sys/fs/cgroup/unified rw cgroup2 cgroup2 rw\n",
 		  mnt, sizeof(mnt), &root), -EINVAL, "no separator");
-	ASSERT_EQ(caller_parse_mountinfo_line("41 31 0:38 /\n", mnt,
+	ASSERT_EQ(caller_parse_mountinfo_line_cg2("41 31 0:38 /\n", mnt,
 					      sizeof(mnt), &root),
 		  -EINVAL, "short line");
-	ASSERT_EQ(caller_parse_mountinfo_line(
+	ASSERT_EQ(caller_parse_mountinfo_line_cg2(
 		  "41 31 0:38 / /sys/fs/cgroup/unified rw -\n",
 		  mnt, sizeof(mnt), &root), -EINVAL, "no fs type");
-	ASSERT_EQ(caller_parse_mountinfo_line(
+	ASSERT_EQ(caller_parse_mountinfo_line_cg2(
 		  "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
 		  mnt, 8, &root), -ENAMETOOLONG, "mount point too long");
+	ASSERT_EQ(caller_parse_mountinfo_line(
+		  "612 29 0:61 / /run/energy rw,nosuid,nodev,relatime shared:310 - "
+		  "fuse.energyd energyd rw,user_id=0,group_id=0,allow_other\n",
+		  "fuse.energyd", mnt, sizeof(mnt), &root), 1, "energyd's mount");
+	ASSERT_STREQ(mnt, "/run/energy", "its mount point");
+	ASSERT_EQ(caller_parse_mountinfo_line(
+		  "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
+		  "fuse.energyd", mnt, sizeof(mnt), &root), 0, "not energyd's");
+	ASSERT_EQ(caller_parse_mountinfo_line(
+		  "612 29 0:61 / /run/energy rw - fuse.energydx energyd rw\n",
+		  "fuse.energyd", mnt, sizeof(mnt), &root), 0, "a type name longer");
 }
 
 /* Write @text to @root/@rel, creating the directories on the way. */

@@ -40,3 +40,32 @@ void test_params_parse(void)
 		  "u64 max");
 	ASSERT_TRUE(v == ~0ULL, "u64 max value");
 }
+
+void test_params_check_partial(void)
+{
+	__u64 cur[P_MAX] = { [P_SAMPLE_NS] = 100000000, [P_WINDOW_NS] = 1000000000 };
+	char why[96];
+
+	ASSERT_EQ(param_check_partial(P_SAMPLE_NS, "", 0, cur, why, sizeof(why)),
+		  0, "nothing yet");
+	ASSERT_EQ(param_check_partial(P_SAMPLE_NS, "20", 2, cur, why, sizeof(why)),
+		  0, "digits so far: may become valid");
+	ASSERT_EQ(param_check_partial(P_SAMPLE_NS, "2000000\n", 8, cur, why,
+				      sizeof(why)), 0, "complete and valid");
+	ASSERT_EQ(param_check_partial(P_SAMPLE_NS, "2000000\n\n", 9, cur, why,
+				      sizeof(why)), -EINVAL, "more after the newline");
+	ASSERT_STREQ(why, "is not a number of nanoseconds", "why");
+	ASSERT_EQ(param_check_partial(P_SAMPLE_NS, "20x", 3, cur, why, sizeof(why)),
+		  -EINVAL, "not a digit");
+	ASSERT_STREQ(why, "is not a number of nanoseconds", "why");
+	ASSERT_EQ(param_check_partial(P_SAMPLE_NS, "600000000000", 12, cur, why,
+				      sizeof(why)), -EINVAL,
+		  "above the maximum already: more digits cannot help");
+	ASSERT_STREQ(why, "is out of range (1000000..60000000000)", "why");
+	ASSERT_EQ(param_check_partial(P_SAMPLE_NS, "60000000000", 11, cur, why,
+				      sizeof(why)), 0, "the maximum itself, unfinished");
+	ASSERT_EQ(param_check_partial(P_SAMPLE_NS, "5\n", 2, cur, why, sizeof(why)),
+		  -EINVAL, "complete and below the minimum");
+	ASSERT_EQ(param_check_partial(P_SAMPLE_NS, "2000000000\n", 11, cur, why,
+				      sizeof(why)), -EINVAL, "complete and above window_ns");
+}

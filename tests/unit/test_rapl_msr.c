@@ -123,3 +123,50 @@ cleanup:
 	rapl_close(r);
 	test_rm_tree(fx.dir);
 }
+
+/* A counter that goes back reads as a near-complete wrap: 262 kJ in one
+ * sample. Above RAPL_MAX_WATTS it is refused, counted, and the counter
+ * resyncs; real power, even high, is counted. */
+void test_rapl_power_ceiling(void)
+{
+	char perf[PATH_MAX], pc[PATH_MAX], msr[PATH_MAX], log[2048];
+	__u64 sum[RAPL_DOMAINS], before;
+	struct rapl_opts o;
+	struct rapl *r = NULL;
+	struct fx fx;
+
+	if (!ASSERT_TRUE(fx_init(&fx), "mkdtemp"))
+		return;
+	if (!ASSERT_TRUE(fx_intel(&fx), "fixture"))
+		goto cleanup;
+	fx_opts(&fx, &o, RAPL_SRC_MSR, perf, pc, msr);
+	if (!ASSERT_EQ(t_open(&r, &o, log), 0, "rapl_open"))
+		goto cleanup;
+	fx.tick_ns = 100000000;		/* a sample every 100 ms */
+	ASSERT_EQ(t_read(r, sum, log), 0, "first read");
+	before = sum[RAPL_PKG];
+
+	/* 500 W on package 0 for 100 ms: 50 J, 819200 counts of 2^-14 J */
+	ASSERT_TRUE(fx_advance(&fx, 0, 819200), "advance");
+	ASSERT_EQ(t_read(r, sum, log), 0, "read");
+	ASSERT_EQ(sum[RAPL_PKG] - before, 50000000, "500 W counted");
+	ASSERT_EQ(rapl_rejected(r), 0, "nothing refused");
+	before = sum[RAPL_PKG];
+
+	/* back by 1000 counts: 2^32 - 1000 counts, 262 kJ in 100 ms */
+	ASSERT_TRUE(fx_advance(&fx, 0, 0x100000000ULL - 1000), "go back");
+	ASSERT_EQ(t_read(r, sum, log), 0, "read");
+	ASSERT_EQ(sum[RAPL_PKG], before, "the sum is kept");
+	ASSERT_EQ(rapl_rejected(r), 1, "counted once");
+	ASSERT_TRUE(strstr(log, "rapl: msr: ") && strstr(log, "above 1000 W: not counted"),
+		    log);
+
+	/* from the new reading on, counted again */
+	ASSERT_TRUE(fx_advance(&fx, 0, 16384), "advance 1 J");
+	ASSERT_EQ(t_read(r, sum, log), 0, "read");
+	ASSERT_EQ(sum[RAPL_PKG] - before, 1000000, "1 J after the glitch");
+	ASSERT_EQ(rapl_rejected(r), 1, "still one");
+cleanup:
+	rapl_close(r);
+	test_rm_tree(fx.dir);
+}

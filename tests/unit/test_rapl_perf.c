@@ -63,14 +63,21 @@ void test_rapl_perf_fixture(void)
 	ASSERT_EQ(rapl_conv_uj(&info->conv[RAPL_PKG], 1ULL << 32, &rem),
 		  1000000, "scale");
 
-	/* no such PMU type: perf_event_open fails, the source is absent */
+	/* no such PMU type: perf_event_open fails; asked for, an error */
+	ASSERT_EQ(t_open(&r, &o, log), -ENODEV, "rapl_open, perf asked for");
+	ASSERT_TRUE(!r, "nothing returned");
+	ASSERT_TRUE(strstr(log, "rapl: perf: energy-pkg on CPU 0: "), log);
+	ASSERT_EQ(lines(log), 2, log);	/* the cause, then the refusal */
+	/* probed for, the source is absent */
+	o.want = RAPL_SRC_AUTO;
+	o.powercap_dir = o.msr_dir = "/nonexistent";
 	if (!ASSERT_EQ(t_open(&r, &o, log), 0, "rapl_open"))
 		goto cleanup;
 	ASSERT_EQ(rapl_source(r), RAPL_SRC_NONE, log);
 	ASSERT_EQ(rapl_domains(r), 0, "no domain");
 	ASSERT_EQ(rapl_packages(r), 0, "no package");
 	ASSERT_TRUE(strstr(log, "rapl: perf: energy-pkg on CPU 0: "), log);
-	ASSERT_EQ(lines(log), 2, log);	/* the cause, then "no energy source" */
+	ASSERT_TRUE(strstr(log, "no energy source"), log);
 	ASSERT_EQ(t_read(r, sum, log), 0, "read with no source");
 	ASSERT_TRUE(!sum[0] && !sum[RAPL_PSYS], "zeros");
 	rapl_close(r);
