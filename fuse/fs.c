@@ -330,15 +330,16 @@ static void efs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	files_put(&fs->files, of);
 }
 
-/* A refused parameter value, in the log: repeated ones are held back. */
+/* A refused parameter value, in the log: repeated ones are held back,
+ * per parameter. */
 static void param_refused(enum param_id id, const char *s, size_t len,
 			  const char *why, __u64 cur)
 {
-	static struct log_limit limit;
+	static struct log_limit limit[P_MAX];
 	char quoted[200];
 
 	param_quote(quoted, s, len);
-	log_limited(&limit, LOG_LVL_WARN, "params/%s: '%s' %s; unchanged at %llu",
+	log_limited(&limit[id], LOG_LVL_WARN, "params/%s: '%s' %s; unchanged at %llu",
 		    param_descs[id].name, quoted, why, cur);
 }
 

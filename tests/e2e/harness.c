@@ -97,6 +97,23 @@ static void log_print_from(long from)
 	fclose(f);
 }
 
+int e2e_daemon_log_count(const char *text)
+{
+	char line[1024];
+	FILE *f = fopen(E2E_LOG_PATH, "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	/* this test's lines only */
+	if (energyd.log_mark > 0)
+		fseek(f, energyd.log_mark, SEEK_SET);
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, text);
+	fclose(f);
+	return n;
+}
+
 bool e2e_daemon_logged(const char *text)
 {
 	char line[1024];

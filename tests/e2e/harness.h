@@ -68,6 +68,10 @@ int e2e_daemon_stop(int *status);
 /* Prints the whole daemon log to stderr. */
 void e2e_dump_log(void);
 
+/* How many lines of the shared daemon's log written during this test hold
+ * @text. */
+int e2e_daemon_log_count(const char *text);
+
 /* Whether the shared daemon's log holds @text (which hooks it chose). */
 bool e2e_daemon_logged(const char *text);
 
@@ -329,6 +333,7 @@ void energy_record_unwritable(void);
 void fs_params_in_pieces(void);
 void fs_params_race(void);
 void fs_readers_memory(void);
+void fs_reader_holds_open(void);
 void fs_readers_killed(void);
 void fs_unmounted_outside(void);
 void daemon_bad_weights(void);

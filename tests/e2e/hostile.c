@@ -19,6 +19,9 @@
 
 #include "harness.h"
 
+/* Repeating warnings the daemon logs per minute (lib/log.h). */
+#define LOG_BURST	10
+
 /* ---- values written in pieces ---- */
 
 static int open_param(const char *name)
@@ -80,6 +83,8 @@ void fs_params_in_pieces(void)
 		ASSERT_TRUE(close(fd) < 0 && errno == EINVAL, "and the close says so");
 		ASSERT_EQ(e2e_param_read("idle_mw"), idle, "idle_mw unchanged");
 	}
+	ASSERT_TRUE(e2e_daemon_logged("params/idle_mw: '5000000\\x0a' is not a number of milliwatts"),
+		    "the refusal logged with all the file received");
 
 	/* a piece out of order */
 	fd = open_param("w_wakeups");
@@ -137,7 +142,7 @@ void fs_params_race(void)
 	/* An unlocked check let both through about once in 400 rounds. */
 	const int rounds = e2e_emulated() ? 1000 : 5000;
 	char sample[32], window[32];
-	int both = 0, broken = 0;
+	int both = 0, broken = 0, refused;
 	pthread_barrier_t go;
 
 	if (!e2e_begin())
@@ -165,6 +170,10 @@ void fs_params_race(void)
 		rounds, both, broken);
 	ASSERT_EQ(both, 0, "never both");
 	ASSERT_EQ(broken, 0, "sample_ns never above window_ns");
+	/* thousands of refusals, a handful of log lines */
+	refused = e2e_daemon_log_count("; unchanged at ");
+	fprintf(stderr, "  race: %d refusals logged\n", refused);
+	ASSERT_TRUE(refused <= 2 * LOG_BURST, "refusals rate-limited in the log");
 cleanup:
 	/* sample first: window_ns may be 20 ms now */
 	if (e2e_param_read("window_ns") < E2E_SAMPLE_NS * 2) {
@@ -256,6 +265,32 @@ void fs_readers_memory(void)
 	ASSERT_TRUE(e2e_sys_u64("iterations", &end), "still serving");
 cleanup:
 	readers_run = false;
+	e2e_end();
+}
+
+/* A reader that keeps all open, read halfway, for 3 s: the samples go on
+ * at their rate meanwhile. */
+void fs_reader_holds_open(void)
+{
+	__u64 a = 0, b = 0;
+	char c;
+	int fd = -1;
+
+	if (!e2e_begin())
+		goto cleanup;
+	fd = open(E2E_MNT "/all", O_RDONLY | O_CLOEXEC);
+	if (!ASSERT_TRUE(fd >= 0 && read(fd, &c, 1) == 1, "all opened, one byte read"))
+		goto cleanup;
+	ASSERT_TRUE(e2e_sys_u64("iterations", &a), "sys");
+	sleep_ms(3000);
+	ASSERT_TRUE(e2e_sys_u64("iterations", &b), "sys");
+	fprintf(stderr, "  held open: %llu samples in 3 s\n", b - a);
+	ASSERT_TRUE(near(b - a, 3e9 / E2E_SAMPLE_NS, e2e_emulated() ? 0.5 : 0.2),
+		    "samples at their rate while a reader holds all");
+	ASSERT_TRUE(read(fd, &c, 1) == 1, "the rest still readable");
+cleanup:
+	if (fd >= 0)
+		close(fd);
 	e2e_end();
 }
 

@@ -88,6 +88,7 @@ TEST_MAIN(
 	TEST(fs_params_in_pieces),
 	TEST(fs_params_race),
 	TEST(fs_readers_memory),
+	TEST(fs_reader_holds_open),
 	TEST(fs_readers_killed),
 	TEST(fs_unmounted_outside),
 	TEST(daemon_stop),
