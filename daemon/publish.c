@@ -29,7 +29,17 @@ void view_window_put(struct view *v, struct window_snap *w)
 	last = --w->refs == 0;
 	pthread_mutex_unlock(&v->lock);
 	if (last)
-		free(w);
+		window_free(w);
+}
+
+void window_free(struct window_snap *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->ncg; i++)
+		free((char *)w->cg[i].path);
+	free(w->cg);
+	free(w);
 }
 
 void view_totals(struct view *v, struct view_totals *out)

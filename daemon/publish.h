@@ -19,4 +19,7 @@ void publish_window(struct view *v, struct window_snap *w,
 		    const struct energy_counters *exited, __u64 exited_uj,
 		    const struct attrib *at);
 
+/* Free a window snapshot that holds no reference any more. */
+void window_free(struct window_snap *w);
+
 #endif /* ENERGY_PUBLISH_H */

@@ -37,26 +37,65 @@ static int timer_arm(int fd, __u64 ns)
 	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
 }
 
-/* The window the cgroup file serves: every used slot as it is now. */
-static struct window_snap *window_snapshot(const struct table *t,
-					   const struct collector *coll)
+/* The cgroups of a window, with their paths; false when out of memory. */
+static bool window_cgroups(struct sampler *s, struct window_snap *w,
+			   const struct cgroup_total *ct, size_t nct)
 {
+	w->cg = calloc(nct ? nct : 1, sizeof(*w->cg));
+	if (!w->cg)
+		return false;
+	for (size_t i = 0; i < nct; i++) {
+		const char *path = cgpath_of(&s->cgpath, ct[i].id);
+		struct window_cgroup *g = &w->cg[w->ncg++];
+
+		*g = (struct window_cgroup){
+			.id = ct[i].id,
+			.path = path ? strdup(path) : NULL,
+			.c = ct[i].c,
+			.mem_bytes = ct[i].mem_bytes,
+			.energy_uj = ct[i].energy_uj,
+			.procs_alive = ct[i].procs_alive,
+			.procs_exited = ct[i].procs_exited,
+		};
+		if (path && !g->path)
+			return false;
+	}
+	cgpath_prune(&s->cgpath);
+	return true;
+}
+
+/* The window the cgroup file serves: every used slot as it is now, and
+ * the totals of every cgroup; the window's length and energy. */
+static struct window_snap *window_snapshot(struct sampler *s,
+					   __u64 window_ns, __u64 window_uj,
+					   const struct cgroup_total *ct,
+					   size_t nct)
+{
+	const struct table *t = s->t;
 	struct window_snap *w;
 	size_t n = 0;
 
 	w = malloc(sizeof(*w) + t->len * sizeof(w->e[0]));
 	if (!w)
 		return NULL;
+	w->ncg = 0;
+	w->cg = NULL;
+	w->window_ns = window_ns;
+	w->window_uj = window_uj;
 	for (size_t i = 0; i < t->len; i++) {
 		if (!proc_used(&t->snap[i]))
 			continue;
 		w->e[n].rec = t->snap[i];
-		w->e[n].ns = coll->pidns[i];
+		w->e[n].ns = s->coll->pidns[i];
 		w->e[n].energy_uj = table_energy_of(t, i, &t->snap[i].key);
 		n++;
 	}
 	w->n = n;
 	w->time_ns = now_ns();
+	if (!window_cgroups(s, w, ct, nct)) {
+		window_free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -101,29 +140,31 @@ static void window(struct sampler *s, __u64 window_ns)
 	struct table *t = s->t;
 	struct cgroup_total *ct;
 	struct window_snap *w;
-	__u64 exited_uj = 0;
+	__u64 exited_uj = 0, window_uj;
 	size_t n;
 	long nct;
 
+	window_uj = s->at.total_uj;
 	window_energy(s, window_ns);
+	window_uj = s->at.total_uj - window_uj;
 	n = table_window(t, s->freed, FREED_MAX);
 	coll_free(s->coll, s->freed, n);
 	for (size_t i = 0; i < t->folded_len; i++) {
 		counters_add(&exited, &t->folded[i].c);
 		exited_uj += t->folded[i].energy_uj;
 	}
-	w = window_snapshot(t, s->coll);
-	if (w)
-		publish_window(s->v, w, &exited, exited_uj, &s->at);
-	else
-		log_limited(&s->oom_limit, LOG_LVL_WARN,
-			    "window: out of memory; the cgroup file keeps the last window");
 	nct = table_cgroup_totals(t, &ct);
 	if (nct < 0) {
 		log_limited(&s->oom_limit, LOG_LVL_WARN, "cgroup totals: %s",
 			    strerror(-nct));
 		return;
 	}
+	w = window_snapshot(s, window_ns, window_uj, ct, nct);
+	if (w)
+		publish_window(s->v, w, &exited, exited_uj, &s->at);
+	else
+		log_limited(&s->oom_limit, LOG_LVL_WARN,
+			    "window: out of memory; the cgroup file keeps the last window");
 	coll_publish_cgroups(s->coll, ct, nct);
 	free(ct);
 	/* What a burst of readers freed goes back to the system, not kept
@@ -153,7 +194,7 @@ static void measure(struct sampler *s)
 static void sample(struct sampler *s)
 {
 	struct view *v = s->v;
-	__u64 now;
+	__u64 start = now_ns(), now;
 
 	coll_new_sample(s->coll);
 	measure(s);
@@ -164,6 +205,7 @@ static void sample(struct sampler *s)
 		window(s, now - s->last_window_ns);
 		s->last_window_ns = now;
 	}
+	__atomic_store_n(&v->sample_cost_ns, now_ns() - start, __ATOMIC_RELAXED);
 }
 
 int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
@@ -179,6 +221,8 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 		.sample_ns = view_param(v, P_SAMPLE_NS),
 	};
 	s->freed = calloc(FREED_MAX, sizeof(*s->freed));
+	if (cgpath_init(&s->cgpath))
+		log_warn("cgroup paths: out of memory; cgroups are named by id only");
 	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (!s->freed || s->timer_fd < 0) {
 		int err = s->freed ? -errno : -ENOMEM;
@@ -285,4 +329,5 @@ void sampler_fini(struct sampler *s)
 	s->timer_fd = -1;
 	free(s->freed);
 	s->freed = NULL;
+	cgpath_fini(&s->cgpath);
 }

@@ -11,6 +11,7 @@
 
 #include <linux/types.h>
 
+#include "cgpath.h"
 #include "collector.h"
 #include "fs.h"
 #include "log.h"
@@ -35,6 +36,7 @@ struct sampler {
 	int ncpus;
 	int timer_fd;
 	struct log_limit record_limit, oom_limit, timer_limit;
+	struct cgpath cgpath;		/* cgroup id -> path */
 };
 
 /*

@@ -22,6 +22,7 @@ enum {
 	INO_ALL,
 	INO_CGROUP,
 	INO_SYS,
+	INO_METRICS,
 	INO_PARAMS,
 	INO_PARAM0,		/* + enum param_id */
 	INO_END = INO_PARAM0 + P_MAX,

@@ -17,10 +17,11 @@
 
 #include "efs.h"
 #include "log.h"
+#include "metrics.h"
 #include "render.h"
 #include "table.h"
+#include "version.h"
 
-#define ENERGYD_VERSION	"0.1"
 /* Requests such as releases in flight at once. */
 #define EFS_MAX_BACKGROUND	256
 
@@ -219,6 +220,9 @@ static void render(struct efs *fs, fuse_ino_t ino, const struct caller *c,
 		en.key = v->energy_key;
 		en.total_uj = tot.at.total_uj;
 		render_all(b, &h, v->rows, view_rows_used(v), &tot.exited, &en);
+		break;
+	case INO_METRICS:
+		metrics_of_view(v, b);
 		break;
 	case INO_CGROUP:
 		w = view_window_get(v);
@@ -502,6 +506,7 @@ void efs_build_tree(struct efs *fs)
 	n[INO_ALL] = (struct node){ INO_ROOT, "all", S_IFREG | 0400, ACC_PRIVILEGED };
 	n[INO_CGROUP] = (struct node){ INO_ROOT, "cgroup", S_IFREG | 0444, ACC_ANYONE };
 	n[INO_SYS] = (struct node){ INO_ROOT, "sys", S_IFREG | 0400, ACC_PRIVILEGED };
+	n[INO_METRICS] = (struct node){ INO_ROOT, "metrics", S_IFREG | 0400, ACC_PRIVILEGED };
 	n[INO_PARAMS] = (struct node){ INO_ROOT, "params", S_IFDIR | 0555, ACC_ANYONE };
 	for (int i = 0; i < P_MAX; i++)
 		n[INO_PARAM0 + i] = (struct node){ INO_PARAMS, param_descs[i].name,

@@ -11,23 +11,9 @@
 #include <linux/types.h>
 
 #include "energy_abi.h"
+#include "rbuf.h"
 #include "domain.h"
 #include "view.h"
-
-/* A growable text buffer; on allocation failure it keeps what it has and
- * sets oom. */
-struct rbuf {
-	char *data;
-	size_t len, cap;
-	bool oom;
-};
-
-/* Append formatted text. */
-void rbuf_printf(struct rbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Release the buffer. */
-void rbuf_free(struct rbuf *b);
 
 /* The header lines of all and sys. */
 struct render_head {

@@ -225,8 +225,10 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 		ct->energy_uj += table_energy_of(t, i, &p->key);
 		if (p->flags & ENERGY_F_EXITED)
 			ct->procs_exited++;
-		else
+		else {
 			ct->procs_alive++;
+			ct->mem_bytes += p->mem_bytes;
+		}
 	}
 	*out = arr;
 	return len;

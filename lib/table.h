@@ -23,6 +23,7 @@
 struct cgroup_total {
 	__u64 id;
 	struct energy_counters c;
+	__u64 mem_bytes;	/* resident memory of its live processes */
 	__u64 energy_uj;
 	__u64 procs_alive;
 	__u64 procs_exited;

@@ -132,6 +132,8 @@ static int nobody_body(void *p)
 		return 11;
 	if (open(E2E_MNT "/sys", O_RDONLY) >= 0 || errno != EACCES)
 		return 12;
+	if (open(E2E_MNT "/metrics", O_RDONLY) >= 0 || errno != EACCES)
+		return 19;
 	fd = open(E2E_MNT "/params/sample_ns", O_WRONLY);
 	if (fd >= 0 || errno != EACCES)
 		return 13;
@@ -178,6 +180,7 @@ void fs_nobody(void)
 		[16] = "cgroup never shows the reader itself",
 		[17] = "cannot read cgroup.procs",
 		[18] = "cgroup lists a process of another cgroup",
+		[19] = "metrics is not refused with EACCES",
 	};
 	struct e2e_work w = {};
 	struct e2e_child c = {};
@@ -195,7 +198,7 @@ void fs_nobody(void)
 		goto cleanup;
 	if (!ASSERT_EQ(child_wait(&c, 0, 10000, &status), 0, "child finishes"))
 		goto cleanup;
-	if (WIFEXITED(status) && WEXITSTATUS(status) && WEXITSTATUS(status) < 19)
+	if (WIFEXITED(status) && WEXITSTATUS(status) && WEXITSTATUS(status) < 20)
 		fprintf(stderr, "  nobody: %s\n", why[WEXITSTATUS(status)]);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "nobody sees what it may and nothing else");

@@ -299,6 +299,15 @@ bool near(double got, double want, double tol);
 	__ok;								\
 })
 
+/* ---- the Prometheus exposition ---- */
+
+/* The value of the sample @series ("name{labels}") in @text, or -1. */
+double metrics_value(const char *text, const char *series);
+
+/* In @buf, the series of @family for the test cgroup @cg. */
+void metrics_cgroup_series(char *buf, size_t len, const char *family,
+			   const struct e2e_cg *cg);
+
 /* ---- the tests (one file per subject) ---- */
 
 void daemon_start(void);
@@ -315,6 +324,7 @@ void lifecycle(void);
 void pid_reuse_early(void);
 void bpftool_dump(void);
 void fs_all_format(void);
+void fs_metrics(void);
 void fs_nobody(void);
 void fs_sibling_cgroups(void);
 void fs_container(void);

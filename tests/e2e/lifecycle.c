@@ -139,8 +139,11 @@ static int reuse_cb(const struct energy_key *key, const struct energy_proc *val,
 	return 0;
 }
 
+/* Entries of one process: its tgid, alive or started when it did (an
+ * exited process that had the pid before is another process). */
 struct tgid_count {
 	pid_t tgid;
+	__u64 start_lo, start_hi;
 	int n;
 };
 
@@ -149,8 +152,9 @@ static int tgid_cb(const struct energy_key *key, const struct energy_proc *val,
 {
 	struct tgid_count *t = arg;
 
-	(void)val;
-	if (key->tgid == (__u32)t->tgid)
+	if (key->tgid == (__u32)t->tgid &&
+	    (!(val->flags & ENERGY_F_EXITED) ||
+	     (key->start_ns >= t->start_lo && key->start_ns <= t->start_hi)))
 		t->n++;
 	return 0;
 }
@@ -285,6 +289,8 @@ void lifecycle(void)
 	ASSERT_STREQ(kcomm, "sleep", "the kernel's comm of child b after exec");
 	ASSERT_STREQ(got, kcomm, "procs comm of child b after exec, same key");
 	tc.tgid = b.pid;
+	tc.start_lo = b.start_lo;
+	tc.start_hi = b.start_hi;
 	ASSERT_EQ(procs_foreach(tgid_cb, &tc), 0, "walk procs");
 	ASSERT_EQ(tc.n, 1, "exec keeps child b under one key");
 cleanup:

@@ -79,6 +79,7 @@ TEST_MAIN(
 	TEST(pid_reuse_early),
 	TEST(bpftool_dump),
 	TEST(fs_all_format),
+	TEST(fs_metrics),
 	TEST(fs_nobody),
 	TEST(fs_sibling_cgroups),
 	TEST(fs_container),

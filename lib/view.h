@@ -27,10 +27,25 @@ struct window_entry {
 	__u64 energy_uj;
 };
 
+/* One cgroup as a window showed it: its live processes plus those folded
+ * away, cumulative. */
+struct window_cgroup {
+	__u64 id;			/* cgroup2 id */
+	const char *path;		/* "/system.slice/...", NULL: unknown */
+	struct energy_counters c;
+	__u64 mem_bytes;		/* resident memory of its live processes */
+	__u64 energy_uj;
+	__u64 procs_alive, procs_exited;
+};
+
 /* What the cgroup file serves between two window boundaries. */
 struct window_snap {
 	int refs;			/* guarded by the view's lock */
 	__u64 time_ns;			/* CLOCK_MONOTONIC of the boundary */
+	__u64 window_ns;		/* how long the window was */
+	__u64 window_uj;		/* the energy in it (measured or model) */
+	size_t ncg;			/* cgroups, by id */
+	struct window_cgroup *cg;	/* owned, with their paths */
 	size_t n;
 	struct window_entry e[];
 };
@@ -62,6 +77,7 @@ struct view {
 	__u64 late_samples;		/* samples more than 3 periods late */
 	__u64 stats[ENERGY_STAT_MAX];	/* drop counters at the last sample */
 	__u64 rapl_rejected;		/* RAPL readings above the power ceiling */
+	__u64 sample_cost_ns;		/* how long the last sample took */
 
 	pthread_mutex_t params_lock;	/* one parameter writer at a time */
 	pthread_mutex_t lock;		/* guards what follows */

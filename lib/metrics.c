@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "metrics.h"
+
+/* HELP and TYPE of a family. */
+static void family(struct rbuf *b, const char *name, const char *type,
+		   const char *help)
+{
+	rbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A value in base units from an integer count of 10^-@exp of them. */
+static void value(struct rbuf *b, __u64 v, unsigned int exp)
+{
+	static const __u64 pow10[] = { 1, 10, 100, 1000, 10000, 100000,
+				       1000000, 10000000, 100000000,
+				       1000000000 };
+
+	if (!exp)
+		rbuf_printf(b, " %llu\n", v);
+	else
+		rbuf_printf(b, " %llu.%0*llu\n", v / pow10[exp], (int)exp,
+			    v % pow10[exp]);
+}
+
+void metrics_label(struct rbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '\\' || c == '"')
+			rbuf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			rbuf_printf(b, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			rbuf_printf(b, "?");
+		else
+			rbuf_printf(b, "%c", c);
+	}
+}
+
+static void node(struct rbuf *b, const struct metrics_in *in)
+{
+	const struct attrib *at = &in->tot->at;
+	const struct window_snap *w = in->win;
+
+	family(b, "energyd_node_energy_joules_total", "counter",
+	       "Energy of the node since energyd started, per RAPL domain measured (domains overlap: core and uncore are in pkg), or the model's estimate as domain \"model\".");
+	if (!in->measured) {
+		rbuf_printf(b, "energyd_node_energy_joules_total{domain=\"model\"}");
+		value(b, at->total_uj, 6);
+	}
+	for (int d = 0; in->measured && d < RAPL_DOMAINS; d++) {
+		if (!(in->rapl_domains & (1U << d)))
+			continue;
+		rbuf_printf(b, "energyd_node_energy_joules_total{domain=\"%s\"}",
+			    rapl_domain_name(d));
+		value(b, in->tot->rapl_uj[d], 6);
+	}
+	family(b, "energyd_node_accounted_energy_joules_total", "counter",
+	       "Energy handed out to processes and idle: the basis domain's, or the model's.");
+	rbuf_printf(b, "energyd_node_accounted_energy_joules_total");
+	value(b, at->total_uj, 6);
+	family(b, "energyd_node_idle_energy_joules_total", "counter",
+	       "Of which idle, given to no process.");
+	rbuf_printf(b, "energyd_node_idle_energy_joules_total");
+	value(b, at->idle_uj, 6);
+	family(b, "energyd_node_idle_power_watts", "gauge",
+	       "Idle power in use: configured, else the lowest seen.");
+	rbuf_printf(b, "energyd_node_idle_power_watts");
+	value(b, in->idle_mw, 3);
+	family(b, "energyd_node_power_watts", "gauge",
+	       "Power of the node over the last window.");
+	rbuf_printf(b, "energyd_node_power_watts");
+	value(b, w && w->window_ns ?
+	      (__u64)((unsigned __int128)w->window_uj * 1000000000 / w->window_ns) : 0, 6);
+	family(b, "energyd_node_energy_measured", "gauge",
+	       "1 when energy is measured (RAPL), 0 when it is the model's estimate.");
+	rbuf_printf(b, "energyd_node_energy_measured{source=\"%s\",basis=\"%s\"} %d\n",
+		    in->source, in->basis, in->measured);
+}
+
+/* One cgroup series: name{cgroup="..."} value. */
+static void cg_series(struct rbuf *b, const char *name,
+		      const struct window_cgroup *g, __u64 v, unsigned int exp)
+{
+	rbuf_printf(b, "%s{cgroup=\"", name);
+	if (g->path)
+		metrics_label(b, g->path);
+	else
+		rbuf_printf(b, "id:%llu", g->id);
+	rbuf_printf(b, "\"}");
+	value(b, v, exp);
+}
+
+/* The per-cgroup families: name, type, help, and the value of a cgroup. */
+static const struct cg_family {
+	const char *name, *type, *help;
+	unsigned int exp;
+	__u64 (*of)(const struct window_cgroup *g);
+} cg_families[];
+
+static __u64 cg_energy(const struct window_cgroup *g) { return g->energy_uj; }
+static __u64 cg_cpu(const struct window_cgroup *g) { return g->c.cpu_ns; }
+static __u64 cg_mem(const struct window_cgroup *g) { return g->mem_bytes; }
+static __u64 cg_diski(const struct window_cgroup *g) { return g->c.disk_read_bytes; }
+static __u64 cg_disko(const struct window_cgroup *g) { return g->c.disk_write_bytes; }
+static __u64 cg_rx(const struct window_cgroup *g) { return g->c.rx_packets; }
+static __u64 cg_tx(const struct window_cgroup *g) { return g->c.tx_packets; }
+static __u64 cg_wakeups(const struct window_cgroup *g) { return g->c.wakeups; }
+static __u64 cg_procs(const struct window_cgroup *g) { return g->procs_alive; }
+
+static const struct cg_family cg_families[] = {
+	{ "energyd_cgroup_energy_joules_total", "counter",
+	  "Energy of the cgroup's processes, exited ones included.", 6, cg_energy },
+	{ "energyd_cgroup_cpu_seconds_total", "counter",
+	  "CPU time of the cgroup's processes.", 9, cg_cpu },
+	{ "energyd_cgroup_memory_bytes", "gauge",
+	  "Resident memory of the cgroup's live processes.", 0, cg_mem },
+	{ "energyd_cgroup_disk_read_bytes_total", "counter",
+	  "Bytes read from block devices by the cgroup's processes.", 0, cg_diski },
+	{ "energyd_cgroup_disk_written_bytes_total", "counter",
+	  "Bytes written to block devices by the cgroup's processes.", 0, cg_disko },
+	{ "energyd_cgroup_network_receive_packets_total", "counter",
+	  "IP packets received by the cgroup's processes.", 0, cg_rx },
+	{ "energyd_cgroup_network_transmit_packets_total", "counter",
+	  "IP packets sent by the cgroup's processes.", 0, cg_tx },
+	{ "energyd_cgroup_wakeups_total", "counter",
+	  "Times a thread of the cgroup was woken.", 0, cg_wakeups },
+	{ "energyd_cgroup_processes", "gauge",
+	  "Live processes in the cgroup.", 0, cg_procs },
+};
+
+static void cgroups(struct rbuf *b, const struct window_snap *w)
+{
+	for (size_t f = 0; f < sizeof(cg_families) / sizeof(cg_families[0]); f++) {
+		const struct cg_family *cf = &cg_families[f];
+
+		family(b, cf->name, cf->type, cf->help);
+		for (size_t i = 0; w && i < w->ncg; i++)
+			cg_series(b, cf->name, &w->cg[i], cf->of(&w->cg[i]), cf->exp);
+	}
+}
+
+static void daemon_self(struct rbuf *b, const struct metrics_in *in)
+{
+	static const char *const drops[ENERGY_STAT_MAX] = {
+		[ENERGY_STAT_PROCS_FULL] = "process_no_slot",
+		[ENERGY_STAT_REQS_FULL] = "block_request",
+		[ENERGY_STAT_TASK_STORAGE] = "task_storage",
+		[ENERGY_STAT_PMU_READ] = "pmu_read",
+	};
+
+	family(b, "energyd_build_info", "gauge", "energyd's version.");
+	rbuf_printf(b, "energyd_build_info{version=\"");
+	metrics_label(b, in->version);
+	rbuf_printf(b, "\"} 1\n");
+	family(b, "energyd_processes_tracked", "gauge", "Processes in the table.");
+	rbuf_printf(b, "energyd_processes_tracked %llu\n", in->processes);
+	family(b, "energyd_process_slots", "gauge", "Capacity of the process table.");
+	rbuf_printf(b, "energyd_process_slots %llu\n", in->capacity);
+	family(b, "energyd_dropped_events_total", "counter",
+	       "Events the BPF programs could not account, by kind.");
+	for (int i = 0; i < ENERGY_STAT_MAX; i++)
+		rbuf_printf(b, "energyd_dropped_events_total{kind=\"%s\"} %llu\n",
+			    drops[i], in->stats[i]);
+	family(b, "energyd_rapl_rejected_total", "counter",
+	       "RAPL readings refused as above the power ceiling.");
+	rbuf_printf(b, "energyd_rapl_rejected_total %llu\n", in->rapl_rejected);
+	family(b, "energyd_samples_total", "counter", "Samples taken.");
+	rbuf_printf(b, "energyd_samples_total %llu\n", in->iterations);
+	family(b, "energyd_late_samples_total", "counter",
+	       "Samples more than three periods late.");
+	rbuf_printf(b, "energyd_late_samples_total %llu\n", in->late_samples);
+	family(b, "energyd_last_sample_duration_seconds", "gauge",
+	       "How long the last sample took.");
+	rbuf_printf(b, "energyd_last_sample_duration_seconds");
+	value(b, in->sample_cost_ns, 9);
+}
+
+void metrics_render(struct rbuf *b, const struct metrics_in *in)
+{
+	node(b, in);
+	cgroups(b, in->win);
+	daemon_self(b, in);
+}
