@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,14 @@ static void head_of(struct view *v, struct render_head *h,
 	memcpy(h->rapl_uj, tot->rapl_uj, sizeof(h->rapl_uj));
 }
 
+/* The daemon's heap in use: what it allocated and did not free. */
+static size_t heap_bytes(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
 static void render_sys(struct view *v, struct rbuf *b)
 {
 	size_t n = view_rows_used(v), procs = 0;
@@ -194,9 +203,9 @@ static void render_sys(struct view *v, struct rbuf *b)
 		    view_count(&v->stats[ENERGY_STAT_REQS_FULL]),
 		    view_count(&v->stats[ENERGY_STAT_TASK_STORAGE]),
 		    view_count(&v->stats[ENERGY_STAT_PMU_READ]));
-	rbuf_printf(b, "rapl_rejected=%llu\nlate_samples=%llu\nversion=%s\n",
+	rbuf_printf(b, "rapl_rejected=%llu\nlate_samples=%llu\nheap_bytes=%zu\nversion=%s\n",
 		    view_count(&v->rapl_rejected), view_count(&v->late_samples),
-		    ENERGYD_VERSION);
+		    heap_bytes(), ENERGYD_VERSION);
 	render_system_line(b, v->rows, n, &tot.exited, tot.at.total_uj);
 }
 
