@@ -37,7 +37,15 @@ static int timer_arm(int fd, __u64 ns)
 	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
 }
 
-/* The cgroups of a window, with their paths; false when out of memory. */
+static int cg_by_id(const void *a, const void *b)
+{
+	const struct window_cgroup *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The cgroups of a window, with their paths, by id; false when out of
+ * memory. */
 static bool window_cgroups(struct sampler *s, struct window_snap *w,
 			   const struct cgroup_total *ct, size_t nct)
 {
@@ -60,6 +68,7 @@ static bool window_cgroups(struct sampler *s, struct window_snap *w,
 		if (path && !g->path)
 			return false;
 	}
+	qsort(w->cg, w->ncg, sizeof(*w->cg), cg_by_id);
 	cgpath_prune(&s->cgpath);
 	return true;
 }

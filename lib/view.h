@@ -44,8 +44,8 @@ struct window_snap {
 	__u64 time_ns;			/* CLOCK_MONOTONIC of the boundary */
 	__u64 window_ns;		/* how long the window was */
 	__u64 window_uj;		/* the energy in it (measured or model) */
-	size_t ncg;			/* cgroups, by id */
-	struct window_cgroup *cg;	/* owned, with their paths */
+	size_t ncg;
+	struct window_cgroup *cg;	/* sorted by id; owned, with paths */
 	size_t n;
 	struct window_entry e[];
 };
@@ -84,6 +84,10 @@ struct view {
 	struct window_snap *win;	/* the last window boundary */
 	struct view_totals totals;
 };
+
+/* The cgroup @id in @w (bsearch), or NULL. */
+const struct window_cgroup *window_cgroup_of(const struct window_snap *w,
+					     __u64 id);
 
 /* Read a parameter. */
 static inline __u64 view_param(struct view *v, enum param_id id)

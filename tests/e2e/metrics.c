@@ -90,7 +90,12 @@ void fs_metrics(void)
 	fprintf(stderr, "  metrics: %zu bytes, cpu.stat %.6f s, %s %.6f (%+.2f%%)\n",
 		len, usec / 1e6, series, got,
 		usec ? 100.0 * (got - usec / 1e6) / (usec / 1e6) : 0.0);
-	ASSERT_TRUE(promtool_ok(text, len), "promtool check metrics passes");
+	/* The guest of make check-kernels carries no promtool; the format
+	 * does not depend on the kernel. */
+	if (e2e_emulated() && system("command -v promtool >/dev/null 2>&1"))
+		fprintf(stderr, "  metrics: no promtool in the guest: checked on the host\n");
+	else
+		ASSERT_TRUE(promtool_ok(text, len), "promtool check metrics passes");
 	ASSERT_NEAR(got, usec / 1e6, 0.05, "cgroup CPU seconds vs cpu.stat");
 	ASSERT_TRUE(metrics_value(text, "energyd_samples_total") > 0, "samples");
 	ASSERT_TRUE(strstr(text, "\nenergyd_node_energy_joules_total{domain=\""),

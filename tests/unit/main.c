@@ -6,6 +6,7 @@ TEST_MAIN(
 	TEST(test_metrics_render),
 	TEST(test_metrics_model_no_window),
 	TEST(test_metrics_label),
+	TEST(test_window_cgroup_of),
 	TEST(test_format_comm_control_chars),
 	TEST(test_format_energy_decimals),
 	TEST(test_table_sample_copies),

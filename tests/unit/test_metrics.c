@@ -132,3 +132,16 @@ void test_metrics_label(void)
 	ASSERT_STREQ(b.data, "a\\\"\\\\\\n??b", "escaped");
 	rbuf_free(&b);
 }
+
+void test_window_cgroup_of(void)
+{
+	struct window_cgroup cg[] = { { .id = 3 }, { .id = 8 }, { .id = 20 } };
+	struct window_snap w = { .ncg = 3, .cg = cg };
+
+	ASSERT_TRUE(window_cgroup_of(&w, 3) == &cg[0], "first");
+	ASSERT_TRUE(window_cgroup_of(&w, 8) == &cg[1], "middle");
+	ASSERT_TRUE(window_cgroup_of(&w, 20) == &cg[2], "last");
+	ASSERT_TRUE(!window_cgroup_of(&w, 5) && !window_cgroup_of(&w, 21) &&
+		    !window_cgroup_of(&w, 0), "absent");
+	ASSERT_TRUE(!window_cgroup_of(NULL, 3), "no window");
+}

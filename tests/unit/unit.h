@@ -9,6 +9,7 @@ void test_format_line(void);
 void test_metrics_render(void);
 void test_metrics_model_no_window(void);
 void test_metrics_label(void);
+void test_window_cgroup_of(void);
 void test_format_comm_control_chars(void);
 void test_format_energy_decimals(void);
 void test_table_sample_copies(void);
