@@ -167,8 +167,10 @@ static void view_init(struct view *v, const struct config *cfg,
 	v->rows_next = coll->next_slot;
 	v->capacity = coll->max_procs;
 	v->energy_uj = t->energy_uj;
+	v->carbon_ng = t->carbon_ng;
 	v->energy_key = t->ekey;
 	v->pmu = coll->pmu_on;
+	v->metrics_processes = cfg->metrics_processes;
 	memcpy(v->params, cfg->params, sizeof(v->params));
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "fs.h"
+#include "metrics.h"
 #include "options.h"
 
 static void usage(FILE *f)
@@ -32,13 +33,16 @@ static void usage(FILE *f)
 		"      --probe-ns NS      how long a source's counters must move to count\n"
 		"      --record FILE      append each window's measured energy and metrics\n"
 		"                         to FILE, for energyd-train\n"
+		"      --metrics-processes N  per-process series for the N processes\n"
+		"                         highest by energy, the rest summed (default 0:\n"
+		"                         per cgroup only; at most %d)\n"
 		"      --legacy-hooks     use raw tracepoints and the oldest tracepoint of\n"
 		"                         each metric (to test the fallbacks)\n"
 		"      --dump             print one sample of every process and exit\n"
 		"  -v, --verbose          debug messages, libbpf's included\n"
 		"  -h, --help             this text\n",
 		SAMPLE_NS_DEFAULT, SAMPLE_NS_MIN, SAMPLE_NS_MAX, WINDOW_NS_DEFAULT,
-		EFS_DEFAULT_MOUNTPOINT);
+		EFS_DEFAULT_MOUNTPOINT, METRICS_PROCESSES_MAX);
 }
 
 enum {
@@ -56,6 +60,7 @@ enum {
 	OPT_PERF_DIR,
 	OPT_PROBE_NS,
 	OPT_RECORD,
+	OPT_METRICS_PROCESSES,
 };
 
 static int parse_opt_u64(const char *opt, const char *arg, __u64 min,
@@ -171,6 +176,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "perf-dir", required_argument, NULL, OPT_PERF_DIR },
 		{ "probe-ns", required_argument, NULL, OPT_PROBE_NS },
 		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "metrics-processes", required_argument, NULL, OPT_METRICS_PROCESSES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -226,6 +232,12 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 					  &v))
 				return -EINVAL;
 			cfg->rapl.probe_ns = v;
+			break;
+		case OPT_METRICS_PROCESSES:
+			if (parse_opt_u64("metrics-processes", optarg, 0,
+					  METRICS_PROCESSES_MAX, &v))
+				return -EINVAL;
+			cfg->metrics_processes = v;
 			break;
 		case OPT_MAX_PROCS:
 			if (parse_opt_u64("max-procs", optarg, 64, 1U << 24, &v))

@@ -18,6 +18,7 @@ struct config {
 	const char *record;		/* --record FILE */
 	struct rapl_opts rapl;
 	struct coll_opts coll;
+	unsigned int metrics_processes;	/* --metrics-processes N */
 	bool foreground;
 	bool verbose;
 	bool dump;

@@ -89,18 +89,18 @@ void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
 }
 
 void publish_window(struct view *v, struct window_snap *w,
-		    const struct energy_counters *exited, __u64 exited_uj,
-		    const struct attrib *at)
+		    const struct view_totals *tot)
 {
+	__u64 tot_rapl[RAPL_DOMAINS];
 	struct window_snap *old;
 
 	w->refs = 1;	/* the view's own reference */
 	pthread_mutex_lock(&v->lock);
 	old = v->win;
 	v->win = w;
-	v->totals.exited = *exited;
-	v->totals.exited_uj = exited_uj;
-	v->totals.at = *at;
+	memcpy(tot_rapl, v->totals.rapl_uj, sizeof(tot_rapl));
+	v->totals = *tot;
+	memcpy(v->totals.rapl_uj, tot_rapl, sizeof(tot_rapl));
 	pthread_mutex_unlock(&v->lock);
 	view_window_put(v, old);
 }

@@ -13,11 +13,9 @@ void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
 		    __u64 rapl_rejected, const __u64 stats[ENERGY_STAT_MAX]);
 
 /* A new window snapshot @w (its reference passes to the view), with the
- * counters and energy of the processes folded so far and the
- * attribution's state. */
+ * totals of @tot but its RAPL sums (those come with every sample). */
 void publish_window(struct view *v, struct window_snap *w,
-		    const struct energy_counters *exited, __u64 exited_uj,
-		    const struct attrib *at);
+		    const struct view_totals *tot);
 
 /* Free a window snapshot that holds no reference any more. */
 void window_free(struct window_snap *w);

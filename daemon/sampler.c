@@ -62,6 +62,7 @@ static bool window_cgroups(struct sampler *s, struct window_snap *w,
 			.c = ct[i].c,
 			.mem_bytes = ct[i].mem_bytes,
 			.energy_uj = ct[i].energy_uj,
+			.carbon_ng = ct[i].carbon_ng,
 			.procs_alive = ct[i].procs_alive,
 			.procs_exited = ct[i].procs_exited,
 		};
@@ -97,6 +98,7 @@ static struct window_snap *window_snapshot(struct sampler *s,
 		w->e[n].rec = t->snap[i];
 		w->e[n].ns = s->coll->pidns[i];
 		w->e[n].energy_uj = table_energy_of(t, i, &t->snap[i].key);
+		w->e[n].carbon_ng = table_carbon_of(t, i, &t->snap[i].key);
 		n++;
 	}
 	w->n = n;
@@ -108,7 +110,8 @@ static struct window_snap *window_snapshot(struct sampler *s,
 	return w;
 }
 
-/* The window's energy, split over the processes of the last sample. */
+/* The window's energy, split over the processes of the last sample, and
+ * its carbon. */
 static void window_energy(struct sampler *s, __u64 window_ns)
 {
 	struct view *v = s->v;
@@ -118,6 +121,7 @@ static void window_energy(struct sampler *s, __u64 window_ns)
 		.idle_mw = view_param(v, P_IDLE_MW),
 	};
 	__u64 now_uj = domain_basis_uj(v->rapl_domains, s->rapl_uj);
+	__u64 total_uj = s->at.total_uj, idle_uj;
 
 	/* The first call only primes the table: the energy measured so far
 	 * goes to the first real window. */
@@ -125,8 +129,10 @@ static void window_energy(struct sampler *s, __u64 window_ns)
 		in.e_uj = now_uj - s->window_basis_uj;
 		s->window_basis_uj = now_uj;
 	}
-	table_energy_window(s->t, &s->at, &in, &v->params[P_WEIGHT0],
-			    s->ncpus);
+	idle_uj = table_energy_window(s->t, &s->at, &in, &v->params[P_WEIGHT0],
+				      s->ncpus);
+	table_carbon_window(s->t, carbon_window_end(&s->carbon),
+			    s->at.total_uj - total_uj, idle_uj);
 	if (s->record_fd >= 0 && window_ns) {
 		char line[512];
 		int n = model_record_format(line, sizeof(line), &s->t->last_window);
@@ -145,11 +151,11 @@ static void window_energy(struct sampler *s, __u64 window_ns)
  */
 static void window(struct sampler *s, __u64 window_ns)
 {
-	struct energy_counters exited = {};
 	struct table *t = s->t;
+	struct view_totals tot = {};
 	struct cgroup_total *ct;
 	struct window_snap *w;
-	__u64 exited_uj = 0, window_uj;
+	__u64 window_uj;
 	size_t n;
 	long nct;
 
@@ -159,9 +165,13 @@ static void window(struct sampler *s, __u64 window_ns)
 	n = table_window(t, s->freed, FREED_MAX);
 	coll_free(s->coll, s->freed, n);
 	for (size_t i = 0; i < t->folded_len; i++) {
-		counters_add(&exited, &t->folded[i].c);
-		exited_uj += t->folded[i].energy_uj;
+		counters_add(&tot.exited, &t->folded[i].c);
+		tot.exited_uj += t->folded[i].energy_uj;
+		tot.exited_ng += t->folded[i].carbon_ng;
 	}
+	tot.at = s->at;
+	tot.carbon_ng = t->carbon.node_ng;
+	tot.idle_carbon_ng = t->carbon.idle_ng;
 	nct = table_cgroup_totals(t, &ct);
 	if (nct < 0) {
 		log_limited(&s->oom_limit, LOG_LVL_WARN, "cgroup totals: %s",
@@ -170,7 +180,7 @@ static void window(struct sampler *s, __u64 window_ns)
 	}
 	w = window_snapshot(s, window_ns, window_uj, ct, nct);
 	if (w)
-		publish_window(s->v, w, &exited, exited_uj, &s->at);
+		publish_window(s->v, w, &tot);
 	else
 		log_limited(&s->oom_limit, LOG_LVL_WARN,
 			    "window: out of memory; the cgroup file keeps the last window");
@@ -183,12 +193,19 @@ static void window(struct sampler *s, __u64 window_ns)
 
 /* The RAPL counters (so that none wraps twice unseen) and the drop
  * counters, published. */
-static void measure(struct sampler *s)
+static void measure(struct sampler *s, __u64 now)
 {
-	__u64 stats[ENERGY_STAT_MAX] = {};
+	__u64 stats[ENERGY_STAT_MAX] = {}, basis_uj = 0;
 
-	if (s->rapl)
+	if (s->rapl) {
 		rapl_read(s->rapl, s->rapl_uj);
+		basis_uj = domain_basis_uj(s->v->rapl_domains, s->rapl_uj);
+	}
+	carbon_sample(&s->carbon, basis_uj - s->carbon_basis_uj,
+		      now - s->last_sample_ns,
+		      view_param(s->v, P_CARBON_G_PER_KWH));
+	s->carbon_basis_uj = basis_uj;
+	s->last_sample_ns = now;
 	coll_stats(s->coll, stats);
 	publish_sample(s->v, s->rapl_uj, s->rapl ? rapl_rejected(s->rapl) : 0,
 		       stats);
@@ -206,7 +223,7 @@ static void sample(struct sampler *s)
 	__u64 start = now_ns(), now;
 
 	coll_new_sample(s->coll);
-	measure(s);
+	measure(s, start);
 	now = now_ns();
 	if (now - s->last_window_ns + view_param(v, P_SAMPLE_NS) / 2 >=
 	    view_param(v, P_WINDOW_NS)) {
@@ -241,8 +258,9 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 		return err;
 	}
 	s->last_window_ns = now_ns();
+	s->last_sample_ns = s->last_window_ns;
 	coll_new_sample(coll);
-	measure(s);
+	measure(s, s->last_sample_ns);
 	coll_read(coll, t);
 	window(s, 0);
 	return 0;

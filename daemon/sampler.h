@@ -17,6 +17,7 @@
 #include "log.h"
 #include "model.h"
 #include "rapl.h"
+#include "carbon.h"
 #include "table.h"
 #include "view.h"
 
@@ -33,6 +34,9 @@ struct sampler {
 	__u64 window_basis_uj;		/* measured energy at the last window
 					 * (the sums start at 0 when opened) */
 	__u64 sample_ns;		/* the interval the timer runs at */
+	struct carbon_window carbon;	/* the window's samples' intensities */
+	__u64 carbon_basis_uj;		/* measured energy at the last sample */
+	__u64 last_sample_ns;
 	int ncpus;
 	int timer_fd;
 	struct log_limit record_limit, oom_limit, timer_limit;

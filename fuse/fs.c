@@ -173,6 +173,8 @@ static void head_of(struct view *v, struct render_head *h,
 	memcpy(h->rapl_uj, tot->rapl_uj, sizeof(h->rapl_uj));
 }
 
+#define NG_PER_G	1000000000ULL
+
 /* The daemon's heap in use: what it allocated and did not free. */
 static size_t heap_bytes(void)
 {
@@ -196,6 +198,10 @@ static void render_sys(struct view *v, struct rbuf *b)
 		    attrib_idle_mw(&tot.at, view_param(v, P_IDLE_MW)),
 		    tot.at.total_uj, tot.at.idle_uj, tot.at.procs_uj,
 		    tot.exited_uj);
+	rbuf_printf(b, "carbon_g=%llu.%09llu\nidle_carbon_g=%llu.%09llu\nexited_carbon_g=%llu.%09llu\n",
+		    tot.carbon_ng / NG_PER_G, tot.carbon_ng % NG_PER_G,
+		    tot.idle_carbon_ng / NG_PER_G, tot.idle_carbon_ng % NG_PER_G,
+		    tot.exited_ng / NG_PER_G, tot.exited_ng % NG_PER_G);
 	rbuf_printf(b, "pmu=%d\nprocesses=%zu\ncapacity=%llu\n",
 		    v->pmu, procs, v->capacity);
 	rbuf_printf(b, "dropped_procs=%llu\ndropped_requests=%llu\ndropped_task_storage=%llu\npmu_read_errors=%llu\n",

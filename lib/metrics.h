@@ -14,6 +14,8 @@
 #include "rbuf.h"
 #include "view.h"
 
+#define METRICS_PROCESSES_MAX	1000	/* --metrics-processes */
+
 /* What the exposition is made of. */
 struct metrics_in {
 	const struct view_totals *tot;
@@ -22,10 +24,12 @@ struct metrics_in {
 	const char *source, *basis;
 	bool measured;			/* energy is measured, not the model's */
 	__u64 idle_mw;			/* idle power in use */
+	__u64 carbon_g_per_kwh;		/* the intensity in force now */
 	__u64 processes, capacity;
 	__u64 stats[ENERGY_STAT_MAX];
 	__u64 rapl_rejected, late_samples, iterations, sample_cost_ns;
 	const char *version;
+	unsigned int top_processes;	/* per-process series, 0: none */
 };
 
 /* Append the exposition of @in to @b. */

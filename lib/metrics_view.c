@@ -20,6 +20,7 @@ void metrics_of_view(struct view *v, struct rbuf *b)
 		.iterations = view_count(&v->iterations),
 		.sample_cost_ns = view_count(&v->sample_cost_ns),
 		.version = ENERGYD_VERSION,
+		.top_processes = v->metrics_processes,
 	};
 	size_t n = view_rows_used(v);
 
@@ -29,6 +30,7 @@ void metrics_of_view(struct view *v, struct rbuf *b)
 		in.stats[i] = view_count(&v->stats[i]);
 	view_totals(v, &tot);
 	in.idle_mw = attrib_idle_mw(&tot.at, view_param(v, P_IDLE_MW));
+	in.carbon_g_per_kwh = view_param(v, P_CARBON_G_PER_KWH);
 	in.win = view_window_get(v);
 	metrics_render(b, &in);
 	view_window_put(v, (struct window_snap *)in.win);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "carbon.h"
 #include "params.h"
 
 int param_parse_u64(const char *s, size_t len, __u64 min, __u64 max,
@@ -52,6 +53,8 @@ const struct param_desc param_descs[P_MAX] = {
 	[P_W_NET_RX_PACKETS] = { "w_net_rx_packets", "weight units", 0, WEIGHT_MAX },
 	[P_W_NET_TX_PACKETS] = { "w_net_tx_packets", "weight units", 0, WEIGHT_MAX },
 	[P_IDLE_MW] = { "idle_mw", "milliwatts", 0, 10000000 },
+	[P_CARBON_G_PER_KWH] = { "carbon_g_per_kwh", "grams CO2e per kWh", 0,
+				 CARBON_G_PER_KWH_MAX },
 };
 
 int param_by_name(const char *name)

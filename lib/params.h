@@ -35,6 +35,7 @@ enum param_id {
 	P_W_NET_RX_PACKETS,
 	P_W_NET_TX_PACKETS,
 	P_IDLE_MW,
+	P_CARBON_G_PER_KWH,	/* grid intensity, 0: carbon not counted */
 	P_MAX,
 };
 

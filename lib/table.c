@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carbon.h"
 #include "table.h"
 
 int table_init(struct table *t, size_t cap)
@@ -16,8 +17,12 @@ int table_init(struct table *t, size_t cap)
 	t->energy_uj = calloc(cap, sizeof(*t->energy_uj));
 	t->carry_pj = calloc(cap, sizeof(*t->carry_pj));
 	t->scores = calloc(cap, sizeof(*t->scores));
+	t->win_uj = calloc(cap, sizeof(*t->win_uj));
+	t->carbon_ng = calloc(cap, sizeof(*t->carbon_ng));
+	t->carbon_rem = calloc(cap, sizeof(*t->carbon_rem));
 	if (!t->snap || !t->dead_window || !t->dead_key || !t->ekey ||
-	    !t->last || !t->energy_uj || !t->carry_pj || !t->scores) {
+	    !t->last || !t->energy_uj || !t->carry_pj || !t->scores ||
+	    !t->win_uj || !t->carbon_ng || !t->carbon_rem) {
 		table_fini(t);
 		return -ENOMEM;
 	}
@@ -35,6 +40,9 @@ void table_fini(struct table *t)
 	free(t->energy_uj);
 	free(t->carry_pj);
 	free(t->scores);
+	free(t->win_uj);
+	free(t->carbon_ng);
+	free(t->carbon_rem);
 	free(t->folded);
 	memset(t, 0, sizeof(*t));
 }
@@ -116,6 +124,7 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 		if (ct) {
 			counters_add(&ct->c, &p->c);
 			ct->energy_uj += table_energy_of(t, i, &p->key);
+			ct->carbon_ng += table_carbon_of(t, i, &p->key);
 			ct->procs_exited++;
 		}
 		memset(&t->ekey[i], 0, sizeof(t->ekey[i]));
@@ -132,6 +141,25 @@ __u64 table_energy_of(const struct table *t, size_t i,
 		      const struct energy_key *key)
 {
 	return key_eq(&t->ekey[i], key) ? t->energy_uj[i] : 0;
+}
+
+__u64 table_carbon_of(const struct table *t, size_t i,
+		      const struct energy_key *key)
+{
+	return key_eq(&t->ekey[i], key) ? t->carbon_ng[i] : 0;
+}
+
+void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
+			 __u64 idle_uj)
+{
+	struct table_carbon *c = &t->carbon;
+
+	for (size_t i = 0; i < t->len; i++)
+		if (proc_used(&t->snap[i]))
+			t->carbon_ng[i] += carbon_ng(t->energy_uj[i] - t->win_uj[i],
+						     ug_per_kwh, &t->carbon_rem[i]);
+	c->node_ng += carbon_ng(node_uj, ug_per_kwh, &c->node_rem);
+	c->idle_ng += carbon_ng(idle_uj, ug_per_kwh, &c->idle_rem);
 }
 
 /* What a counter gained; a counter never shrinks, but a torn read could
@@ -182,6 +210,8 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 			t->ekey[i] = p->key;
 			t->energy_uj[i] = 0;
 			t->carry_pj[i] = 0;
+			t->carbon_ng[i] = 0;
+			t->carbon_rem[i] = 0;
 			if (t->primed)
 				memset(&t->last[i], 0, sizeof(t->last[i]));
 			else
@@ -197,6 +227,7 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 	rec->window_ns = in->window_ns;
 	rec->energy_uj = in->e_uj;
 	in->low_activity = busy_ns * 50 < (__u64)ncpus * in->window_ns;
+	memcpy(t->win_uj, t->energy_uj, t->len * sizeof(*t->win_uj));
 	idle = attrib_window(a, in, t->scores, t->len, t->energy_uj, t->carry_pj);
 	t->primed = true;
 	return idle;
@@ -223,6 +254,7 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 			goto nomem;
 		counters_add(&ct->c, &p->c);
 		ct->energy_uj += table_energy_of(t, i, &p->key);
+		ct->carbon_ng += table_carbon_of(t, i, &p->key);
 		if (p->flags & ENERGY_F_EXITED)
 			ct->procs_exited++;
 		else {

@@ -25,6 +25,7 @@ struct cgroup_total {
 	struct energy_counters c;
 	__u64 mem_bytes;	/* resident memory of its live processes */
 	__u64 energy_uj;
+	__u64 carbon_ng;	/* grams CO2e x 1e9 */
 	__u64 procs_alive;
 	__u64 procs_exited;
 };
@@ -48,6 +49,13 @@ struct table {
 	struct energy_counters *last;	/* counters at the last window */
 	__u64 *energy_uj;		/* cumulative, microjoules */
 	__u64 *carry_pj;		/* model mode: sub-microjoule rest */
+	__u64 *win_uj;			/* energy_uj before the last window */
+	__u64 *carbon_ng;		/* cumulative, ng CO2e */
+	__u64 *carbon_rem;		/* what is below a ng (carbon_ng()) */
+	struct table_carbon {
+		__u64 node_ng, idle_ng;	/* the node's, and of which idle */
+		__u64 node_rem, idle_rem;
+	} carbon;
 	__u64 *scores;			/* scratch, pJ */
 	bool primed;			/* the first window has been seen */
 	struct model_record last_window; /* machine-wide increase, for --record */
@@ -91,6 +99,18 @@ __u64 table_energy_of(const struct table *t, size_t i,
 __u64 table_energy_window(struct table *t, struct attrib *a,
 			  struct attrib_in *in, const __u64 weights[M_METRICS],
 			  int ncpus);
+
+/*
+ * The carbon of the last window (table_energy_window() just ran): each
+ * process's energy in it, the node's @node_uj and its @idle_uj, at the
+ * window's intensity @ug_per_kwh (carbon_window_end()).
+ */
+void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
+			 __u64 idle_uj);
+
+/* The carbon of the process in slot @i if it is @key, else 0. */
+__u64 table_carbon_of(const struct table *t, size_t i,
+		      const struct energy_key *key);
 
 /*
  * Totals per cgroup: every process listed plus everything folded. Writes a

@@ -25,6 +25,7 @@ struct window_entry {
 	struct energy_proc rec;
 	struct energy_pidns ns;
 	__u64 energy_uj;
+	__u64 carbon_ng;
 };
 
 /* One cgroup as a window showed it: its live processes plus those folded
@@ -35,6 +36,7 @@ struct window_cgroup {
 	struct energy_counters c;
 	__u64 mem_bytes;		/* resident memory of its live processes */
 	__u64 energy_uj;
+	__u64 carbon_ng;		/* grams CO2e x 1e9 */
 	__u64 procs_alive, procs_exited;
 };
 
@@ -55,7 +57,9 @@ struct view_totals {
 	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
 	struct energy_counters exited;	/* processes folded away, all cgroups */
 	__u64 exited_uj;		/* and their energy */
+	__u64 exited_ng;		/* and their carbon, ng CO2e */
 	struct attrib at;		/* attribution at the last window */
+	__u64 carbon_ng, idle_carbon_ng; /* the node's carbon, and idle's */
 };
 
 struct view {
@@ -64,11 +68,13 @@ struct view {
 	const __u64 *rows_next;		/* slots [0, *rows_next) were used */
 	__u64 capacity;			/* slots */
 	const __u64 *energy_uj;		/* per slot, for the process in */
+	const __u64 *carbon_ng;		/* per slot, likewise */
 	const struct energy_key *energy_key; /* energy_key; read racily */
 	const char *source;		/* "msr", "powercap", "perf" or "model" */
 	const char *basis;		/* what measured energy is: "psys"... */
 	unsigned int rapl_domains;	/* bit per enum rapl_domain measured */
 	bool pmu;			/* instructions are counted */
+	unsigned int metrics_processes;	/* per-process series, 0: none */
 	int wake_fd;			/* eventfd: sample_ns changed */
 
 	/* __atomic access; written under params_lock */

@@ -579,3 +579,141 @@ cleanup:
 	}
 	fixture_remove(&f);
 }
+
+/* A decimal figure @key= of sys (carbon_g=0.000123456). */
+static bool sys_double(const char *key, double *v)
+{
+	char *t = e2e_read_file(E2E_MNT "/sys", NULL), pat[64], *p;
+	bool ok;
+
+	snprintf(pat, sizeof(pat), "\n%s=", key);
+	p = t ? strstr(t, pat) : NULL;
+	ok = p && sscanf(p + strlen(pat), "%lf", v) == 1;
+	free(t);
+	return ok;
+}
+
+/* What the node and the test cgroup stand at: energy (J) and carbon (g). */
+struct carbon_point {
+	double node_j, node_g, cg_j, cg_g;
+};
+
+static bool carbon_now(const struct e2e_cg *cg, struct carbon_point *p)
+{
+	char ej[PATH_MAX + 64], eg[PATH_MAX + 64];
+	char *m = e2e_read_file(E2E_MNT "/metrics", NULL);
+	__u64 uj = 0;
+	bool ok;
+
+	metrics_cgroup_series(ej, sizeof(ej), "energyd_cgroup_energy_joules_total", cg);
+	metrics_cgroup_series(eg, sizeof(eg), "energyd_cgroup_carbon_grams_total", cg);
+	ok = m && e2e_sys_u64("energy_uj", &uj) && sys_double("carbon_g", &p->node_g);
+	p->node_j = uj / 1e6;
+	p->cg_j = m ? metrics_value(m, ej) : -1;
+	p->cg_g = m ? metrics_value(m, eg) : -1;
+	free(m);
+	return ok && p->cg_j >= 0 && p->cg_g >= 0;
+}
+
+/* The fixture held still until the daemon has attributed all it measured,
+ * and where things stand then. */
+static bool carbon_settled(struct fixture *f, const struct e2e_cg *cg,
+			   struct carbon_point *p)
+{
+	bool ok;
+
+	pthread_mutex_lock(&f->lock);
+	ok = WAIT_UNTIL(caught_up(), 5000) && (sleep_ms(400), carbon_now(cg, p));
+	pthread_mutex_unlock(&f->lock);
+	return ok;
+}
+
+/*
+ * A 20 W fixture, 400 g/kWh from the configuration, then 100 g/kWh written
+ * to params while the fixture holds still: the node's grams and the busy
+ * test cgroup's are J / 3.6e6 x g/kWh of the energy before the change at
+ * 400 and of the energy after it at 100, within 0.1 %, the grams of before
+ * unchanged by the change. A bad intensity is refused and changes nothing.
+ */
+void energy_carbon(void)
+{
+	const char *log = "/tmp/energyd-e2e-carbon.log";
+	char conf[] = "/tmp/energyd-e2e-carbon-XXXXXX";
+	struct fixture f = { .watts = 20.0, .run = true };
+	struct duty d = { .cpu = 0, .nice = 0 };
+	struct carbon_point p0 = {}, p1 = {}, p2 = {};
+	struct e2e_cg cg = {};
+	struct e2e_child c = {};
+	const char *extra[7];
+	bool thread = false;
+	pid_t pid = 0;
+	int fd;
+
+	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture") ||
+	    !ASSERT_EQ(cg_create(&cg), 0, "test cgroup"))
+		goto cleanup;
+	fd = mkstemp(conf);
+	if (!ASSERT_TRUE(fd >= 0 && write(fd, "carbon_g_per_kwh = 400\n", 23) == 23,
+			 "configuration"))
+		goto cleanup;
+	close(fd);
+	extra[0] = "--energy-source";
+	extra[1] = "msr";
+	extra[2] = "--msr-dir";
+	extra[3] = f.dir;
+	extra[4] = "--weights";
+	extra[5] = conf;
+	extra[6] = NULL;
+	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
+		goto cleanup;
+	thread = true;
+	pid = own_energyd(log, extra);
+	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves") ||
+	    !ASSERT_EQ(e2e_param_read("carbon_g_per_kwh"), 400, "intensity from the configuration") ||
+	    !ASSERT_EQ(child_spawn(&c, &cg, duty_body, &d), 0, "busy child"))
+		goto cleanup;
+	sleep_ms(300);
+	if (!ASSERT_TRUE(carbon_settled(&f, &cg, &p0), "settled at the start"))
+		goto cleanup;
+	sleep_ms(1500);
+	pthread_mutex_lock(&f.lock);
+	if (!ASSERT_TRUE(WAIT_UNTIL(caught_up(), 5000), "caught up before the change") ||
+	    !ASSERT_TRUE((sleep_ms(400), carbon_now(&cg, &p1)), "before the change")) {
+		pthread_mutex_unlock(&f.lock);
+		goto cleanup;
+	}
+	ASSERT_EQ(e2e_param_write("carbon_g_per_kwh", "100\n", 4), 0, "intensity changed");
+	ASSERT_TRUE(e2e_param_write("carbon_g_per_kwh", "abc\n", 4) < 0 &&
+		    e2e_param_write("carbon_g_per_kwh", "100001\n", 7) < 0,
+		    "bad intensities refused");
+	ASSERT_EQ(e2e_param_read("carbon_g_per_kwh"), 100, "refusals changed nothing");
+	sleep_ms(400);
+	ASSERT_TRUE(carbon_now(&cg, &p2) && p2.node_g == p1.node_g && p2.cg_g == p1.cg_g,
+		    "the change rewrites no gram of the past");
+	pthread_mutex_unlock(&f.lock);
+	sleep_ms(1500);
+	if (!ASSERT_TRUE(carbon_settled(&f, &cg, &p2), "settled at the end"))
+		goto cleanup;
+	fprintf(stderr, "  carbon: node %.3f J %.9f g at the change, %.3f J %.9f g at the end; cgroup %.3f J %.9f g, %.3f J %.9f g\n",
+		p1.node_j, p1.node_g, p2.node_j, p2.node_g, p1.cg_j, p1.cg_g, p2.cg_j, p2.cg_g);
+	ASSERT_TRUE(p1.cg_j - p0.cg_j > 5 && p2.cg_j - p1.cg_j > 5, "the cgroup used energy in both parts");
+	ASSERT_NEAR(p1.node_g, p1.node_j / 3.6e6 * 400, 0.001, "node grams at 400 g/kWh");
+	ASSERT_NEAR(p2.node_g - p1.node_g, (p2.node_j - p1.node_j) / 3.6e6 * 100, 0.001,
+		    "node grams after the change at 100 g/kWh");
+	ASSERT_NEAR(p1.cg_g, p1.cg_j / 3.6e6 * 400, 0.001, "cgroup grams at 400 g/kWh");
+	ASSERT_NEAR(p2.cg_g - p1.cg_g, (p2.cg_j - p1.cg_j) / 3.6e6 * 100, 0.001,
+		    "cgroup grams after the change at 100 g/kWh");
+cleanup:
+	if (thread) {
+		f.run = false;
+		pthread_join(f.thread, NULL);
+	}
+	child_kill(&c);
+	if (pid > 0 && !ASSERT_TRUE(WIFEXITED(stop_energyd(pid)), "clean stop"))
+		show_log(log);
+	if (test__failures)
+		show_log(log);
+	cg_remove(&cg);
+	fixture_remove(&f);
+	unlink(conf);
+}

@@ -100,6 +100,7 @@ TEST_MAIN(
 	TEST(fs_nonempty_mountpoint),
 	TEST(energy_model_estimate),
 	TEST(energy_measured_split),
+	TEST(energy_carbon),
 	TEST(energy_bad_fixtures),
 	TEST(energy_record_unwritable),
 	TEST(daemon_bad_weights),

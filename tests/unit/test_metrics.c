@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "metrics.h"
@@ -144,4 +145,61 @@ void test_window_cgroup_of(void)
 	ASSERT_TRUE(!window_cgroup_of(&w, 5) && !window_cgroup_of(&w, 21) &&
 		    !window_cgroup_of(&w, 0), "absent");
 	ASSERT_TRUE(!window_cgroup_of(NULL, 3), "no window");
+}
+
+/* The window of snap_two() with five processes in cgroup 11. */
+static struct window_snap *snap_procs(void)
+{
+	static const __u64 uj[5] = { 300, 5000000, 20, 1000000, 4000 };
+	struct window_snap *w = snap_two();
+
+	w = realloc(w, sizeof(*w) + 5 * sizeof(w->e[0]));
+	w->n = 5;
+	for (int i = 0; i < 5; i++) {
+		w->e[i] = (struct window_entry){
+			.rec = { .key = { .tgid = 100 + i }, .cgroup_id = 11,
+				 .c.cpu_ns = 1000000000ULL * (i + 1),
+				 .mem_bytes = 4096 },
+			.energy_uj = uj[i],
+		};
+		snprintf(w->e[i].rec.comm, ENERGY_COMM_LEN, "p%d", i);
+	}
+	memcpy(w->e[2].rec.comm, "0123456789abcdef", ENERGY_COMM_LEN);
+	w->e[4].rec.flags = ENERGY_F_EXITED;
+	return w;
+}
+
+void test_metrics_top_processes(void)
+{
+	struct view_totals tot = {};
+	struct window_snap *w = snap_procs();
+	struct metrics_in in = in_of(&tot, w);
+	struct rbuf b = {};
+	const char *a, *c;
+
+	metrics_render(&b, &in);
+	ASSERT_TRUE(!strstr(b.data, "energyd_process_energy") && !strstr(b.data, "rest"), "none unless asked");
+	rbuf_free(&b);
+
+	in.top_processes = 3;
+	metrics_render(&b, &in);
+	check_exposition(b.data);
+	a = strstr(b.data, "\nenergyd_process_energy_joules_total{pid=\"101\",comm=\"p1\",cgroup=\"/system.slice/a\\\"b\\\\c\\nd.service\"} 5.000000\n");
+	c = strstr(b.data, "\nenergyd_process_energy_joules_total{pid=\"103\",comm=\"p3\",");
+	ASSERT_TRUE(a && c && a < c, "the highest first");
+	ASSERT_TRUE(strstr(b.data, "\nenergyd_process_energy_joules_total{pid=\"104\",comm=\"p4\","), "third");
+	ASSERT_TRUE(!strstr(b.data, "pid=\"100\"") && !strstr(b.data, "pid=\"102\""), "only three");
+	ASSERT_TRUE(strstr(b.data, "\nenergyd_processes_rest_energy_joules 0.000320\n"), "the rest summed");
+	ASSERT_TRUE(strstr(b.data, "\nenergyd_processes_rest_cpu_seconds 4.000000000\n"), "their CPU");
+	ASSERT_TRUE(strstr(b.data, "\nenergyd_process_memory_bytes{pid=\"104\",comm=\"p4\",cgroup=\"/system.slice/a\\\"b\\\\c\\nd.service\"} 0\n"),
+		    "an exited process holds no memory");
+	rbuf_free(&b);
+
+	in.top_processes = 10;
+	metrics_render(&b, &in);
+	check_exposition(b.data);
+	ASSERT_TRUE(strstr(b.data, "pid=\"102\",comm=\"0123456789abcdef\",cgroup="), "a full comm");
+	ASSERT_TRUE(strstr(b.data, "\nenergyd_processes_rest_energy_joules 0.000000\n"), "no rest");
+	rbuf_free(&b);
+	free(w);
 }
