@@ -3,7 +3,7 @@
  * The container and Kubernetes pod a cgroup2 path names. Pure: the caller
  * passes the path (from the cgroup2 mount, or a namespace's view of it).
  *
- * Recognised, innermost first when nested:
+ * Recognised:
  *   docker      docker-<id>.scope (systemd driver), docker/<id> (cgroupfs)
  *   containerd  cri-containerd-<id>.scope (CRI, systemd driver),
  *               nerdctl-<id>.scope
@@ -11,11 +11,15 @@
  *   podman      libpod-<id>.scope (and its "container" child made by crun),
  *               libpod-<id> (cgroupfs, under libpod_parent),
  *               libpod-payload-<id> (--cgroups=split, as quadlets run)
- *   pods        ...kubepods-[<qos>-]pod<uid_with_underscores>.slice (systemd
- *               driver, any prefix ending in kubepods such as KinD's
- *               kubelet-kubepods), kubepods/[<qos>/]pod<uid> (cgroupfs); a
- *               bare <id> directly in a cgroupfs pod is its container, of a
- *               runtime the path does not say ("").
+ *   pods        <prefix>-pod<uid_with_underscores>.slice (systemd driver)
+ *               with kubepods among the prefix's dash-separated parts
+ *               (kubepods, kubepods-burstable, KinD's
+ *               kubelet-kubepods-besteffort), kubepods/[<qos>/]pod<uid>
+ *               (cgroupfs); a bare <id> directly in a cgroupfs pod is
+ *               its container, of a runtime the path does not say ("").
+ * A path read in a cgroup namespace is relative to its root, "/../.." for
+ * what lies above: there a cgroupfs pod's kubepods ancestor may be hidden,
+ * and pod<uid> is taken as a pod below "..", as below kubepods.
  * <id> is 64 lower-case hex digits. A pod UID is the API server's dashed
  * UUID or, for static pods, the kubelet's 32-hex config hash, kept as is.
  * Nesting: the innermost container wins (docker in docker), and keeps the
