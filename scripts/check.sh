@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Run every test: unit tests (no root needed), then the end-to-end tests
-# (root: they load the BPF programs). Prints one closing line with the sums.
+# Run every test: unit tests and the Kubernetes manifest's check (no root
+# needed), then the end-to-end tests (root: they load the BPF programs).
+# Prints one closing line with the sums.
 set -u
 out=${1:-build}
 status=0
@@ -30,6 +31,8 @@ run() {
 
 echo "== unit tests"
 run "$out/unit"
+echo "== deployment manifest"
+run "$(dirname "$0")/../tests/deploy/check-yaml.sh"
 if [ "$(id -u)" -eq 0 ]; then
 	echo "== end-to-end tests"
 	run "$out/e2e"
