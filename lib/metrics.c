@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "metrics.h"
 
 /* HELP and TYPE of a family. */
@@ -94,17 +95,27 @@ static void node(struct rbuf *b, const struct metrics_in *in)
 		    in->source, in->basis, in->measured);
 }
 
-/* One cgroup series: name{cgroup="..."} value. */
-static void cg_series(struct rbuf *b, const char *name,
-		      const struct window_cgroup *g, __u64 v, unsigned int exp)
+/* The labels of cgroup @g: its path, and its container and pod where the
+ * path names them. */
+static void cg_labels(struct rbuf *b, const struct window_cgroup *g)
 {
-	rbuf_printf(b, "%s{cgroup=\"", name);
+	struct container_ident ci;
+
+	rbuf_printf(b, "cgroup=\"");
 	if (g->path)
 		metrics_label(b, g->path);
 	else
 		rbuf_printf(b, "id:%llu", g->id);
-	rbuf_printf(b, "\"}");
-	value(b, v, exp);
+	rbuf_printf(b, "\"");
+	if (!g->path || !container_from_cgroup(g->path, &ci))
+		return;
+	if (ci.id[0])
+		rbuf_printf(b, ",container_id=\"%s\"", ci.id);
+	if (ci.pod_uid[0]) {
+		rbuf_printf(b, ",pod_uid=\"");
+		metrics_label(b, ci.pod_uid);
+		rbuf_printf(b, "\"");
+	}
 }
 
 /* The per-cgroup families: name, type, help, and the value of a cgroup. */
@@ -150,13 +161,30 @@ static const struct cg_family cg_families[] = {
 
 static void cgroups(struct rbuf *b, const struct window_snap *w)
 {
+	size_t ncg = w ? w->ncg : 0, *at = calloc(ncg + 1, sizeof(*at));
+	struct rbuf lab = {};
+
+	/* Each cgroup's labels once, for all its series. */
+	for (size_t i = 0; at && i < ncg; i++) {
+		at[i] = lab.len;
+		cg_labels(&lab, &w->cg[i]);
+		rbuf_printf(&lab, "%c", '\0');
+	}
+	if (!at || lab.oom) {
+		b->oom = true;
+		ncg = 0;
+	}
 	for (size_t f = 0; f < sizeof(cg_families) / sizeof(cg_families[0]); f++) {
 		const struct cg_family *cf = &cg_families[f];
 
 		family(b, cf->name, cf->type, cf->help);
-		for (size_t i = 0; w && i < w->ncg; i++)
-			cg_series(b, cf->name, &w->cg[i], cf->of(&w->cg[i]), cf->exp);
+		for (size_t i = 0; i < ncg; i++) {
+			rbuf_printf(b, "%s{%s}", cf->name, lab.data + at[i]);
+			value(b, cf->of(&w->cg[i]), cf->exp);
+		}
 	}
+	rbuf_free(&lab);
+	free(at);
 }
 
 /* Sift entry @i down the min-heap (by energy) @h of @len entries. */

@@ -203,3 +203,28 @@ void test_metrics_top_processes(void)
 	rbuf_free(&b);
 	free(w);
 }
+
+void test_metrics_container_labels(void)
+{
+	static struct window_cgroup cg[] = {
+		{ .id = 1, .path = "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+		  .c.cpu_ns = 1 },
+		{ .id = 2, .path = "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_5f60_4a7b_8c9d_0e1f2a3b4c5d.slice/cri-containerd-fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210.scope",
+		  .c.cpu_ns = 2 },
+		{ .id = 3, .path = "/user.slice", .c.cpu_ns = 3 },
+	};
+	struct window_snap w = { .ncg = 3, .cg = cg };
+	struct view_totals tot = {};
+	struct metrics_in in = in_of(&tot, &w);
+	struct rbuf b = {};
+
+	metrics_render(&b, &in);
+	check_exposition(b.data);
+	ASSERT_TRUE(strstr(b.data, "docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\",container_id=\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"} 0.000000001\n"),
+		    "docker container id");
+	ASSERT_TRUE(strstr(b.data, ".scope\",container_id=\"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\",pod_uid=\"1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d\"} 0.000000002\n"),
+		    "pod and container");
+	ASSERT_TRUE(strstr(b.data, "\nenergyd_cgroup_cpu_seconds_total{cgroup=\"/user.slice\"} 0.000000003\n"),
+		    "no container, no label");
+	rbuf_free(&b);
+}
