@@ -7,20 +7,28 @@
 #include "render.h"
 #include "table.h"
 
-#define LINE_MAX_LEN	320
+#define LINE_LEN_GUESS	320	/* most lines are shorter */
 
-/* One process line straight into the buffer. */
+/* One process line straight into the buffer; a longer line than guessed
+ * gets the room it needs, none is dropped (out of memory sets oom). */
 static void put_proc(struct rbuf *b, __u32 pid, __u64 energy_uj,
 		     const struct energy_proc *rec, const __u64 *window_time)
 {
 	int n;
 
-	if (!rbuf_reserve(b, LINE_MAX_LEN))
+	if (!rbuf_reserve(b, LINE_LEN_GUESS))
 		return;
 	n = format_proc_line(b->data + b->len, b->cap - b->len, pid, energy_uj,
 			     rec, window_time);
-	if (n > 0 && (size_t)n < b->cap - b->len)
-		b->len += n;
+	if (n <= 0)
+		return;
+	if ((size_t)n >= b->cap - b->len) {
+		if (!rbuf_reserve(b, n))
+			return;
+		n = format_proc_line(b->data + b->len, b->cap - b->len, pid,
+				     energy_uj, rec, window_time);
+	}
+	b->len += n;
 }
 
 void render_head(struct rbuf *b, const struct render_head *h)

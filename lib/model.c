@@ -42,13 +42,38 @@ __u64 model_score_pj(const __u64 w[M_METRICS],
 	return sat_add(s, mem > U64_MAX_ ? U64_MAX_ : (__u64)mem);
 }
 
+static void history_add(struct idle_history *h, __u64 mw)
+{
+	h->mw[h->next] = mw;
+	h->next = (h->next + 1) % IDLE_HISTORY;
+	if (h->n < IDLE_HISTORY)
+		h->n++;
+}
+
+/* The tenth percentile of @h (at least one window). */
+static __u64 history_low(const struct idle_history *h)
+{
+	__u64 v[IDLE_HISTORY];
+
+	memcpy(v, h->mw, h->n * sizeof(v[0]));
+	for (unsigned int i = 1; i < h->n; i++) {
+		__u64 x = v[i];
+		unsigned int j = i;
+
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return v[h->n / 10];
+}
+
 __u64 attrib_idle_mw(const struct attrib *a, __u64 configured_mw)
 {
 	if (configured_mw)
 		return configured_mw;
-	if (a->seen_low)
-		return a->idle_low_mw;
-	return a->seen_any ? a->idle_min_mw : 0;
+	if (a->low.n)
+		return history_low(&a->low);
+	return a->any.n ? history_low(&a->any) : 0;
 }
 
 static __u64 window_model(struct attrib *a, const struct attrib_in *in,
@@ -83,12 +108,10 @@ __u64 attrib_window(struct attrib *a, const struct attrib_in *in,
 
 	/* µJ / ns -> mW: x 1e6 */
 	power_mw = (unsigned __int128)in->e_uj * 1000000ULL / in->window_ns;
-	if (!a->seen_any || power_mw < a->idle_min_mw)
-		a->idle_min_mw = power_mw;
-	a->seen_any = true;
-	if (in->low_activity && (!a->seen_low || power_mw < a->idle_low_mw)) {
-		a->idle_low_mw = power_mw;
-		a->seen_low = true;
+	if (in->e_uj) {
+		history_add(&a->any, power_mw);
+		if (in->low_activity)
+			history_add(&a->low, power_mw);
 	}
 
 	idle = (unsigned __int128)attrib_idle_mw(a, in->idle_mw) *

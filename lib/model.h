@@ -41,12 +41,20 @@ __u64 model_score_pj(const __u64 w[M_METRICS],
 		     const struct energy_counters *delta, __u64 mem_bytes,
 		     __u64 window_ns);
 
+/* Windows remembered to learn the idle power from. */
+#define IDLE_HISTORY	64
+
+/* The power of the last windows of one kind, a ring. */
+struct idle_history {
+	__u64 mw[IDLE_HISTORY];
+	unsigned int n, next;
+};
+
 /* State carried from window to window. */
 struct attrib {
 	__u64 carry_uj;		/* measured energy not handed out yet */
-	__u64 idle_low_mw;	/* lowest power of a low-activity window */
-	__u64 idle_min_mw;	/* lowest power of any window */
-	bool seen_low, seen_any;
+	struct idle_history low;	/* low-activity windows */
+	struct idle_history any;	/* every window with energy */
 	__u64 total_uj;		/* energy of all windows (measured or model) */
 	__u64 idle_uj;		/* of which idle */
 	__u64 procs_uj;		/* of which handed to processes */
@@ -60,8 +68,10 @@ struct attrib_in {
 	bool low_activity;	/* little CPU use: a candidate for idle */
 };
 
-/* The idle power used now, in mW: configured, else learned (lowest power
- * in a low-activity window, else in any window), else 0. */
+/* The idle power used now, in mW: configured, else learned (the tenth
+ * percentile of the power of the last IDLE_HISTORY low-activity windows,
+ * else of the last windows of any kind), else 0. Windows without energy
+ * (no counter moved, every read failed) teach nothing. */
 __u64 attrib_idle_mw(const struct attrib *a, __u64 configured_mw);
 
 /*

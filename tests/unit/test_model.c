@@ -261,3 +261,40 @@ void test_model_train(void)
 out:
 	free(r);
 }
+
+/* One window without energy, then normal ones: the learned idle power is
+ * the normal one, and a lone low window is outvoted once it is old. */
+void test_attrib_idle_recovers(void)
+{
+	__u64 scores[1] = { 1 }, e[1] = {}, carry[1] = {};
+	struct attrib a = {};
+	struct attrib_in in = { .measured = true, .window_ns = 1000000000,
+				.low_activity = true };
+
+	in.e_uj = 0;	/* every read failed */
+	attrib_window(&a, &in, scores, 1, e, carry);
+	ASSERT_EQ(attrib_idle_mw(&a, 0), 0, "nothing learned yet");
+	in.e_uj = 4000000;
+	for (int i = 0; i < 20; i++)
+		attrib_window(&a, &in, scores, 1, e, carry);
+	ASSERT_EQ(attrib_idle_mw(&a, 0), 4000, "4 W, the empty window ignored");
+	/* a glitch of 0.5 W among them moves the tenth percentile not */
+	in.e_uj = 500000;
+	attrib_window(&a, &in, scores, 1, e, carry);
+	ASSERT_EQ(attrib_idle_mw(&a, 0), 4000, "one low window is not idle");
+	/* the machine idles higher from now: after a history it is learned */
+	in.e_uj = 6000000;
+	for (int i = 0; i < IDLE_HISTORY; i++)
+		attrib_window(&a, &in, scores, 1, e, carry);
+	ASSERT_EQ(attrib_idle_mw(&a, 0), 6000, "idle power rises again");
+	/* busy windows count only until a low-activity one is seen */
+	memset(&a, 0, sizeof(a));
+	in.low_activity = false;
+	in.e_uj = 9000000;
+	attrib_window(&a, &in, scores, 1, e, carry);
+	ASSERT_EQ(attrib_idle_mw(&a, 0), 9000, "from any window first");
+	in.low_activity = true;
+	in.e_uj = 5000000;
+	attrib_window(&a, &in, scores, 1, e, carry);
+	ASSERT_EQ(attrib_idle_mw(&a, 0), 5000, "then from low-activity ones");
+}

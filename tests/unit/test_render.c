@@ -149,3 +149,47 @@ void test_params_check(void)
 	param_quote(q, "0123456789012345678901234567890123456789XYZ", 43);
 	ASSERT_STREQ(q, "0123456789012345678901234567890123456789...", "cut at 40");
 }
+
+/* The longest line there is (every counter at its maximum, a full comm,
+ * window_time) is rendered whole, first in an empty buffer and after
+ * others. */
+void test_render_longest_line(void)
+{
+	struct window_snap *w = calloc(1, sizeof(*w) + 2 * sizeof(w->e[0]));
+	struct rbuf b = {};
+	size_t lines = 0;
+
+	if (!ASSERT_TRUE(w, "alloc"))
+		return;
+	w->n = 2;
+	w->time_ns = ~0ULL;
+	for (int i = 0; i < 2; i++) {
+		struct window_entry *e = &w->e[i];
+
+		memset(&e->rec.c, 0xff, sizeof(e->rec.c));
+		e->rec.key.tgid = 4294967295U;
+		e->rec.mem_bytes = ~0ULL;
+		e->rec.cgroup_id = 5;
+		memcpy(e->rec.comm, "0123456789abcdef", ENERGY_COMM_LEN);
+		e->energy_uj = ~0ULL;
+		e->ns = (struct energy_pidns){ .level = 0, .nr = { 4294967295U },
+					       .ns_ino = { 4026531836 } };
+	}
+	/* room for a line of the usual length, not for this one */
+	b.cap = 1000;
+	b.len = b.cap - 330;
+	b.data = malloc(b.cap);
+	if (!ASSERT_TRUE(b.data, "alloc"))
+		goto out;
+	memset(b.data, '\n', b.len);
+	render_cgroup(&b, w, 5, 4026531836);
+	for (size_t i = 670; i < b.len; i++)
+		lines += b.data[i] == '\n';
+	ASSERT_EQ(lines, 2, "both lines");
+	ASSERT_TRUE(b.len - 670 > 2 * 330, "longer than the room there was");
+	ASSERT_TRUE(b.data && strstr(b.data, " window_time=18446744073709551615 comm=0123456789abcdef\n"),
+		    "the end of the line there");
+out:
+	rbuf_free(&b);
+	free(w);
+}
