@@ -63,4 +63,6 @@ TEST_MAIN(
 	TEST(test_caller_nobody),
 	TEST(test_caller_pidns),
 	TEST(test_caller_cgroup_child),
+	TEST(test_container_paths),
+	TEST(test_container_rejects),
 )

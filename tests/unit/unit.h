@@ -66,5 +66,7 @@ void test_rapl_forced_absent(void);
 void test_rapl_power_ceiling(void);
 void test_model_record_roundtrip(void);
 void test_model_train(void);
+void test_container_paths(void);
+void test_container_rejects(void);
 
 #endif /* ENERGY_UNIT_H */
