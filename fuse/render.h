@@ -32,6 +32,11 @@ struct render_energy {
 	__u64 total_uj;		/* the machine's, for the *system* line */
 };
 
+/* The machine-wide totals into @sys: counters summed over @n slots plus
+ * @exited (processes folded away), mem of the live ones; comm *system*. */
+void render_system_sum(struct energy_proc *sys, const struct energy_proc *slots,
+		       size_t n, const struct energy_counters *exited);
+
 /* The machine-wide "*system*" line: pid=0, energy @total_uj, counters
  * summed over @n slots plus @exited (processes folded away), mem of the
  * live ones. */
