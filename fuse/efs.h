@@ -23,6 +23,8 @@ enum {
 	INO_CGROUP,
 	INO_SYS,
 	INO_METRICS,
+	INO_ALL_JSON,
+	INO_CGROUP_JSON,
 	INO_PARAMS,
 	INO_PARAM0,		/* + enum param_id */
 	INO_END = INO_PARAM0 + P_MAX,

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
+#include "render_json.h"
 #include "table.h"
 #include "version.h"
 
@@ -215,6 +216,37 @@ static void render_sys(struct view *v, struct rbuf *b)
 	render_system_line(b, v->rows, n, &tot.exited, tot.at.total_uj);
 }
 
+/* all.json: what all shows, the energy as sys has it, the last window's
+ * cgroups. */
+static void render_all_json_of(struct view *v, struct rbuf *b)
+{
+	struct view_totals tot;
+	struct render_head h;
+	struct render_energy en = {
+		.uj = v->energy_uj,
+		.ng = v->carbon_ng,
+		.key = v->energy_key,
+	};
+	struct render_json_all in = {
+		.h = &h,
+		.tot = &tot,
+		.source = v->source,
+		.basis = v->basis,
+		.measured = v->rapl_domains != 0,
+		.slots = v->rows,
+		.n = view_rows_used(v),
+		.en = &en,
+	};
+
+	head_of(v, &h, &tot);
+	en.total_uj = tot.at.total_uj;
+	in.idle_mw = attrib_idle_mw(&tot.at, view_param(v, P_IDLE_MW));
+	in.carbon_g_per_kwh = view_param(v, P_CARBON_G_PER_KWH);
+	in.win = view_window_get(v);
+	render_all_json(b, &in);
+	view_window_put(v, (struct window_snap *)in.win);
+}
+
 /* Render @ino for caller @c, who may read it. */
 static void render(struct efs *fs, fuse_ino_t ino, const struct caller *c,
 		   struct rbuf *b)
@@ -232,12 +264,21 @@ static void render(struct efs *fs, fuse_ino_t ino, const struct caller *c,
 	case INO_ALL:
 		head_of(v, &h, &tot);
 		en.uj = v->energy_uj;
+		en.ng = v->carbon_ng;
 		en.key = v->energy_key;
 		en.total_uj = tot.at.total_uj;
 		render_all(b, &h, v->rows, view_rows_used(v), &tot.exited, &en);
 		break;
 	case INO_METRICS:
 		metrics_of_view(v, b);
+		break;
+	case INO_ALL_JSON:
+		render_all_json_of(v, b);
+		break;
+	case INO_CGROUP_JSON:
+		w = view_window_get(v);
+		render_cgroup_json(b, w, c->cgroup_id, c->pidns_ino);
+		view_window_put(v, w);
 		break;
 	case INO_CGROUP:
 		w = view_window_get(v);
@@ -522,6 +563,8 @@ void efs_build_tree(struct efs *fs)
 	n[INO_CGROUP] = (struct node){ INO_ROOT, "cgroup", S_IFREG | 0444, ACC_ANYONE };
 	n[INO_SYS] = (struct node){ INO_ROOT, "sys", S_IFREG | 0400, ACC_PRIVILEGED };
 	n[INO_METRICS] = (struct node){ INO_ROOT, "metrics", S_IFREG | 0400, ACC_PRIVILEGED };
+	n[INO_ALL_JSON] = (struct node){ INO_ROOT, "all.json", S_IFREG | 0400, ACC_PRIVILEGED };
+	n[INO_CGROUP_JSON] = (struct node){ INO_ROOT, "cgroup.json", S_IFREG | 0444, ACC_ANYONE };
 	n[INO_PARAMS] = (struct node){ INO_ROOT, "params", S_IFDIR | 0555, ACC_ANYONE };
 	for (int i = 0; i < P_MAX; i++)
 		n[INO_PARAM0 + i] = (struct node){ INO_PARAMS, param_descs[i].name,

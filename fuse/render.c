@@ -41,24 +41,31 @@ void render_head(struct rbuf *b, const struct render_head *h)
 				    rapl_domain_name(d), h->rapl_uj[d]);
 }
 
+void render_system_sum(struct energy_proc *sys, const struct energy_proc *slots,
+		       size_t n, const struct energy_counters *exited)
+{
+	*sys = (struct energy_proc){
+		.flags = ENERGY_F_KTHREAD,
+		.comm = "*system*",
+	};
+	if (exited)
+		sys->c = *exited;
+	for (size_t i = 0; i < n; i++) {
+		if (!proc_used(&slots[i]))
+			continue;
+		counters_add(&sys->c, &slots[i].c);
+		if (!(slots[i].flags & ENERGY_F_EXITED))
+			sys->mem_bytes += slots[i].mem_bytes;
+	}
+}
+
 void render_system_line(struct rbuf *b, const struct energy_proc *slots,
 			size_t n, const struct energy_counters *exited,
 			__u64 total_uj)
 {
-	struct energy_proc sys = {
-		.flags = ENERGY_F_KTHREAD,
-		.comm = "*system*",
-	};
+	struct energy_proc sys;
 
-	if (exited)
-		sys.c = *exited;
-	for (size_t i = 0; i < n; i++) {
-		if (!proc_used(&slots[i]))
-			continue;
-		counters_add(&sys.c, &slots[i].c);
-		if (!(slots[i].flags & ENERGY_F_EXITED))
-			sys.mem_bytes += slots[i].mem_bytes;
-	}
+	render_system_sum(&sys, slots, n, exited);
 	put_proc(b, 0, total_uj, &sys, NULL);
 }
 

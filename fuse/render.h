@@ -28,9 +28,15 @@ struct render_head {
 /* Energy per slot, valid for the process named in key[i]. */
 struct render_energy {
 	const __u64 *uj;
+	const __u64 *ng;	/* carbon per slot; NULL: none */
 	const struct energy_key *key;
 	__u64 total_uj;		/* the machine's, for the *system* line */
 };
+
+/* The machine-wide totals into @sys: counters summed over @n slots plus
+ * @exited (processes folded away), mem of the live ones; comm *system*. */
+void render_system_sum(struct energy_proc *sys, const struct energy_proc *slots,
+		       size_t n, const struct energy_counters *exited);
 
 /* The machine-wide "*system*" line: pid=0, energy @total_uj, counters
  * summed over @n slots plus @exited (processes folded away), mem of the

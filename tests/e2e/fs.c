@@ -373,7 +373,8 @@ static int container_body(void *p)
 	return WEXITSTATUS(status);
 }
 
-/* Root inside a user namespace is root only there: all is refused. */
+/* Root inside a user namespace is root only there: all, sys and all.json
+ * are refused. */
 static int userns_body(void *p)
 {
 	char map[64];
@@ -401,6 +402,8 @@ static int userns_body(void *p)
 		return 15;
 	if (open(E2E_MNT "/sys", O_RDONLY) >= 0 || errno != EACCES)
 		return 16;
+	if (open(E2E_MNT "/all.json", O_RDONLY) >= 0 || errno != EACCES)
+		return 17;
 	return 0;
 }
 
@@ -426,8 +429,8 @@ void fs_container(void)
 	if (!ASSERT_EQ(child_wait(&u, 0, 10000, &status), 0, "userns child finishes"))
 		goto cleanup;
 	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			 "root in a user namespace gets EACCES on all and sys"))
-		fprintf(stderr, "  userns exit code %d (10-14 set-up, 15 all, 16 sys)\n",
+			 "root in a user namespace gets EACCES on all, sys and all.json"))
+		fprintf(stderr, "  userns exit code %d (10-14 set-up, 15 all, 16 sys, 17 all.json)\n",
 			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 cleanup:
 	child_kill(&u);
