@@ -30,6 +30,9 @@ static void usage(FILE *f)
 		"      --perf-dir DIR     perf power PMU (default\n"
 		"                         /sys/bus/event_source/devices/power)\n"
 		"      --probe-ns NS      how long a source's counters must move to count\n"
+		"      --listen [ADDR:]PORT  serve Prometheus metrics over HTTP at\n"
+		"                         ADDR:PORT (numeric IPv4, or IPv6 in brackets;\n"
+		"                         a bare PORT listens on %s only)\n"
 		"      --record FILE      append each window's measured energy and metrics\n"
 		"                         to FILE, for energyd-train\n"
 		"      --legacy-hooks     use raw tracepoints and the oldest tracepoint of\n"
@@ -38,7 +41,7 @@ static void usage(FILE *f)
 		"  -v, --verbose          debug messages, libbpf's included\n"
 		"  -h, --help             this text\n",
 		SAMPLE_NS_DEFAULT, SAMPLE_NS_MIN, SAMPLE_NS_MAX, WINDOW_NS_DEFAULT,
-		EFS_DEFAULT_MOUNTPOINT);
+		EFS_DEFAULT_MOUNTPOINT, LISTEN_DEFAULT_ADDR);
 }
 
 enum {
@@ -56,6 +59,7 @@ enum {
 	OPT_PERF_DIR,
 	OPT_PROBE_NS,
 	OPT_RECORD,
+	OPT_LISTEN,
 };
 
 static int parse_opt_u64(const char *opt, const char *arg, __u64 min,
@@ -171,11 +175,13 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "perf-dir", required_argument, NULL, OPT_PERF_DIR },
 		{ "probe-ns", required_argument, NULL, OPT_PROBE_NS },
 		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	__u64 v, sample_ns = 0, window_ns = 0;
+	char why[160];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "fvh", opts, NULL)) != -1) {
@@ -220,6 +226,12 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_RECORD:
 			cfg->record = optarg;
+			break;
+		case OPT_LISTEN:
+			if (listen_parse(optarg, &cfg->listen, why, sizeof(why))) {
+				fprintf(stderr, "energyd: --listen '%s': %s\n", optarg, why);
+				return -EINVAL;
+			}
 			break;
 		case OPT_PROBE_NS:
 			if (parse_opt_u64("probe-ns", optarg, 1000000, 10000000000ULL,

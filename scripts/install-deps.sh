@@ -5,9 +5,11 @@
 set -eu
 
 DEBIAN_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-libfuse3-dev fuse3 libsystemd-dev pkg-config iproute2 util-linux procps"
+libfuse3-dev fuse3 libsystemd-dev libmicrohttpd-dev prometheus pkg-config iproute2 \
+util-linux procps"
 FEDORA_PKGS="make gcc clang llvm libbpf-devel bpftool elfutils-libelf-devel \
-zlib-devel fuse3-devel fuse3 systemd-devel pkgconf iproute util-linux procps-ng"
+zlib-devel fuse3-devel fuse3 systemd-devel libmicrohttpd-devel golang-github-prometheus \
+pkgconf iproute util-linux procps-ng"
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
 	missing=
