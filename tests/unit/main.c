@@ -62,4 +62,7 @@ TEST_MAIN(
 	TEST(test_caller_nobody),
 	TEST(test_caller_pidns),
 	TEST(test_caller_cgroup_child),
+	TEST(test_listen_parse),
+	TEST(test_listen_refused),
+	TEST(test_http_route),
 )

@@ -65,5 +65,8 @@ void test_rapl_forced_absent(void);
 void test_rapl_power_ceiling(void);
 void test_model_record_roundtrip(void);
 void test_model_train(void);
+void test_listen_parse(void);
+void test_listen_refused(void);
+void test_http_route(void);
 
 #endif /* ENERGY_UNIT_H */
