@@ -5,6 +5,10 @@
  * A request is answered at its first call to the handler (the headers are
  * in): the route decides the status, /metrics is rendered into a buffer
  * whose ownership passes to the response, which frees it once sent.
+ *
+ * No per-address connection limit: the scraper is one address, a bare port
+ * is loopback only, and behind a proxy every client has the proxy's
+ * address; the total limit bounds what the daemon holds all the same.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -133,8 +137,10 @@ int http_open(struct http **out, const struct listen_addr *a)
 
 	*out = NULL;
 	h = calloc(1, sizeof(*h));
-	if (!h)
+	if (!h) {
+		log_err("--listen: out of memory");
 		return -ENOMEM;
+	}
 	listen_name((const struct sockaddr *)&a->ss, h->name, sizeof(h->name));
 	h->fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (h->fd < 0) {
