@@ -22,21 +22,23 @@ ASAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 DEPFLAGS	:= -MMD -MP
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -Ibpf
-LIBS		:= -lbpf -lelf -lz -lsystemd -lfuse3 -ljson-c -lpthread -lm
+LIBS		:= -lbpf -lelf -lz -lsystemd -lfuse3 -ljson-c -lmicrohttpd -lpthread -lm
 # json-c, as its pkg-config file gives it: <json.h> is found only where
 # this is on the include path.
 JSONC_INC	:= $(shell pkg-config --cflags json-c 2>/dev/null || echo -I/usr/include/json-c)
 
 # Each folder sees only what is below it: a forbidden include is not found
 # and fails the build. lib/ is pure logic (no I/O but the log, no libbpf,
-# no libfuse); rapl/ and fuse/ know lib/; only daemon/ sees everything.
+# no libfuse); rapl/, fuse/ and exporter/ know lib/; only daemon/ sees
+# everything.
 INC_lib		:= -Iinclude -Ilib
 INC_rapl	:= $(INC_lib) -Irapl
 INC_fuse	:= $(INC_lib) -Ifuse -I/usr/include/fuse3 $(JSONC_INC)
-INC_daemon	:= $(INC_lib) -Irapl -Ifuse -I/usr/include/fuse3 -Idaemon -I$(OUT)
+INC_exporter	:= $(INC_lib) -Iexporter
+INC_daemon	:= $(INC_lib) -Irapl -Ifuse -I/usr/include/fuse3 -Iexporter -Idaemon -I$(OUT)
 INC_model	:= $(INC_lib)
 INC_bench	:= -Iinclude -I$(OUT)
-INC_tests	:= $(INC_lib) -Irapl -Ifuse -Itests $(JSONC_INC)
+INC_tests	:= $(INC_lib) -Irapl -Ifuse -Iexporter -Itests $(JSONC_INC)
 # The folder a source lies in: lib/table.c -> lib, tests/unit/x.c -> tests.
 folder		= $(firstword $(subst /, ,$(1)))
 
@@ -45,6 +47,9 @@ RAPL_SRCS	:= $(wildcard rapl/*.c)
 # The filesystem's pure parts, linked by the unit tests.
 FUSE_PURE_SRCS	:= fuse/caller.c fuse/files.c fuse/render.c fuse/render_json.c
 FUSE_SRCS	:= $(FUSE_PURE_SRCS) fuse/fs.c fuse/mount.c
+# The HTTP listener's pure parts (address, routing), linked by the unit tests.
+EXPORTER_PURE_SRCS := exporter/listen.c exporter/route.c
+EXPORTER_SRCS	:= $(EXPORTER_PURE_SRCS) exporter/http.c
 DAEMON_SRCS	:= $(wildcard daemon/*.c)
 UNIT_SRCS	:= $(wildcard tests/unit/*.c) tests/test.c
 E2E_SRCS	:= $(wildcard tests/e2e/*.c) tests/test.c
@@ -104,11 +109,11 @@ $(LIBENERGY): $(call obj,$(LIB_SRCS))
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(OUT)/energyd: $(call obj,$(DAEMON_SRCS) $(FUSE_SRCS) $(RAPL_SRCS)) $(LIBENERGY)
+$(OUT)/energyd: $(call obj,$(DAEMON_SRCS) $(FUSE_SRCS) $(EXPORTER_SRCS) $(RAPL_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
-$(OUT)/unit: $(call obj,$(UNIT_SRCS) $(FUSE_PURE_SRCS) $(RAPL_SRCS)) $(LIBENERGY)
+$(OUT)/unit: $(call obj,$(UNIT_SRCS) $(FUSE_PURE_SRCS) $(EXPORTER_PURE_SRCS) $(RAPL_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -ljson-c -lm -o $@
 

@@ -2,8 +2,10 @@
 /*
  * energyd: per-process energy accounting with eBPF.
  *
- * Start-up in dependency order: options, lock, collector (BPF), energy
- * sources, the sampler's first window, the filesystem, the pins; readiness
+ * Start-up in dependency order: options, lock, the HTTP listener's socket
+ * (a port taken fails before anything else starts), collector (BPF),
+ * energy sources, the sampler's first window, the filesystem, the HTTP
+ * server's threads, the pins; readiness
  * is reported (systemd, or the parent of a daemonised energyd) only once
  * everything is up. Teardown in reverse.
  */
@@ -23,6 +25,7 @@
 #include "collector.h"
 #include "dump.h"
 #include "fs.h"
+#include "http.h"
 #include "log.h"
 #include "options.h"
 #include "rapl.h"
@@ -174,11 +177,11 @@ static void view_init(struct view *v, const struct config *cfg,
 	memcpy(v->params, cfg->params, sizeof(v->params));
 }
 
-/* The first window, the files, the pins; then readiness, then samples
- * until a stop signal. */
+/* The first window, the files, the HTTP server, the pins; then
+ * readiness, then samples until a stop signal. */
 static int serve(const struct config *cfg, struct view *v,
 		 struct collector *coll, struct table *t, struct rapl *rapl,
-		 int record_fd, int ready_fd, int signal_fd)
+		 struct http *http, int record_fd, int ready_fd, int signal_fd)
 {
 	struct efs *fs = NULL;
 	struct sampler smp;
@@ -193,6 +196,11 @@ static int serve(const struct config *cfg, struct view *v,
 			goto out;
 		log_info("serving %s", cfg->mountpoint);
 	}
+	if (http) {
+		err = http_start(http, v);
+		if (err)
+			goto out;
+	}
 	/* Last: the pinned "cgroups" tells scripts that all is up. */
 	err = coll_pin(coll) ?: sampler_start(&smp);
 	if (err)
@@ -202,6 +210,7 @@ static int serve(const struct config *cfg, struct view *v,
 		log_warn("cannot report readiness: %s", strerror(errno));
 	err = sampler_run(&smp, signal_fd, fs);
 out:
+	http_stop(http);
 	efs_stop(fs);
 	sampler_fini(&smp);
 	return err;
@@ -216,6 +225,7 @@ int main(int argc, char **argv)
 	};
 	int lock_fd = -1, ready_fd = -1, record_fd = -1, signal_fd = -1, err;
 	struct rapl *rapl = NULL;
+	struct http *http = NULL;
 	struct collector coll;
 	struct table table;
 	struct config cfg;
@@ -254,6 +264,11 @@ int main(int argc, char **argv)
 		lock_fd = take_lock();
 		if (lock_fd < 0)
 			return 1;
+		if (cfg.listen.len) {
+			err = http_open(&http, &cfg.listen);
+			if (err)
+				goto out_lock;
+		}
 	}
 
 	err = coll_init(&coll, &cfg.coll);
@@ -282,7 +297,7 @@ int main(int argc, char **argv)
 		log_err("eventfd, signalfd: %s", strerror(errno));
 		goto out_fds;
 	}
-	err = serve(&cfg, &v, &coll, &table, rapl, record_fd, ready_fd,
+	err = serve(&cfg, &v, &coll, &table, rapl, http, record_fd, ready_fd,
 		    signal_fd);
 out_fds:
 	if (signal_fd >= 0)
@@ -299,6 +314,7 @@ out_table:
 out_coll:
 	coll_fini(&coll);
 out_lock:
+	http_close(http);
 	if (ready_fd >= 0)
 		close(ready_fd);
 	if (lock_fd >= 0) {

@@ -31,6 +31,10 @@ static void usage(FILE *f)
 		"      --perf-dir DIR     perf power PMU (default\n"
 		"                         /sys/bus/event_source/devices/power)\n"
 		"      --probe-ns NS      how long a source's counters must move to count\n"
+		"      --listen [ADDR:]PORT\n"
+		"                         serve Prometheus metrics over HTTP at ADDR:PORT\n"
+		"                         (numeric IPv4, or IPv6 in brackets; a bare PORT\n"
+		"                         listens on %s only)\n"
 		"      --record FILE      append each window's measured energy and metrics\n"
 		"                         to FILE, for energyd-train\n"
 		"      --metrics-processes N  per-process series for the N processes\n"
@@ -42,7 +46,7 @@ static void usage(FILE *f)
 		"  -v, --verbose          debug messages, libbpf's included\n"
 		"  -h, --help             this text\n",
 		SAMPLE_NS_DEFAULT, SAMPLE_NS_MIN, SAMPLE_NS_MAX, WINDOW_NS_DEFAULT,
-		EFS_DEFAULT_MOUNTPOINT, METRICS_PROCESSES_MAX);
+		EFS_DEFAULT_MOUNTPOINT, LISTEN_DEFAULT_ADDR, METRICS_PROCESSES_MAX);
 }
 
 enum {
@@ -61,6 +65,7 @@ enum {
 	OPT_PROBE_NS,
 	OPT_RECORD,
 	OPT_METRICS_PROCESSES,
+	OPT_LISTEN,
 };
 
 static int parse_opt_u64(const char *opt, const char *arg, __u64 min,
@@ -177,11 +182,13 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "probe-ns", required_argument, NULL, OPT_PROBE_NS },
 		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "metrics-processes", required_argument, NULL, OPT_METRICS_PROCESSES },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	__u64 v, sample_ns = 0, window_ns = 0;
+	char why[160];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "fvh", opts, NULL)) != -1) {
@@ -226,6 +233,12 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_RECORD:
 			cfg->record = optarg;
+			break;
+		case OPT_LISTEN:
+			if (listen_parse(optarg, &cfg->listen, why, sizeof(why))) {
+				fprintf(stderr, "energyd: --listen '%s': %s\n", optarg, why);
+				return -EINVAL;
+			}
 			break;
 		case OPT_PROBE_NS:
 			if (parse_opt_u64("probe-ns", optarg, 1000000, 10000000000ULL,

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "collector.h"
+#include "listen.h"
 #include "params.h"
 #include "rapl.h"
 
@@ -16,6 +17,7 @@ struct config {
 	const char *mountpoint;		/* NULL: no filesystem */
 	const char *weights;		/* --weights FILE */
 	const char *record;		/* --record FILE */
+	struct listen_addr listen;	/* --listen; len 0: no listener */
 	struct rapl_opts rapl;
 	struct coll_opts coll;
 	unsigned int metrics_processes;	/* --metrics-processes N */

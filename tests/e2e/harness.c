@@ -40,6 +40,7 @@ static struct {
 	const struct energy_proc *slots;	/* the array mapped, or NULL */
 	size_t slots_len;
 	int cgroups_fd;
+	int http_port;		/* where it serves HTTP (its log says), 0: not */
 	long log_mark;		/* log size when the current test began */
 } energyd = { .procs_fd = -1, .cgroups_fd = -1 };
 
@@ -289,6 +290,9 @@ static bool daemon_launch(void)
 	argv[argc++] = sample;
 	argv[argc++] = "--window-ns";
 	argv[argc++] = window;
+	/* Port 0: the kernel picks a free one, the daemon logs which. */
+	argv[argc++] = "--listen";
+	argv[argc++] = "127.0.0.1:0";
 	if (getenv("E2E_DAEMON_VERBOSE"))
 		argv[argc++] = "-v";
 	/* E2E_DAEMON_ARGS: more options, e.g. --legacy-hooks. */
@@ -342,6 +346,9 @@ static bool daemon_launch(void)
 		daemon_close_maps();
 		return false;
 	}
+	energyd.http_port = e2e_http_port_logged(E2E_LOG_PATH);
+	if (energyd.http_port <= 0)
+		fprintf(stderr, "  energyd logged no HTTP port (--listen 127.0.0.1:0)\n");
 	energyd.up = true;
 	return true;
 }
@@ -525,6 +532,11 @@ __u64 e2e_param_read(const char *name)
 pid_t e2e_daemon_pid(void)
 {
 	return energyd.pid;
+}
+
+int e2e_http_port(void)
+{
+	return energyd.pid && energyd.http_port > 0 ? energyd.http_port : 0;
 }
 
 /* ---- the pinned maps ---- */

@@ -101,6 +101,57 @@ __u64 e2e_param_read(const char *name);
 /* The shared daemon's pid, 0 when it is not running. */
 pid_t e2e_daemon_pid(void);
 
+/* ---- HTTP (the daemon's Prometheus listener, Prometheus itself) ----
+ *
+ * The shared daemon runs with --listen 127.0.0.1:0; the port the kernel
+ * gave it is read from its log line "... metrics at http://ADDR:PORT/...".
+ */
+
+/* The port the shared daemon serves HTTP on, 0 when none. */
+int e2e_http_port(void);
+
+/* The port in the first "metrics at http://ADDR:PORT/" line of the log
+ * @path, or -1. */
+int e2e_http_port_logged(const char *path);
+
+/* A reply as read off the connection. */
+struct e2e_http_reply {
+	int status;		/* 0: no status line came */
+	char *head;		/* status line and headers, NUL-terminated */
+	char *body;		/* NUL-terminated, chunked encoding undone */
+	size_t body_len;
+};
+
+/* A TCP connection to @host (numeric IPv4 or IPv6) port @port, connected
+ * within @timeout_ms: a blocking socket, or -errno. */
+int e2e_tcp_connect(const char *host, int port, int timeout_ms);
+
+/*
+ * Sends @req (@len bytes, as they are) on a new connection to @host:@port
+ * and reads the reply until the server closes, within @timeout_ms. 0 with
+ * the reply in @r (to be freed), or -errno: -ETIMEDOUT when the connection
+ * was still open then (what came is in @r all the same).
+ */
+int e2e_http_raw(const char *host, int port, const char *req, size_t len,
+		 int timeout_ms, struct e2e_http_reply *r);
+
+/* "@method @target HTTP/1.1" with Host and "Connection: close" to
+ * 127.0.0.1:@port, within 10 s. */
+int e2e_http(int port, const char *method, const char *target,
+	     struct e2e_http_reply *r);
+
+/* The value of header @name (case-insensitive) in @r, in @buf; NULL when
+ * absent. */
+const char *e2e_http_header(const struct e2e_http_reply *r, const char *name,
+			    char *buf, size_t len);
+
+/* Frees what @r holds and zeroes it. */
+void e2e_http_free(struct e2e_http_reply *r);
+
+/* A TCP port of 127.0.0.1 free now (bound to port 0, then closed), or
+ * -errno. */
+int e2e_free_port(void);
+
 /* ---- the pinned maps ----
  *
  * procs is an array of slots, each a struct energy_proc that names its
@@ -353,5 +404,10 @@ void fs_reader_holds_open(void);
 void fs_readers_killed(void);
 void fs_unmounted_outside(void);
 void daemon_bad_weights(void);
+void http_metrics(void);
+void http_promtool(void);
+void http_bad_clients(void);
+void prometheus_scrape(void);
+void daemon_listen(void);
 
 #endif /* ENERGY_E2E_HARNESS_H */

@@ -97,6 +97,10 @@ TEST_MAIN(
 	TEST(fs_reader_holds_open),
 	TEST(fs_readers_killed),
 	TEST(fs_unmounted_outside),
+	TEST(http_metrics),
+	TEST(http_promtool),
+	TEST(http_bad_clients),
+	TEST(prometheus_scrape),
 	TEST(daemon_stop),
 	TEST(fs_after_stop),
 	TEST(fs_kill_restart),
@@ -109,4 +113,5 @@ TEST_MAIN(
 	TEST(energy_bad_fixtures),
 	TEST(energy_record_unwritable),
 	TEST(daemon_bad_weights),
+	TEST(daemon_listen),
 )

@@ -78,4 +78,7 @@ TEST_MAIN(
 	TEST(test_caller_cgroup_child),
 	TEST(test_container_paths),
 	TEST(test_container_rejects),
+	TEST(test_listen_parse),
+	TEST(test_listen_refused),
+	TEST(test_http_route),
 )

@@ -81,5 +81,8 @@ void test_model_record_roundtrip(void);
 void test_model_train(void);
 void test_container_paths(void);
 void test_container_rejects(void);
+void test_listen_parse(void);
+void test_listen_refused(void);
+void test_http_route(void);
 
 #endif /* ENERGY_UNIT_H */
