@@ -9,6 +9,8 @@
  *    alternated, medians and ratios.
  * 3. energyd's own CPU time per second of wall time with 1,000 processes
  *    alive, sampling every 100 ms.
+ * 4. cat /run/energy/all with 10,000 processes, next to a /proc scan.
+ * 5. /metrics over HTTP with 10,000 processes in 100 cgroups (scrape.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bench.h"
 #include "bench_empty.skel.h"
 #include "energy_abi.h"
 
@@ -34,9 +37,9 @@
 #define IDLE_PROCS	1000
 #define DAEMON_SECS	10
 
-static const char *energyd = "build/energyd";
+const char *bench_energyd = "build/energyd";
 
-static double now_s(void)
+double bench_now_s(void)
 {
 	struct timespec ts;
 
@@ -55,19 +58,22 @@ static int write_file(const char *path, const char *s)
 	return ok ? 0 : -EIO;
 }
 
-static pid_t start_energyd(const char *sample_ns)
+pid_t bench_start_energyd(const char *sample_ns, const char *const *extra)
 {
 	struct stat st;
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		int fd = open("/tmp/energyd-bench.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		const char *argv[32] = { bench_energyd, "-f", "--sample-ns", sample_ns };
+		int argc = 4;
 
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-
+		for (; extra && *extra && argc < 31; extra++)
+			argv[argc++] = *extra;
 		if (fd >= 0)
 			dup2(fd, 2);
-		execl(energyd, energyd, "-f", "--sample-ns", sample_ns, NULL);
+		execv(bench_energyd, (char *const *)argv);
 		_exit(127);
 	}
 	for (int i = 0; i < 2000; i++) {
@@ -81,7 +87,7 @@ static pid_t start_energyd(const char *sample_ns)
 	return -1;
 }
 
-static void stop_energyd(pid_t pid)
+void bench_stop_energyd(pid_t pid)
 {
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
@@ -116,11 +122,11 @@ static double pingpong(int rt)
 		_exit(0);
 	}
 	pin_cpu0();
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (int i = 0; i < rt; i++)
 		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
 			break;
-	t1 = now_s();
+	t1 = bench_now_s();
 	waitpid(pid, NULL, 0);
 	close(a[0]);
 	close(a[1]);
@@ -136,7 +142,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+double bench_median(double *v, int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -225,7 +231,7 @@ static int bench_programs(void)
 		fprintf(stderr, "bench: cannot load the empty program\n");
 		return -1;
 	}
-	d = start_energyd("100000000");
+	d = bench_start_energyd("100000000", NULL);
 	if (d < 0)
 		return -1;
 	/* Switches and wakeups from a ping-pong, forks and exits from short
@@ -255,14 +261,14 @@ static int bench_programs(void)
 		       (double)after[i].ns / after[i].runs);
 	if (rounds)
 		printf("  sched_switch: median %.1f ns/run, empty floor %.1f, above the floor %.1f ns over %d rounds (goal <= 30)\n",
-		       median(sw_mean, rounds), median(floor_mean, rounds),
-		       median(diff, rounds), rounds);
+		       bench_median(sw_mean, rounds), bench_median(floor_mean, rounds),
+		       bench_median(diff, rounds), rounds);
 	printf("  shared counter, above the floor: atomic add in an array %.1f ns, plain add in a per-CPU array %.1f ns\n",
 	       mean_between(NULL, 0, after, na, "sched_switch_at") -
 	       mean_between(NULL, 0, after, na, "sched_switch_em"),
 	       mean_between(NULL, 0, after, na, "sched_switch_pe") -
 	       mean_between(NULL, 0, after, na, "sched_switch_em"));
-	stop_energyd(d);
+	bench_stop_energyd(d);
 	bench_empty_bpf__destroy(empty);
 	write_file("/proc/sys/kernel/bpf_stats_enabled", "0");
 	return rounds ? 0 : -1;
@@ -285,15 +291,15 @@ static int bench_pingpong(void)
 			return -1;
 		emp[r] = pingpong(PINGPONG_RT);
 		bench_empty_bpf__destroy(empty);
-		d = start_energyd("100000000");
+		d = bench_start_energyd("100000000", NULL);
 		if (d < 0)
 			return -1;
 		ed[r] = pingpong(PINGPONG_RT);
-		stop_energyd(d);
+		bench_stop_energyd(d);
 	}
-	mn = median(none, ROUNDS);
-	me = median(emp, ROUNDS);
-	md = median(ed, ROUNDS);
+	mn = bench_median(none, ROUNDS);
+	me = bench_median(emp, ROUNDS);
+	md = bench_median(ed, ROUNDS);
 	printf("  median ns/round trip: no hook %.0f, empty hook %.0f, energyd %.0f\n",
 	       mn, me, md);
 	printf("  energyd / no hook: %.3f (goal <= 1.10); energyd / empty hook: %.3f (goal <= 1.05)\n",
@@ -336,17 +342,17 @@ static int bench_daemon(void)
 		if (kids[n] < 0)
 			break;
 	}
-	d = start_energyd("100000000");
+	d = bench_start_energyd("100000000", NULL);
 	if (d >= 0) {
 		sleep(1);
 		c0 = proc_cpu_s(d);
-		t0 = now_s();
+		t0 = bench_now_s();
 		sleep(DAEMON_SECS);
 		c1 = proc_cpu_s(d);
-		t1 = now_s();
+		t1 = bench_now_s();
 		printf("  energyd CPU: %.3f ms per second = %.4f %% of one core (goal <= 0.1 %%)\n",
 		       (c1 - c0) * 1e3 / (t1 - t0), (c1 - c0) * 100 / (t1 - t0));
-		stop_energyd(d);
+		bench_stop_energyd(d);
 	}
 	for (int i = 0; i < n; i++)
 		kill(kids[i], SIGKILL);
@@ -417,25 +423,25 @@ static int bench_cat_all(void)
 		if (kids[n] < 0)
 			break;
 	}
-	d = start_energyd("100000000");
+	d = bench_start_energyd("100000000", NULL);
 	if (d < 0) {
 		err = -1;
 		goto out;
 	}
 	usleep(300000);
 	for (int r = 0; r < RUNS; r++) {
-		t0 = now_s();
+		t0 = bench_now_s();
 		bytes = read_all("/run/energy/all");
-		fuse[r] = (now_s() - t0) * 1e3;
-		t0 = now_s();
+		fuse[r] = (bench_now_s() - t0) * 1e3;
+		t0 = bench_now_s();
 		procs = proc_scan();
-		scan[r] = (now_s() - t0) * 1e3;
+		scan[r] = (bench_now_s() - t0) * 1e3;
 	}
-	stop_energyd(d);
+	bench_stop_energyd(d);
 	printf("  all: %ld bytes; /proc scan: %ld processes\n", bytes, procs);
 	printf("  median ms: cat all %.2f (goal <= 15), /proc scan %.2f; /proc scan / all: %.1fx (goal >= 10)\n",
-	       median(fuse, RUNS), median(scan, RUNS),
-	       median(scan, RUNS) / median(fuse, RUNS));
+	       bench_median(fuse, RUNS), bench_median(scan, RUNS),
+	       bench_median(scan, RUNS) / bench_median(fuse, RUNS));
 out:
 	for (int i = 0; i < n; i++)
 		kill(kids[i], SIGKILL);
@@ -446,18 +452,27 @@ out:
 
 int main(int argc, char **argv)
 {
+	const char *parts;
 	int err = 0;
 
 	if (argc > 1)
-		energyd = argv[1];
+		bench_energyd = argv[1];
 	if (geteuid()) {
 		fprintf(stderr, "bench: needs root\n");
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	err |= bench_programs();
-	err |= bench_pingpong();
-	err |= bench_daemon();
-	err |= bench_cat_all();
+	/* BENCH_PARTS=45 runs parts 4 and 5 only */
+	parts = getenv("BENCH_PARTS") ?: "12345";
+	if (strchr(parts, '1'))
+		err |= bench_programs();
+	if (strchr(parts, '2'))
+		err |= bench_pingpong();
+	if (strchr(parts, '3'))
+		err |= bench_daemon();
+	if (strchr(parts, '4'))
+		err |= bench_cat_all();
+	if (strchr(parts, '5'))
+		err |= bench_scrape();
 	return err ? 1 : 0;
 }
