@@ -362,7 +362,7 @@ static int bench_daemon(void)
 }
 
 /* Reads a whole file with 64 KiB reads; bytes read, or -1. */
-static long read_all(const char *path)
+long bench_read_all(const char *path)
 {
 	static char buf[65536];
 	long total = 0;
@@ -394,7 +394,7 @@ static long proc_scan(void)
 			continue;
 		for (size_t i = 0; i < 4; i++) {
 			snprintf(path, sizeof(path), "/proc/%s/%s", de->d_name, files[i]);
-			read_all(path);
+			bench_read_all(path);
 		}
 		n++;
 	}
@@ -431,7 +431,7 @@ static int bench_cat_all(void)
 	usleep(300000);
 	for (int r = 0; r < RUNS; r++) {
 		t0 = bench_now_s();
-		bytes = read_all("/run/energy/all");
+		bytes = bench_read_all("/run/energy/all");
 		fuse[r] = (bench_now_s() - t0) * 1e3;
 		t0 = bench_now_s();
 		procs = proc_scan();

@@ -19,6 +19,9 @@ double bench_median(double *v, int n);
  * pinned, or -1. */
 pid_t bench_start_energyd(const char *sample_ns, const char *const *extra);
 
+/* Reads a whole file with 64 KiB reads; bytes read, or -1. */
+long bench_read_all(const char *path);
+
 /* SIGTERM and reap. */
 void bench_stop_energyd(pid_t pid);
 

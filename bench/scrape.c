@@ -138,22 +138,6 @@ static const char *cgroup2(void)
 	return NULL;
 }
 
-/* Reads /run/energy/metrics whole; its length, or -1. */
-static long read_metrics_file(void)
-{
-	static char buf[65536];
-	long total = 0;
-	ssize_t r;
-	int fd = open("/run/energy/metrics", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		total += r;
-	close(fd);
-	return r < 0 ? -1 : total;
-}
-
 int bench_scrape(void)
 {
 	static pid_t kids[KIDS];
@@ -206,7 +190,7 @@ int bench_scrape(void)
 		bytes = http_get("/metrics");
 		http_ms[r] = (bench_now_s() - t0) * 1e3;
 		t0 = bench_now_s();
-		fbytes = read_metrics_file();
+		fbytes = bench_read_all("/run/energy/metrics");
 		file_ms[r] = (bench_now_s() - t0) * 1e3;
 		if (bytes < 0 || fbytes < 0) {
 			fprintf(stderr, "bench: scrape failed (see /tmp/energyd-bench.log)\n");
