@@ -28,6 +28,7 @@
 #include "http.h"
 #include "log.h"
 #include "options.h"
+#include "publish.h"
 #include "rapl.h"
 #include "sampler.h"
 #include "table.h"
@@ -174,6 +175,10 @@ static void view_init(struct view *v, const struct config *cfg,
 	v->energy_key = t->ekey;
 	v->pmu = coll->pmu_on;
 	v->metrics_processes = cfg->metrics_processes;
+	v->start_time = real_ns();
+	v->sample_time = v->window_time = v->start_time;
+	for (int i = 0; i < P_MAX; i++)
+		v->param_time[i] = v->start_time;
 	memcpy(v->params, cfg->params, sizeof(v->params));
 }
 

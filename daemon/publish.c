@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -55,6 +56,14 @@ void view_params(struct view *v, __u64 out[P_MAX])
 		out[i] = view_param(v, i);
 }
 
+__u64 real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 int view_param_commit(struct view *v, enum param_id id, const char *s,
 		      size_t len, __u64 *was, __u64 *now, char *why,
 		      size_t why_len)
@@ -65,8 +74,10 @@ int view_param_commit(struct view *v, enum param_id id, const char *s,
 	pthread_mutex_lock(&v->params_lock);
 	view_params(v, cur);
 	err = param_check(id, s, len, cur, now, why, why_len);
-	if (!err)
+	if (!err) {
 		__atomic_store_n(&v->params[id], *now, __ATOMIC_RELAXED);
+		__atomic_store_n(&v->param_time[id], real_ns(), __ATOMIC_RELAXED);
+	}
 	pthread_mutex_unlock(&v->params_lock);
 	*was = cur[id];
 	if (err || id != P_SAMPLE_NS)
@@ -83,6 +94,7 @@ void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
 	for (int i = 0; i < ENERGY_STAT_MAX; i++)
 		__atomic_store_n(&v->stats[i], stats[i], __ATOMIC_RELAXED);
 	__atomic_add_fetch(&v->iterations, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->sample_time, real_ns(), __ATOMIC_RELAXED);
 	pthread_mutex_lock(&v->lock);
 	memcpy(v->totals.rapl_uj, rapl_uj, sizeof(v->totals.rapl_uj));
 	pthread_mutex_unlock(&v->lock);
@@ -102,5 +114,6 @@ void publish_window(struct view *v, struct window_snap *w,
 	v->totals = *tot;
 	memcpy(v->totals.rapl_uj, tot_rapl, sizeof(tot_rapl));
 	pthread_mutex_unlock(&v->lock);
+	__atomic_store_n(&v->window_time, real_ns(), __ATOMIC_RELAXED);
 	view_window_put(v, old);
 }

@@ -17,6 +17,9 @@ void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
 void publish_window(struct view *v, struct window_snap *w,
 		    const struct view_totals *tot);
 
+/* CLOCK_REALTIME in ns. */
+__u64 real_ns(void);
+
 /* Free a window snapshot that holds no reference any more. */
 void window_free(struct window_snap *w);
 

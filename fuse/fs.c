@@ -27,12 +27,37 @@
 /* Requests such as releases in flight at once. */
 #define EFS_MAX_BACKGROUND	256
 
+/* When @ino last changed: a parameter when it was written, the window's
+ * files at the window boundary, the others at the last sample; the
+ * directories when the daemon started. */
+static __u64 node_time(const struct efs *fs, fuse_ino_t ino)
+{
+	struct view *v = fs->v;
+
+	if (ino >= INO_PARAM0)
+		return view_count(&v->param_time[ino - INO_PARAM0]);
+	switch (ino) {
+	case INO_ROOT:
+	case INO_PARAMS:
+		return view_count(&v->start_time);
+	case INO_CGROUP:
+	case INO_CGROUP_JSON:
+		return view_count(&v->window_time);
+	}
+	return view_count(&v->sample_time);
+}
+
 static void node_stat(const struct efs *fs, fuse_ino_t ino, struct stat *st)
 {
+	__u64 t = node_time(fs, ino);
+
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
 	st->st_mode = fs->nodes[ino].mode;
 	st->st_nlink = S_ISDIR(st->st_mode) ? 2 : 1;
+	st->st_mtim.tv_sec = t / 1000000000ULL;
+	st->st_mtim.tv_nsec = t % 1000000000ULL;
+	st->st_atim = st->st_ctim = st->st_mtim;
 	/* Size-less, like /proc: readers read to EOF. */
 }
 

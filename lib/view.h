@@ -84,6 +84,11 @@ struct view {
 	__u64 stats[ENERGY_STAT_MAX];	/* drop counters at the last sample */
 	__u64 rapl_rejected;		/* RAPL readings above the power ceiling */
 	__u64 sample_cost_ns;		/* how long the last sample took */
+	/* CLOCK_REALTIME ns, the files' times */
+	__u64 start_time;		/* the daemon's start */
+	__u64 sample_time;		/* the last sample */
+	__u64 window_time;		/* the last window boundary */
+	__u64 param_time[P_MAX];	/* each parameter's last change */
 
 	pthread_mutex_t params_lock;	/* one parameter writer at a time */
 	pthread_mutex_t lock;		/* guards what follows */
@@ -101,7 +106,8 @@ static inline __u64 view_param(struct view *v, enum param_id id)
 	return __atomic_load_n(&v->params[id], __ATOMIC_RELAXED);
 }
 
-/* Read a counter the sampler keeps (iterations, late_samples, stats). */
+/* Read a counter the sampler keeps (iterations, late_samples, stats, the
+ * times). */
 static inline __u64 view_count(const __u64 *counter)
 {
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);

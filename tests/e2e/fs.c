@@ -814,3 +814,61 @@ void fs_nonempty_mountpoint(void)
 	unlink(file);
 	rmdir(dir);
 }
+
+static double mtime_of(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -1;
+	return st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+}
+
+static double real_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The files carry real times: all, sys and metrics their last sample,
+ * cgroup its last window, a parameter its last write, the directories the
+ * daemon's start (attributes are cached for a second: allow two).
+ */
+void fs_file_times(void)
+{
+	double now, root, params, all, cgroup, param0, param1, other0;
+	char buf[32];
+
+	if (!e2e_begin())
+		goto cleanup;
+	sleep_ms(1100);
+	now = real_now();
+	root = mtime_of(E2E_MNT);
+	params = mtime_of(E2E_MNT "/params");
+	all = mtime_of(E2E_MNT "/all");
+	cgroup = mtime_of(E2E_MNT "/cgroup");
+	param0 = mtime_of(E2E_MNT "/params/idle_mw");
+	fprintf(stderr, "  times: now %.3f, root %.3f, all %.3f, cgroup %.3f, params/idle_mw %.3f\n",
+		now, root, all, cgroup, param0);
+	ASSERT_TRUE(root > 1e9 && root == params && root <= now, "directories: the daemon's start");
+	ASSERT_TRUE(all > root && now - all < 2.0, "all: its last sample");
+	ASSERT_TRUE(cgroup >= root && now - cgroup < 2.0 + E2E_WINDOW_NS / 1e9,
+		    "cgroup: its last window");
+	ASSERT_TRUE(mtime_of(E2E_MNT "/sys") > root && mtime_of(E2E_MNT "/metrics") > root,
+		    "sys and metrics: the last sample");
+	ASSERT_TRUE(param0 >= root && param0 <= now, "a parameter: the start or its last write");
+	other0 = mtime_of(E2E_MNT "/params/sample_ns");
+	snprintf(buf, sizeof(buf), "%llu\n", e2e_param_read("idle_mw"));
+	sleep_ms(1100);
+	ASSERT_EQ(e2e_param_write("idle_mw", buf, strlen(buf)), 0, "idle_mw rewritten");
+	sleep_ms(1100);
+	param1 = mtime_of(E2E_MNT "/params/idle_mw");
+	ASSERT_TRUE(param1 > param0 + 1.0 && param1 <= real_now(), "its time is the write's");
+	ASSERT_TRUE(mtime_of(E2E_MNT "/params/sample_ns") == other0,
+		    "another parameter keeps its time");
+cleanup:
+	e2e_end();
+}

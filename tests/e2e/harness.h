@@ -376,6 +376,7 @@ void pid_reuse_early(void);
 void bpftool_dump(void);
 void fs_all_format(void);
 void fs_metrics(void);
+void fs_file_times(void);
 void fs_all_json(void);
 void fs_cgroup_json(void);
 void fs_json_nobody(void);

@@ -80,6 +80,7 @@ TEST_MAIN(
 	TEST(bpftool_dump),
 	TEST(fs_all_format),
 	TEST(fs_metrics),
+	TEST(fs_file_times),
 	TEST(fs_all_json),
 	TEST(fs_cgroup_json),
 	TEST(fs_json_nobody),
