@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"                         /sys/bus/event_source/devices/power)\n"
 		"      --probe-ns NS      how long a source's counters must move to count\n"
 		"      --record FILE      append each window's measured energy and metrics\n"
-		"                         to FILE, for energyd-train\n"
+		"                         to FILE, for energyctl train\n"
 		"      --metrics-processes N  per-process series for the N processes\n"
 		"                         highest by energy, the rest summed (default 0:\n"
 		"                         per cgroup only; at most %d)\n"

@@ -6,10 +6,10 @@ set -eu
 
 DEBIAN_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 libfuse3-dev fuse3 libsystemd-dev pkg-config iproute2 util-linux procps \
-python3 python3-yaml"
+python3 python3-yaml libgsl-dev"
 FEDORA_PKGS="make gcc clang llvm libbpf-devel bpftool elfutils-libelf-devel \
 zlib-devel fuse3-devel fuse3 systemd-devel pkgconf iproute util-linux procps-ng \
-python3 python3-pyyaml"
+python3 python3-pyyaml gsl-devel"
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
 	missing=
