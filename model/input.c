@@ -217,9 +217,10 @@ reset:
 	return err;
 }
 
-static bool separator(const char *line, size_t len)
+/* "-------"; at the end of a file cut short, what is left of one. */
+static bool separator(const char *line, size_t len, bool complete)
 {
-	if (len < 3)
+	if (len < (complete ? 3 : 1))
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if (line[i] != '-')
@@ -259,6 +260,8 @@ int input_line(struct input *in, const char *line, size_t len, bool complete)
 {
 	size_t lineno = ++in->line;
 
+	if (len && line[len - 1] == '\r')
+		len--;	/* a file that went through an editor */
 	if (in->kind == INPUT_NONE) {
 		if (!len || line[0] == '#')
 			return 0;
@@ -268,7 +271,7 @@ int input_line(struct input *in, const char *line, size_t len, bool complete)
 	if (in->kind == INPUT_RECORDS)
 		return len && line[0] == '#' && complete ? 0 :
 		       record_line(in, line, len, complete);
-	if (separator(line, len) && complete) {
+	if (separator(line, len, complete)) {
 		in->separators++;
 		in->log_like = true;
 		return block_end(in);

@@ -122,6 +122,14 @@ void test_input_log_torn(void)
 	ASSERT_EQ(input_text(&in, "timestamp=8000\nrapl_core_sum_uj=8"), 0, in.why);
 	ASSERT_TRUE(in.malformed == 1 && in.bad[0].line == 2 &&
 		    strstr(in.bad[0].why, "cut short"), "the last line cut off");
+	input_free(&in);
+
+	/* only the separator cut short: the block before it is whole */
+	block(text, sizeof(text), 9000, 90, 0, 90, 5, 9);
+	strcpy(strstr(text, "-------"), "---");
+	input_init(&in);
+	ASSERT_EQ(input_text(&in, text), 0, in.why);
+	ASSERT_TRUE(in.nblk == 1 && !in.malformed, "the last block kept");
 out:
 	input_free(&in);
 }
