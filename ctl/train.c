@@ -88,12 +88,6 @@ static int read_file(struct file *f)
 	while ((len = getline(&line, &cap, fp)) > 0) {
 		bool nl = line[len - 1] == '\n';
 
-		if (memchr(line, '\0', len)) {
-			fprintf(stderr, ME ": %s: line %zu: a NUL byte: not a text file\n",
-				f->path, f->in.line + 1);
-			err = 1;
-			goto cleanup;
-		}
 		err = input_line(&f->in, line, len - nl, nl);
 		if (err) {
 			fprintf(stderr, ME ": %s: %s\n", f->path,

@@ -239,6 +239,10 @@ static int record_line(struct input *in, const char *line, size_t len,
 			 in->line);
 		return -EINVAL;
 	}
+	if (memchr(line, '\0', len)) {
+		snprintf(in->why, sizeof(in->why), "line %zu: a NUL byte", in->line);
+		return -EINVAL;
+	}
 	err = grow((void **)&in->rec, &in->cap_rec, in->nrec, sizeof(*in->rec));
 	if (err)
 		return err;
@@ -285,6 +289,11 @@ int input_line(struct input *in, const char *line, size_t len, bool complete)
 	}
 	if (!len || line[0] == '#')
 		return 0;
+	if (memchr(line, '\0', len)) {
+		in->cur_lines = true;
+		block_bad(in, in->line, line, len, "a NUL byte");
+		return 0;
+	}
 	log_line(in, line, len);
 	return 0;
 }

@@ -12,10 +12,10 @@
  * sample_ns=, window_ns=, psu_energy_ac_mcp_machine=, the processes of an
  * all dump). Logs come from real machines, where the logger may have read
  * a file while it was being written: a block with a line that is not
- * name=value, a known value that is not a number, a line given twice, no
- * timestamp or no complete *system* line is skipped and counted, and its
- * line kept for the message. Records, which energyd writes whole, must be
- * complete: the first bad line is an error.
+ * name=value, a known value that is not a number, a line given twice, a
+ * NUL byte, no timestamp or no complete *system* line is skipped and
+ * counted, and its line kept for the message. Records, which energyd
+ * writes whole, must be complete: the first bad line is an error.
  */
 #ifndef ENERGY_INPUT_H
 #define ENERGY_INPUT_H

@@ -32,6 +32,12 @@ void test_input_records(void)
 	input_free(&in);
 
 	input_init(&in);
+	ASSERT_EQ(input_line(&in, REC, strlen(REC) - 1, true), 0, in.why);
+	ASSERT_EQ(input_line(&in, REC "\0x", strlen(REC) + 1, true), -EINVAL, "a NUL byte");
+	ASSERT_STREQ(in.why, "line 2: a NUL byte", "named by line");
+	input_free(&in);
+
+	input_init(&in);
 	ASSERT_EQ(input_text(&in, "# nothing\n\n"), -EINVAL, "nothing in it");
 	ASSERT_TRUE(strstr(in.why, "empty"), in.why);
 	input_free(&in);
@@ -122,6 +128,15 @@ void test_input_log_torn(void)
 	ASSERT_EQ(input_text(&in, "timestamp=8000\nrapl_core_sum_uj=8"), 0, in.why);
 	ASSERT_TRUE(in.malformed == 1 && in.bad[0].line == 2 &&
 		    strstr(in.bad[0].why, "cut short"), "the last line cut off");
+	input_free(&in);
+
+	/* a NUL byte in a log: that block is skipped */
+	input_init(&in);
+	ASSERT_EQ(input_line(&in, "timestamp=1", 11, true), 0, in.why);
+	ASSERT_EQ(input_line(&in, "rapl_core_sum_uj=1\0", 19, true), 0, in.why);
+	ASSERT_EQ(input_end(&in), 0, in.why);
+	ASSERT_TRUE(in.malformed == 1 && in.bad[0].line == 2 &&
+		    strstr(in.bad[0].why, "a NUL byte"), "a NUL byte");
 	input_free(&in);
 
 	/* only the separator cut short: the block before it is whole */
