@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# make            build build/energyd
+# make            build build/energyd and build/energyctl
 # make run        install missing build dependencies, build, run energyd (root)
 # make check      install missing build dependencies, build, run every test (root)
 # make check-kernels  the end-to-end tests on Debian's 6.1 kernel under qemu (root)
@@ -26,19 +26,22 @@ LIBS		:= -lbpf -lelf -lz -lsystemd -lfuse3 -ljson-c -lmicrohttpd -lpthread -lm
 # json-c, as its pkg-config file gives it: <json.h> is found only where
 # this is on the include path.
 JSONC_INC	:= $(shell pkg-config --cflags json-c 2>/dev/null || echo -I/usr/include/json-c)
+# The fit's linear algebra (model/), energyctl's and the unit tests'.
+GSL_LIBS	:= -lgsl -lgslcblas -lm
 
 # Each folder sees only what is below it: a forbidden include is not found
 # and fails the build. lib/ is pure logic (no I/O but the log, no libbpf,
-# no libfuse); rapl/, fuse/ and exporter/ know lib/; only daemon/ sees
-# everything.
+# no libfuse); rapl/, fuse/, exporter/ and model/ know lib/; ctl/
+# (energyctl) knows lib/ and model/; only daemon/ sees everything.
 INC_lib		:= -Iinclude -Ilib
 INC_rapl	:= $(INC_lib) -Irapl
 INC_fuse	:= $(INC_lib) -Ifuse -I/usr/include/fuse3 $(JSONC_INC)
 INC_exporter	:= $(INC_lib) -Iexporter
 INC_daemon	:= $(INC_lib) -Irapl -Ifuse -I/usr/include/fuse3 -Iexporter -Idaemon -I$(OUT)
 INC_model	:= $(INC_lib)
+INC_ctl		:= $(INC_lib) -Imodel
 INC_bench	:= -Iinclude -I$(OUT)
-INC_tests	:= $(INC_lib) -Irapl -Ifuse -Iexporter -Itests $(JSONC_INC)
+INC_tests	:= $(INC_lib) -Irapl -Ifuse -Iexporter -Imodel -Ictl -Itests $(JSONC_INC)
 # The folder a source lies in: lib/table.c -> lib, tests/unit/x.c -> tests.
 folder		= $(firstword $(subst /, ,$(1)))
 
@@ -54,7 +57,11 @@ DAEMON_SRCS	:= $(wildcard daemon/*.c)
 UNIT_SRCS	:= $(wildcard tests/unit/*.c) tests/test.c
 E2E_SRCS	:= $(wildcard tests/e2e/*.c) tests/test.c
 BENCH_SRCS	:= $(wildcard bench/*.c)
-TRAIN_SRCS	:= model/train.c
+# The fit: pure, on arrays (linked by energyctl and the unit tests).
+MODEL_SRCS	:= $(wildcard model/*.c)
+CTL_SRCS	:= $(wildcard ctl/*.c)
+# energyctl's subcommands without its main(), for the unit tests.
+CTL_CMD_SRCS	:= $(filter-out ctl/main.c,$(CTL_SRCS))
 
 obj		= $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 LIBENERGY	:= $(OUT)/libenergy.a
@@ -74,7 +81,7 @@ endif
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: FORCE all run check check-kernels unit e2e bench deps vmlinux clean install uninstall
 
-all: $(OUT)/energyd $(OUT)/energyd-train
+all: $(OUT)/energyd $(OUT)/energyctl
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -113,17 +120,17 @@ $(OUT)/energyd: $(call obj,$(DAEMON_SRCS) $(FUSE_SRCS) $(EXPORTER_SRCS) $(RAPL_S
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
-$(OUT)/unit: $(call obj,$(UNIT_SRCS) $(FUSE_PURE_SRCS) $(EXPORTER_PURE_SRCS) $(RAPL_SRCS)) $(LIBENERGY)
+$(OUT)/unit: $(call obj,$(UNIT_SRCS) $(FUSE_PURE_SRCS) $(EXPORTER_PURE_SRCS) $(RAPL_SRCS) $(MODEL_SRCS) $(CTL_CMD_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -ljson-c -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -ljson-c $(GSL_LIBS) -o $@
 
-$(OUT)/e2e: $(call obj,$(E2E_SRCS))
+$(OUT)/e2e: $(call obj,$(E2E_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -lbpf -lelf -lz -lpthread -o $@
 
-$(OUT)/energyd-train: $(call obj,$(TRAIN_SRCS)) $(LIBENERGY)
+$(OUT)/energyctl: $(call obj,$(CTL_SRCS) $(MODEL_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(GSL_LIBS) -o $@
 
 $(OUT)/bench: $(call obj,$(BENCH_SRCS))
 	$(call msg,BINARY,$@)
@@ -149,11 +156,11 @@ $(OUT)/asan/energyd: FORCE
 	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/asan SANITIZE="$(ASAN_FLAGS)" $@
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyd-train $(OUT)/unit $(OUT)/e2e $(OUT)/asan/energyd
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/unit $(OUT)/e2e $(OUT)/asan/energyd
 	$(Q)scripts/check.sh $(OUT)
 
 check-kernels: deps
-	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyd-train $(OUT)/e2e
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/e2e
 	$(Q)scripts/check-kernels.sh $(OUT)
 
 bench: deps
@@ -170,15 +177,17 @@ clean:
 	$(Q)rm -rf $(OUT)
 
 PREFIX		?= /usr/local
-install: $(OUT)/energyd $(OUT)/energyd-train
+install: $(OUT)/energyd $(OUT)/energyctl
 	install -D -m 0755 $(OUT)/energyd $(DESTDIR)$(PREFIX)/sbin/energyd
-	install -D -m 0755 $(OUT)/energyd-train $(DESTDIR)$(PREFIX)/bin/energyd-train
+	install -D -m 0755 $(OUT)/energyctl $(DESTDIR)$(PREFIX)/bin/energyctl
+	install -D -m 0644 ctl/energyctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/energyctl.1
 	install -D -m 0644 systemd/energyd.service $(DESTDIR)/etc/systemd/system/energyd.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/energyd/README.md
 	-systemctl daemon-reload 2>/dev/null
 
 uninstall:
 	-systemctl disable --now energyd 2>/dev/null
-	rm -f $(DESTDIR)$(PREFIX)/sbin/energyd $(DESTDIR)$(PREFIX)/bin/energyd-train \
+	rm -f $(DESTDIR)$(PREFIX)/sbin/energyd $(DESTDIR)$(PREFIX)/bin/energyctl \
+	      $(DESTDIR)$(PREFIX)/share/man/man1/energyctl.1 \
 	      $(DESTDIR)/etc/systemd/system/energyd.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/energyd

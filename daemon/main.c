@@ -35,7 +35,7 @@
 #include "view.h"
 
 #define LOCK_FILE	"/run/energyd.pid"
-/* Written where --record starts, and skipped by energyd-train. */
+/* Written where --record starts, and skipped by energyctl train. */
 #define RECORD_HEADER	"# energyd --record: one line per window\n"
 
 /* The conditions energyd cannot run without, each named on its own. */

@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"                         (numeric IPv4, or IPv6 in brackets; a bare PORT\n"
 		"                         listens on %s only)\n"
 		"      --record FILE      append each window's measured energy and metrics\n"
-		"                         to FILE, for energyd-train\n"
+		"                         to FILE, for energyctl train\n"
 		"      --metrics-processes N  per-process series for the N processes\n"
 		"                         highest by energy, the rest summed (default 0:\n"
 		"                         per cgroup only; at most %d)\n"

@@ -103,20 +103,4 @@ int model_record_format(char *buf, size_t size, const struct model_record *r);
  * nothing else. 0, or -EINVAL. */
 int model_record_parse(const char *line, struct model_record *r);
 
-/* A trained model: weights (pJ per unit) and idle power (mW). */
-struct model_fit {
-	double w[M_METRICS];
-	double idle_mw;
-	double r2;		/* coefficient of determination */
-	size_t windows;
-};
-
-/*
- * Fit measured energy = idle x window + sum of weight x metric over @n
- * records, by non-negative least squares (a negative weight would hand out
- * negative energy). A metric that never moved gets weight 0. Returns 0, or
- * -EINVAL when there are fewer records than unknowns, -ENOMEM.
- */
-int model_train(const struct model_record *r, size_t n, struct model_fit *fit);
-
 #endif /* ENERGY_MODEL_H */

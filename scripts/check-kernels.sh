@@ -6,11 +6,11 @@
 #
 #   scripts/check-kernels.sh [BUILD_DIR]     from the repository root
 #
-# Uses the already built BUILD_DIR/energyd and BUILD_DIR/e2e (default
+# Uses the already built BUILD_DIR/energyd, e2e and energyctl (default
 # build). Fetches the newest linux-image-6.1.0-*-cloud-amd64-unsigned apt
 # offers into BUILD_DIR/kernels/ (re-used when present), builds an initramfs
-# around tests/kernels/init with busybox, energyd, build/e2e (and
-# energyd-train), bpftool, the host commands in tests/kernels/tools and
+# around tests/kernels/init with busybox, energyd, build/e2e,
+# build/energyctl, bpftool, the host commands in tests/kernels/tools and
 # their shared libraries, boots it with a fresh ext4 disk for /var/tmp and
 # prints the serial console. The guest runs the suite as root with CI=true
 # and E2E_EMULATED=1, prints a summary and powers off. A soft lockup in the
@@ -50,7 +50,7 @@ if [ ! -f tests/kernels/init ] || [ ! -f tests/kernels/config ] ||
 	[ ! -f tests/kernels/tools ]; then
 	die "run from the repository root (no tests/kernels/init here)"
 fi
-for f in "$out/energyd" "$out/e2e"; do
+for f in "$out/energyd" "$out/e2e" "$out/energyctl"; do
 	[ -x "$f" ] || die "$f not built (make $f, or make check-kernels)"
 done
 case $limit in
@@ -184,9 +184,9 @@ busybox --list-full | while read -r app; do
 	[ -e "$root/$app" ] || ln -s /bin/busybox "$root/$app"
 done
 
-# The binaries the suite runs from build/ (energyd-train when built).
-bins=("$out/energyd" "$out/e2e")
-[ ! -x "$out/energyd-train" ] || bins+=("$out/energyd-train")
+# The binaries the suite runs from build/; their shared libraries (libgsl
+# for energyctl) follow below.
+bins=("$out/energyd" "$out/e2e" "$out/energyctl")
 for bin in "${bins[@]}"; do
 	install -m 0755 "$bin" "$root/work/build/${bin##*/}"
 done

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "params.h"
 
 #define MSR_UNIT	0x606
 #define MSR_PKG		0x611
@@ -255,51 +256,83 @@ cleanup:
 }
 
 /* The windows --record wrote: one a window, their energy adding up to the
- * measured total; energyd-train fits them, and refuses a truncated file
- * naming its line. */
+ * measured total; energyctl train (ENERGYCTL, default build/energyctl)
+ * fits them into a weights file energyd's parser takes, and refuses a
+ * truncated file naming its line. */
 static void check_record(const char *path, __u64 total)
 {
-	char *text = e2e_read_file(path, NULL), cmd[256], *line, *save, *conf;
-	__u64 sum = 0, e;
+	const char *ctl = getenv("ENERGYCTL");
+	char *text = e2e_read_file(path, NULL), cmd[512], conf_path[256], why[160];
+	char *line, *save, *conf;
+	__u64 sum = 0, e, p[P_MAX] = { [P_SAMPLE_NS] = SAMPLE_NS_DEFAULT,
+				       [P_WINDOW_NS] = WINDOW_NS_DEFAULT };
+	bool set[P_MAX] = {};
 	int lines = 0, status;
 
+	if (!ctl || !*ctl)
+		ctl = "build/energyctl";
 	if (!ASSERT_TRUE(text, "record readable"))
 		return;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *p = strstr(line, " energy_uj=");
+		char *q = strstr(line, " energy_uj=");
 
 		if (!lines++) {
 			ASSERT_STREQ(line, "# energyd --record: one line per window",
 				     "the header where the recording started");
 			continue;
 		}
-		if (ASSERT_TRUE(!strncmp(line, "window_ns=", 10) && p &&
-				sscanf(p, " energy_uj=%llu", &e) == 1, "a record line"))
+		if (ASSERT_TRUE(!strncmp(line, "window_ns=", 10) && q &&
+				sscanf(q, " energy_uj=%llu", &e) == 1, "a record line"))
 			sum += e;
 	}
 	free(text);
 	ASSERT_GE(lines, 11, "a record per window");
 	ASSERT_NEAR(sum, total, 0.01, "the records hold the measured energy");
-	snprintf(cmd, sizeof(cmd), "build/energyd-train %s > %s.conf", path, path);
+	snprintf(conf_path, sizeof(conf_path), "%s.conf", path);
+	snprintf(cmd, sizeof(cmd), "%s train %s -o %s > %s.out 2>&1", ctl, path,
+		 conf_path, path);
 	status = system(cmd);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "energyd-train fits the records");
-	snprintf(cmd, sizeof(cmd), "%s.conf", path);
-	conf = e2e_read_file(cmd, NULL);
-	ASSERT_TRUE(conf && strstr(conf, "\nw_cpu_ns = ") && strstr(conf, "\nidle_mw = "),
-		    "a weights file");
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			 "energyctl train fits the records")) {
+		snprintf(cmd, sizeof(cmd), "cat %s.out >&2", path);
+		if (system(cmd)) {}
+	}
+	snprintf(cmd, sizeof(cmd), "grep -E '^(mean|  model|  constant|final)' %s.out | tail -n 4 >&2; rm -f %s.out",
+		 path, path);
+	if (system(cmd)) {}
+	conf = e2e_read_file(conf_path, NULL);
+	if (ASSERT_TRUE(conf && !strncmp(conf, "# Trained by energyctl train on ", 32),
+			"a weights file with its header")) {
+		ASSERT_EQ(params_parse_conf(conf, p, set, why, sizeof(why)), 0,
+			  "energyd's parser takes it");
+		ASSERT_TRUE(set[P_IDLE_MW] && set[P_W_CPU_NS] && set[P_W_NET_TX_PACKETS],
+			    "idle_mw and every weight");
+		fprintf(stderr, "  trained: idle_mw %llu w_cpu_ns %llu (energyctl train on %d windows)\n",
+			p[P_IDLE_MW], p[P_W_CPU_NS], lines - 1);
+	}
 	free(conf);
-	unlink(cmd);
+	unlink(conf_path);
 	/* cut the last line short */
-	snprintf(cmd, sizeof(cmd), "truncate -s -3 %s && build/energyd-train %s 2>&1 | grep -q 'line %d: truncated'",
-		 path, path, lines);
+	snprintf(cmd, sizeof(cmd), "truncate -s -3 %s && %s train %s -o %s 2>&1 | grep -q 'line %d: truncated'",
+		 path, ctl, path, conf_path, lines);
 	ASSERT_EQ(system(cmd), 0, "a truncated record file is refused, by line");
+	ASSERT_TRUE(access(conf_path, F_OK) && errno == ENOENT, "and nothing written");
+	/* the dispatcher: an unknown subcommand is a usage error */
+	snprintf(cmd, sizeof(cmd), "%s no-such-command 2>&1 | grep -q \"unknown subcommand 'no-such-command'\"",
+		 ctl);
+	ASSERT_EQ(system(cmd), 0, "energyctl names an unknown subcommand");
+	snprintf(cmd, sizeof(cmd), "%s no-such-command 2>/dev/null", ctl);
+	status = system(cmd);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2, "and exits 2");
 }
 
 /*
  * A 20 W fixture with 2 W idle: two busy processes sharing a CPU at nice 0
  * and nice 5 (CFS weights 1024 and 335: CPU time about 3:1) get energy in
  * the ratio of their CPU time within 2 %; processes plus idle add up to
- * the fixture's energy within 1 %, across a counter wrap.
+ * the fixture's energy within 1 %, across a counter wrap. The windows
+ * recorded, with 5 s more at 50 ms windows, train a weights file
+ * (check_record).
  */
 void energy_measured_split(void)
 {
@@ -380,6 +413,25 @@ void energy_measured_split(void)
 	/* 2 W while the fixture ran (give or take a window), none after */
 	ASSERT_NEAR(idle, 2.0 * (t1 - t0) / 1000, 0.15, "idle 2 W of the time measured");
 	ASSERT_TRUE(f.counter < 0xFFFF0000u, "the fixture's counter wrapped");
+	/* More windows for energyctl train (10 per weight, for every metric
+	 * that may move on the machine): 50 ms windows from now, the work and
+	 * the fixture resumed for 5 s. */
+	if (!ASSERT_EQ(e2e_param_write("window_ns", "50000000\n", 9), 0, "params/window_ns 50 ms"))
+		goto cleanup;
+	f.run = true;
+	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
+		goto cleanup;
+	thread = true;
+	kill(a.pid, SIGCONT);
+	kill(b.pid, SIGCONT);
+	sleep_ms(5000);
+	kill(a.pid, SIGSTOP);
+	kill(b.pid, SIGSTOP);
+	f.run = false;
+	pthread_join(f.thread, NULL);
+	thread = false;
+	ASSERT_TRUE(WAIT_UNTIL(caught_up(), 5000), "the windows catch up again");
+	ASSERT_TRUE(e2e_sys_u64("energy_uj", &total), "sys energy_uj");
 	/* The records are complete once energyd has stopped writing them. */
 	if (ASSERT_TRUE(WIFEXITED(stop_energyd(pid)), "clean stop"))
 		check_record(record, total);

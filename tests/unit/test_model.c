@@ -202,66 +202,6 @@ void test_model_record_roundtrip(void)
 				     &back), -EINVAL, "empty window");
 }
 
-/* A small deterministic generator, so the test is the same every run. */
-static __u64 lcg(__u64 *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *s >> 33;
-}
-
-void test_model_train(void)
-{
-	static const double truth[M_METRICS] = {
-		5000, 44, 0, 10000000, 2000, 3000, 5000000, 5000000,
-	};
-	enum { N = 300 };
-	struct model_record *r = calloc(N, sizeof(*r));
-	struct model_fit fit;
-	__u64 seed = 42;
-
-	if (!ASSERT_TRUE(r, "alloc"))
-		return;
-	for (int i = 0; i < N; i++) {
-		double e;
-
-		r[i].window_ns = 900000000 + lcg(&seed) % 200000000;
-		r[i].x[M_CPU_NS] = lcg(&seed) % 2000000000;
-		r[i].x[M_MEM_BYTES] = lcg(&seed) % 4000000000ULL * 10;
-		r[i].x[M_INSTRUCTIONS] = lcg(&seed) % 5000000000ULL;
-		r[i].x[M_WAKEUPS] = lcg(&seed) % 20000;
-		r[i].x[M_DISK_READ_BYTES] = lcg(&seed) % 100000000;
-		r[i].x[M_DISK_WRITE_BYTES] = lcg(&seed) % 100000000;
-		r[i].x[M_NET_RX_PACKETS] = lcg(&seed) % 50000;
-		r[i].x[M_NET_TX_PACKETS] = lcg(&seed) % 50000;
-		e = 3000.0 * r[i].window_ns;	/* 3 W idle, in pJ */
-		for (int k = 0; k < M_METRICS; k++)
-			e += truth[k] * r[i].x[k];
-		/* 0.1 % of noise */
-		e *= 1 + ((double)(lcg(&seed) % 2001) - 1000) / 1e6;
-		r[i].energy_uj = e / 1e6;
-	}
-	if (!ASSERT_EQ(model_train(r, N, &fit), 0, "train"))
-		goto out;
-	ASSERT_NEAR(fit.idle_mw, 3000, 0.05, "idle power");
-	for (int k = 0; k < M_METRICS; k++)
-		if (truth[k])
-			ASSERT_NEAR(fit.w[k], truth[k], 0.05, "weight recovered");
-	ASSERT_TRUE(fit.w[M_INSTRUCTIONS] >= 0 && fit.w[M_INSTRUCTIONS] < 1,
-		    "a metric with no effect gets about 0");
-	ASSERT_TRUE(fit.r2 > 0.999, "fits");
-
-	/* Energy that falls as a metric rises: no negative weight. */
-	for (int i = 0; i < N; i++)
-		r[i].energy_uj = (3000.0 * r[i].window_ns + 5000.0 * r[i].x[M_CPU_NS] -
-				  100.0 * r[i].x[M_WAKEUPS] * 1000) / 1e6;
-	if (ASSERT_EQ(model_train(r, N, &fit), 0, "train"))
-		for (int k = 0; k < M_METRICS; k++)
-			ASSERT_TRUE(fit.w[k] >= 0, "never negative");
-	ASSERT_EQ(model_train(r, M_METRICS, &fit), -EINVAL, "fewer windows than unknowns");
-out:
-	free(r);
-}
-
 /* One window without energy, then normal ones: the learned idle power is
  * the normal one, and a lone low window is outvoted once it is old. */
 void test_attrib_idle_recovers(void)
