@@ -132,6 +132,35 @@ int caller_parse_cap_eff(const char *status_text, __u64 *caps)
 	return 0;
 }
 
+int caller_parse_ids(const char *status_text, const char *key,
+		     unsigned int ids[4])
+{
+	const char *p = status_field(status_text, key);
+	unsigned int v[4];
+
+	if (!p)
+		return -ENOENT;
+	for (int i = 0; i < 4; i++) {
+		unsigned long long x = 0;
+		int digits = 0;
+
+		while (is_blank(*p))
+			p++;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			x = x * 10 + (*p - '0');
+			if (++digits > 10 || x > 0xffffffffULL)
+				return -EINVAL;
+		}
+		if (!digits)
+			return -EINVAL;
+		v[i] = x;
+	}
+	if (!at_eol(p))
+		return -EINVAL;
+	memcpy(ids, v, sizeof(v));
+	return 0;
+}
+
 int caller_parse_nspid(const char *status_text, pid_t *pids, int max)
 {
 	const char *p = status_field(status_text, "NSpid");
@@ -488,6 +517,7 @@ int caller_identify(const struct caller_env *env, pid_t pid, uid_t uid,
 	own_userns = st.st_dev == env->own_userns_dev &&
 		     st.st_ino == env->own_userns_ino;
 	c->privileged = own_userns && (caps & (1ULL << CAP_SYS_ADMIN));
+	c->ptrace_all = own_userns && (caps & (1ULL << CAP_SYS_PTRACE));
 	if (fstatat(dir, "ns/pid", &st, 0)) {
 		ret = gone(-errno);
 		goto cleanup;
@@ -500,6 +530,36 @@ cleanup:
 	free(status);
 	close(dir);
 	return ret;
+}
+
+bool caller_may_read_io(const struct caller_env *env, const struct caller *c,
+			pid_t host_pid)
+{
+	unsigned int uid[4], gid[4];
+	char *status = NULL;
+	struct stat st;
+	bool ok = false;
+	int dir;
+
+	if (c->ptrace_all || host_pid == c->pid)
+		return true;
+	dir = open_pid_dir(env, host_pid);
+	if (dir < 0)
+		return false;
+	if (caller_read_file(dir, "status", &status) < 0 ||
+	    caller_parse_ids(status, "Uid", uid) || caller_parse_ids(status, "Gid", gid))
+		goto out;
+	/* real, effective and saved ids all the reader's */
+	for (int i = 0; i < 3; i++)
+		if (uid[i] != c->uid || gid[i] != c->gid)
+			goto out;
+	/* dumpable: a process that is not has its /proc directory owned by
+	 * root, not by its effective uid */
+	ok = !fstat(dir, &st) && st.st_uid == uid[1];
+out:
+	free(status);
+	close(dir);
+	return ok;
 }
 
 pid_t caller_pid_in_ns(const struct caller_env *env, const struct caller *c,

@@ -28,6 +28,7 @@ struct caller {
 	uid_t uid;
 	gid_t gid;
 	bool privileged;	/* CAP_SYS_ADMIN in the initial user namespace */
+	bool ptrace_all;	/* CAP_SYS_PTRACE there */
 	__u64 cgroup_id;	/* cgroup2 id of the caller's cgroup, 0 if unknown */
 	dev_t pidns_dev;	/* its pid namespace (stat of /proc/PID/ns/pid) */
 	ino_t pidns_ino;
@@ -64,6 +65,24 @@ void caller_env_fini(struct caller_env *env);
  */
 int caller_identify(const struct caller_env *env, pid_t pid, uid_t uid,
 		    gid_t gid, struct caller *c);
+
+/*
+ * Whether @c could read /proc/@host_pid/io, as the kernel decides it
+ * (ptrace read access with the reader's file system ids): itself, with
+ * CAP_SYS_PTRACE in the initial user namespace, or when the process's
+ * real, effective and saved uids and gids are all the reader's and it is
+ * dumpable. False when the process is gone.
+ */
+bool caller_may_read_io(const struct caller_env *env, const struct caller *c,
+			pid_t host_pid);
+
+/*
+ * The "Uid:" or "Gid:" line (@key "Uid" or "Gid") of /proc/PID/status text:
+ * real, effective, saved and file system ids into @ids. Returns 0, -ENOENT
+ * without such a line or -EINVAL when malformed.
+ */
+int caller_parse_ids(const char *status_text, const char *key,
+		     unsigned int ids[4]);
 
 /*
  * The pid that host pid @host_pid has in @c's pid namespace: @host_pid

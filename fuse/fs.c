@@ -272,10 +272,27 @@ static void render_all_json_of(struct view *v, struct rbuf *b)
 	view_window_put(v, (struct window_snap *)in.win);
 }
 
+/* A reader of cgroup and who it asks about. */
+struct reader {
+	struct efs *fs;
+	const struct caller *c;
+};
+
+/* Whether the reader sees @e's own line: when it could read its
+ * /proc/PID/io (the others' go into the *others* line). */
+static bool reader_may_see(void *arg, const struct window_entry *e)
+{
+	const struct reader *r = arg;
+
+	return caller_may_read_io(&r->fs->env, r->c, e->rec.key.tgid);
+}
+
 /* Render @ino for caller @c, who may read it. */
 static void render(struct efs *fs, fuse_ino_t ino, const struct caller *c,
 		   struct rbuf *b)
 {
+	struct reader rd = { fs, c };
+	struct render_filter filter = { reader_may_see, &rd };
 	struct view *v = fs->v;
 	struct render_energy en;
 	struct view_totals tot;
@@ -302,13 +319,15 @@ static void render(struct efs *fs, fuse_ino_t ino, const struct caller *c,
 		break;
 	case INO_CGROUP_JSON:
 		w = view_window_get(v);
-		render_cgroup_json(b, w, c->cgroup_id, c->pidns_ino);
+		render_cgroup_json(b, w, c->cgroup_id, c->pidns_ino,
+				   c->privileged ? NULL : &filter);
 		view_window_put(v, w);
 		break;
 	case INO_CGROUP:
 		w = view_window_get(v);
 		if (w && c->cgroup_id)
-			render_cgroup(b, w, c->cgroup_id, c->pidns_ino);
+			render_cgroup(b, w, c->cgroup_id, c->pidns_ino,
+				      c->privileged ? NULL : &filter);
 		view_window_put(v, w);
 		break;
 	default:

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "format.h"
 #include "render.h"
@@ -98,9 +99,22 @@ __u32 render_pid_in_ns(const struct energy_pidns *ns, __u32 ns_ino)
 	return 0;
 }
 
-void render_cgroup(struct rbuf *b, const struct window_snap *w,
-		   __u64 cgroup_id, __u32 ns_ino)
+void render_others_add(struct render_others *o, const struct window_entry *e)
 {
+	if (!o->n++)
+		memcpy(o->rec.comm, "*others*", sizeof("*others*"));
+	counters_add(&o->rec.c, &e->rec.c);
+	if (!(e->rec.flags & ENERGY_F_EXITED))
+		o->rec.mem_bytes += e->rec.mem_bytes;
+	o->energy_uj += e->energy_uj;
+	o->carbon_ng += e->carbon_ng;
+}
+
+void render_cgroup(struct rbuf *b, const struct window_snap *w,
+		   __u64 cgroup_id, __u32 ns_ino, const struct render_filter *f)
+{
+	struct render_others o = {};
+
 	for (size_t i = 0; i < w->n; i++) {
 		const struct window_entry *e = &w->e[i];
 		__u32 pid;
@@ -108,7 +122,13 @@ void render_cgroup(struct rbuf *b, const struct window_snap *w,
 		if (e->rec.cgroup_id != cgroup_id)
 			continue;
 		pid = render_pid_in_ns(&e->ns, ns_ino);
-		if (pid)
+		if (!pid)
+			continue;
+		if (f && !f->may_see(f->arg, e))
+			render_others_add(&o, e);
+		else
 			put_proc(b, pid, e->energy_uj, &e->rec, &w->time_ns);
 	}
+	if (o.n)
+		put_proc(b, 0, o.energy_uj, &o.rec, &w->time_ns);
 }

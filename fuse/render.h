@@ -62,11 +62,32 @@ void render_all(struct rbuf *b, const struct render_head *h,
 __u32 render_pid_in_ns(const struct energy_pidns *ns, __u32 ns_ino);
 
 /*
+ * Which processes a reader of cgroup may see one by one: @may_see(@arg,
+ * @e) true for those; the others are summed into one line. NULL: all.
+ */
+struct render_filter {
+	bool (*may_see)(void *arg, const struct window_entry *e);
+	void *arg;
+};
+
+/* The processes summed into the "*others*" line of a cgroup file. */
+struct render_others {
+	struct energy_proc rec;		/* counters summed, comm "*others*" */
+	__u64 energy_uj, carbon_ng;
+	size_t n;
+};
+
+/* Add @e to @o. */
+void render_others_add(struct render_others *o, const struct window_entry *e);
+
+/*
  * "cgroup": the processes of cgroup @cgroup_id in the window @w, with the
  * pids they have in the pid namespace @ns_ino; processes outside it are
- * left out. Each line carries window_time= before comm.
+ * left out. Each line carries window_time= before comm. Those @f hides
+ * are summed in a last line, pid=0 comm=*others*. The processes
+ * @f leaves out are summed in a last line, pid=0 comm=*others*.
  */
 void render_cgroup(struct rbuf *b, const struct window_snap *w,
-		   __u64 cgroup_id, __u32 ns_ino);
+		   __u64 cgroup_id, __u32 ns_ino, const struct render_filter *f);
 
 #endif /* ENERGY_RENDER_H */

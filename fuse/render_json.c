@@ -313,8 +313,10 @@ void render_all_json(struct rbuf *b, const struct render_json_all *in)
 }
 
 void render_cgroup_json(struct rbuf *b, const struct window_snap *w,
-			__u64 cgroup_id, __u32 ns_ino)
+			__u64 cgroup_id, __u32 ns_ino,
+			const struct render_filter *f)
 {
+	struct render_others others = {};
 	const struct window_cgroup *cg = cgroup_id ? window_cgroup_of(w, cgroup_id) : NULL;
 	bool oom = false;
 	struct json_object *root = obj_new(&oom), *procs = arr_new(&oom);
@@ -332,10 +334,24 @@ void render_cgroup_json(struct rbuf *b, const struct window_snap *w,
 		if (e->rec.cgroup_id != cgroup_id)
 			continue;
 		pid = render_pid_in_ns(&e->ns, ns_ino);
-		if (pid)
+		if (!pid)
+			continue;
+		if (f && !f->may_see(f->arg, e))
+			render_others_add(&others, e);
+		else
 			append(procs, proc_new(pid, e->energy_uj, e->carbon_ng, &e->rec, cg, &oom),
 			       &oom);
 	}
 	put(root, "processes", procs, &oom);
+	if (others.n) {
+		struct json_object *o = obj_new(&oom);
+
+		put_u64(o, "processes", others.n, &oom);
+		put_counters(o, &others.rec.c, others.rec.mem_bytes,
+			     others.energy_uj, others.carbon_ng, &oom);
+		put(root, "others", o, &oom);
+	} else {
+		put_null(root, "others", &oom);
+	}
 	emit(b, root, oom);
 }

@@ -41,9 +41,11 @@ void render_all_json(struct rbuf *b, const struct render_json_all *in);
  * cgroup.json: the window @w (NULL before the first), the totals of the
  * cgroup @cgroup_id in it and its processes with the pids they have in
  * the pid namespace @ns_ino, those outside it left out, as render_cgroup
- * does. Sets b->oom when memory ran out.
+ * does; those @f hides are summed in "others" (null when none). Sets
+ * b->oom when memory ran out.
  */
 void render_cgroup_json(struct rbuf *b, const struct window_snap *w,
-			__u64 cgroup_id, __u32 ns_ino);
+			__u64 cgroup_id, __u32 ns_ino,
+			const struct render_filter *f);
 
 #endif /* ENERGY_RENDER_JSON_H */

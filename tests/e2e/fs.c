@@ -872,3 +872,98 @@ void fs_file_times(void)
 cleanup:
 	e2e_end();
 }
+
+/* ---- privacy between users in one cgroup ---- */
+
+#define OTHER_UID	65533
+
+static int other_user_burns(void *p)
+{
+	(void)p;
+	if (setgroups(0, NULL) || setgid(OTHER_UID) || setuid(OTHER_UID))
+		return 10;
+	burn_cpu_ns(200000000ULL);
+	raise(SIGSTOP);
+	return 0;
+}
+
+struct privacy_arg {
+	pid_t other;
+	__u64 other_cpu_ns;
+};
+
+/* As nobody in the cgroup the other user's process is in: its own line,
+ * not the other's, whose counters are in the *others* line. */
+static int privacy_body(void *p)
+{
+	const struct privacy_arg *a = p;
+	unsigned long long cpu = 0;
+	pid_t pids[MAX_PIDS];
+	char *text = NULL, *o;
+	int n = 0;
+
+	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+		return 10;
+	for (int tries = 0; tries < 100; tries++) {
+		free(text);
+		text = e2e_read_file(E2E_MNT "/cgroup", NULL);
+		if (!text)
+			return 11;
+		n = line_pids(text, pids, MAX_PIDS);
+		if (has_pid(pids, n, getpid()))
+			break;
+		sleep_ms(20);
+	}
+	if (!has_pid(pids, n, getpid()))
+		return 12;
+	if (has_pid(pids, n, a->other))
+		return 13;
+	o = strstr(text, "comm=*others*\n");
+	while (o && o > text && o[-1] != '\n')
+		o--;
+	if (!o || sscanf(o, "pid=0 %*s %*s %*s cpu_ns=%llu", &cpu) != 1)
+		return 14;
+	free(text);
+	return near(cpu, a->other_cpu_ns, 0.01) ? 0 : 15;
+}
+
+/*
+ * Processes of two uids in one cgroup: nobody sees its own line and the
+ * other uid's process only in the *others* line (its CPU time there, as
+ * schedstat has it). (Root reads unfiltered: test_render_cgroup_others.)
+ */
+void fs_cgroup_privacy(void)
+{
+	static const char *const why[] = {
+		[10] = "cannot become nobody",
+		[11] = "cgroup not readable",
+		[12] = "cgroup never shows the reader itself",
+		[13] = "the other uid's process has its own line",
+		[14] = "no *others* line",
+		[15] = "the *others* line does not hold the other's CPU time",
+	};
+	struct e2e_work w = {};
+	struct e2e_child other = {}, reader = {};
+	struct privacy_arg a = {};
+	int status = -1;
+
+	if (!work_begin(&w, true))
+		goto cleanup;
+	if (!work_spawn_stopped(&w, &other, other_user_burns, NULL, "other uid's process",
+				"the other uid's process burns 200 ms and stops"))
+		goto cleanup;
+	a.other = other.pid;
+	if (!ASSERT_EQ(read_schedstat_ns(other.pid, &a.other_cpu_ns), 0, "schedstat"))
+		goto cleanup;
+	if (!ASSERT_EQ(work_fork(&w, &reader, privacy_body, &a), 0, "fork the reader") ||
+	    !ASSERT_EQ(child_wait(&reader, 0, 10000, &status), 0, "the reader finishes"))
+		goto cleanup;
+	if (WIFEXITED(status) && WEXITSTATUS(status) >= 10 && WEXITSTATUS(status) <= 15)
+		fprintf(stderr, "  privacy: %s\n", why[WEXITSTATUS(status)]);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status),
+		    "nobody sees the other uid's process only summed");
+	fprintf(stderr, "  privacy: other uid's process %d, cpu_ns %llu\n", other.pid,
+		(unsigned long long)a.other_cpu_ns);
+cleanup:
+	work_end(&w);
+}

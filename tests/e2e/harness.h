@@ -383,6 +383,7 @@ void fs_json_nobody(void);
 void fs_cgroup_json_totals(void);
 void fs_json_hostile_comm(void);
 void fs_nobody(void);
+void fs_cgroup_privacy(void);
 void fs_sibling_cgroups(void);
 void fs_container(void);
 void fs_params(void);

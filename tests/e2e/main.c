@@ -87,6 +87,7 @@ TEST_MAIN(
 	TEST(fs_cgroup_json_totals),
 	TEST(fs_json_hostile_comm),
 	TEST(fs_nobody),
+	TEST(fs_cgroup_privacy),
 	TEST(fs_sibling_cgroups),
 	TEST(fs_container),
 	TEST(fs_params),

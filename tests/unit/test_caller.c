@@ -883,3 +883,19 @@ cleanup:
 		usleep(10000);
 	caller_env_fini(&env);
 }
+
+void test_caller_parse_ids(void)
+{
+	unsigned int ids[4] = { 9, 9, 9, 9 };
+
+	ASSERT_EQ(caller_parse_ids("Name:\tx\nUid:\t1000\t1001\t1002\t1003\nGid:\t5\t6\t7\t8\n", "Uid", ids), 0, "Uid");
+	ASSERT_TRUE(ids[0] == 1000 && ids[1] == 1001 && ids[2] == 1002 && ids[3] == 1003, "four ids");
+	ASSERT_EQ(caller_parse_ids("Uid:\t1\t2\t3\t4\nGid:\t5\t6\t7\t8", "Gid", ids), 0, "Gid, last line");
+	ASSERT_TRUE(ids[0] == 5 && ids[3] == 8, "gids");
+	ASSERT_EQ(caller_parse_ids("Gid:\t5\t6\t7\t8\n", "Uid", ids), -ENOENT, "no line");
+	ASSERT_EQ(caller_parse_ids("Uid:\t1\t2\t3\n", "Uid", ids), -EINVAL, "three ids");
+	ASSERT_EQ(caller_parse_ids("Uid:\t1\t2\t3\t4\t5\n", "Uid", ids), -EINVAL, "five ids");
+	ASSERT_EQ(caller_parse_ids("Uid:\t1\t-2\t3\t4\n", "Uid", ids), -EINVAL, "a sign");
+	ASSERT_EQ(caller_parse_ids("Uid:\t1\t2\t3\t4294967296\n", "Uid", ids), -EINVAL, "above 32 bits");
+	ASSERT_TRUE(ids[0] == 5, "untouched on error");
+}

@@ -72,7 +72,7 @@ void test_render_cgroup_filters_and_translates(void)
 	w->e[2].ns = (struct energy_pidns){ .level = 0, .nr = { 400 },
 					    .ns_ino = { 4026531836 } };
 
-	render_cgroup(&b, w, 5, 4026531836);
+	render_cgroup(&b, w, 5, 4026531836, NULL);
 	ASSERT_TRUE(b.data && strstr(b.data, "pid=100 ") && strstr(b.data, "pid=300 "),
 		    "host reader sees both of cgroup 5 with host pids");
 	ASSERT_TRUE(b.data && !strstr(b.data, "pid=400 "), "not cgroup 6");
@@ -80,13 +80,13 @@ void test_render_cgroup_filters_and_translates(void)
 		    "window_time before comm");
 	rbuf_free(&b);
 
-	render_cgroup(&b, w, 5, 4026532000);
+	render_cgroup(&b, w, 5, 4026532000, NULL);
 	ASSERT_STREQ(b.data,
 		     "pid=1 energy=0.000 alive=1 kernel=0 cpu_ns=2 mem=0 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 window_time=777 comm=ctr\n",
 		     "container reader sees its own process with its own pid only");
 	rbuf_free(&b);
 
-	render_cgroup(&b, w, 99, 4026531836);
+	render_cgroup(&b, w, 99, 4026531836, NULL);
 	ASSERT_EQ(b.len, 0, "another cgroup: nothing");
 	rbuf_free(&b);
 	free(w);
@@ -182,7 +182,7 @@ void test_render_longest_line(void)
 	if (!ASSERT_TRUE(b.data, "alloc"))
 		goto out;
 	memset(b.data, '\n', b.len);
-	render_cgroup(&b, w, 5, 4026531836);
+	render_cgroup(&b, w, 5, 4026531836, NULL);
 	for (size_t i = 670; i < b.len; i++)
 		lines += b.data[i] == '\n';
 	ASSERT_EQ(lines, 2, "both lines");
@@ -190,6 +190,47 @@ void test_render_longest_line(void)
 	ASSERT_TRUE(b.data && strstr(b.data, " window_time=18446744073709551615 comm=0123456789abcdef\n"),
 		    "the end of the line there");
 out:
+	rbuf_free(&b);
+	free(w);
+}
+
+static bool hide_odd_pids(void *arg, const struct window_entry *e)
+{
+	(void)arg;
+	return !(e->rec.key.tgid & 1);
+}
+
+/* Processes the filter hides are summed into one *others* line. */
+void test_render_cgroup_others(void)
+{
+	struct window_snap *w = calloc(1, sizeof(*w) + 4 * sizeof(w->e[0]));
+	struct render_filter f = { hide_odd_pids, NULL };
+	struct rbuf b = {};
+
+	if (!ASSERT_TRUE(w, "alloc"))
+		return;
+	w->n = 4;
+	w->time_ns = 5;
+	slot(&w->e[0].rec, 100, 10, 1000, 5, 0, "mine");
+	slot(&w->e[1].rec, 101, 20, 2000, 5, 0, "theirs");
+	slot(&w->e[2].rec, 103, 40, 4000, 5, ENERGY_F_EXITED, "gone");
+	slot(&w->e[3].rec, 105, 80, 8000, 6, 0, "elsewhere");
+	for (int i = 0; i < 4; i++) {
+		w->e[i].ns = (struct energy_pidns){ .nr = { w->e[i].rec.key.tgid },
+						    .ns_ino = { 4026531836 } };
+		w->e[i].energy_uj = 1000 * (i + 1);
+	}
+	render_cgroup(&b, w, 5, 4026531836, &f);
+	ASSERT_TRUE(b.data && strstr(b.data, "pid=100 ") && !strstr(b.data, "pid=101 ") &&
+		    !strstr(b.data, "pid=103 ") && !strstr(b.data, "pid=105 "),
+		    "own line only");
+	ASSERT_TRUE(b.data && strstr(b.data, "\npid=0 energy=5.000 alive=1 kernel=0 cpu_ns=60 mem=2000 instructions=0 wakeups=0 diski=0 disko=0 rx=2 tx=0 window_time=5 comm=*others*\n"),
+		    "the hidden ones summed, memory of the live one only");
+	rbuf_free(&b);
+	f.may_see = NULL;
+	render_cgroup(&b, w, 5, 4026531836, NULL);
+	ASSERT_TRUE(b.data && !strstr(b.data, "*others*") && strstr(b.data, "pid=101 "),
+		    "no filter: every line");
 	rbuf_free(&b);
 	free(w);
 }

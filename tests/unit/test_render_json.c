@@ -360,7 +360,7 @@ void test_render_cgroup_json(void)
 	w->e[3].ns = w->e[2].ns;
 
 	/* The container's reader: its own process only, with its own pid. */
-	render_cgroup_json(&b, w, 5, 4026532000);
+	render_cgroup_json(&b, w, 5, 4026532000, NULL);
 	o = parse(&b);
 	if (!o)
 		goto out;
@@ -384,7 +384,7 @@ void test_render_cgroup_json(void)
 	rbuf_free(&b);
 
 	/* A host reader: both processes of cgroup 5, host pids. */
-	render_cgroup_json(&b, w, 5, 4026531836);
+	render_cgroup_json(&b, w, 5, 4026531836, NULL);
 	o = parse(&b);
 	if (o && ASSERT_EQ(len_at(o, "processes"), 2, "host reader: both")) {
 		ASSERT_EQ(u64_at(o, "processes.0.pid"), 100, "host pid");
@@ -395,21 +395,21 @@ void test_render_cgroup_json(void)
 
 	/* A cgroup the window does not show, an unknown cgroup, no window:
 	 * a document all the same. */
-	render_cgroup_json(&b, w, 99, 4026531836);
+	render_cgroup_json(&b, w, 99, 4026531836, NULL);
 	o = parse(&b);
 	ASSERT_TRUE(o && null_at(o, "cgroup"), "cgroup not in the window: null");
 	ASSERT_EQ(len_at(o, "processes"), 0, "no process");
 	json_object_put(o);
 	rbuf_free(&b);
 
-	render_cgroup_json(&b, w, 0, 4026531836);
+	render_cgroup_json(&b, w, 0, 4026531836, NULL);
 	o = parse(&b);
 	ASSERT_TRUE(o && null_at(o, "cgroup"), "cgroup unknown: null");
 	ASSERT_EQ(len_at(o, "processes"), 0, "not the processes of cgroup 0");
 	json_object_put(o);
 	rbuf_free(&b);
 
-	render_cgroup_json(&b, NULL, 5, 4026531836);
+	render_cgroup_json(&b, NULL, 5, 4026531836, NULL);
 	o = parse(&b);
 	ASSERT_TRUE(o && null_at(o, "window") && null_at(o, "cgroup"),
 		    "before the first window: window and cgroup null");
