@@ -1,6 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Block I/O programs: diski and disko. Included once, by energy.bpf.c.
+ *
+ * Both are charged as /proc/PID/io charges read_bytes and write_bytes:
+ * - diski: a read request, to the task that submitted it (in its context,
+ *   when it enters the block layer), its bytes when the device completes it;
+ * - disko, direct I/O: a write bio the writer builds itself, to the writer,
+ *   at submission (iomap_dio_bio_iter and blkdev_direct_IO charge
+ *   write_bytes there);
+ * - disko, buffered: a page-cache folio, to the task that dirtied it, when
+ *   it turns dirty (folio_account_dirtied); the writeback that later writes
+ *   it, by a flusher kworker or by fsync, is charged to no one.
+ * Write requests are not followed at all: what they carry is either one of
+ * the above or the filesystem's own (journal, metadata written back), which
+ * /proc/PID/io charges to no task either.
  */
 #ifndef ENERGY_BLOCK_BPF_H
 #define ENERGY_BLOCK_BPF_H
@@ -13,18 +26,27 @@
 static __always_inline int on_rq_submit(struct request *rq, __u64 flags)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_state *ts;
 	struct energy_proc *e;
 	struct energy_req v;
 	__u64 addr = (__u64)rq;
 	long s;
 
+	/* Reads only: writes are charged when they are made (below). */
+	if ((BPF_CORE_READ(rq, cmd_flags) & ENERGY_REQ_OP_MASK) != ENERGY_REQ_OP_READ)
+		return 0;
 	if (!t->pid)
 		return 0;
-	s = slot_of_task(t);
-	if (s < 0)
-		return 0;
-	e = slot_entry(s);
-	if (!e)
+	/* The slot cached in the thread's state: no hash lookup. */
+	ts = task_state_of(t);
+	if (ts) {
+		e = proc_of(t, t->tgid, ts);
+		s = ts->slot - 1;
+	} else {
+		s = slot_of_task(t);
+		e = s < 0 ? NULL : slot_entry(s);
+	}
+	if (!e || s < 0)
 		return 0;
 	v.key = e->key;
 	v.slot = s;
@@ -81,20 +103,18 @@ static __always_inline int on_rq_complete(struct request *rq, int error,
 	struct energy_proc *e;
 	unsigned int op, left;
 
+	op = BPF_CORE_READ(rq, cmd_flags) & ENERGY_REQ_OP_MASK;
+	if (op != ENERGY_REQ_OP_READ)
+		return 0;
 	v = bpf_map_lookup_elem(&reqs, &addr);
 	if (!v)
 		return 0;
-	op = BPF_CORE_READ(rq, cmd_flags) & ENERGY_REQ_OP_MASK;
 	left = BPF_CORE_READ(rq, __data_len);
 	e = slot_entry(v->slot);
 	/* The slot may have been reused since the request was submitted. */
 	if (e && !error && e->key.tgid == v->key.tgid &&
-	    e->key.start_ns == v->key.start_ns) {
-		if (op == ENERGY_REQ_OP_READ)
-			__sync_fetch_and_add(&e->c.disk_read_bytes, nr_bytes);
-		else if (op == ENERGY_REQ_OP_WRITE)
-			__sync_fetch_and_add(&e->c.disk_write_bytes, nr_bytes);
-	}
+	    e->key.start_ns == v->key.start_ns)
+		__sync_fetch_and_add(&e->c.disk_read_bytes, nr_bytes);
 	/* A partial completion leaves the rest of the request in flight. */
 	if (nr_bytes >= left)
 		bpf_map_delete_elem(&reqs, &addr);
@@ -113,6 +133,133 @@ int BPF_PROG(block_rq_complete_raw, struct request *rq, int error,
 	     unsigned int nr_bytes)
 {
 	return on_rq_complete(rq, error, nr_bytes);
+}
+
+/*
+ * A direct write: REQ_IDLE, which the direct I/O paths set (iomap,
+ * fs/direct-io.c, block/fops.c) and writeback (wbc_to_write_flags) and the
+ * journals do not; not REQ_META (XFS's log sets REQ_IDLE too); not a clone,
+ * which a stacked device (dm, md) makes of a bio already counted above it.
+ * A bio is queued once (BIO_TRACE_COMPLETION), with its whole size, before
+ * any split.
+ */
+static __always_inline int on_bio_queue(struct bio *bio)
+{
+	__u32 opf = BPF_CORE_READ(bio, bi_opf);
+	__u32 idle = 1U << bpf_core_enum_value(enum req_flag_bits, __REQ_IDLE);
+	__u32 meta = 1U << bpf_core_enum_value(enum req_flag_bits, __REQ_META);
+	struct energy_proc *e;
+
+	if ((opf & ENERGY_REQ_OP_MASK) != ENERGY_REQ_OP_WRITE ||
+	    (opf & (idle | meta)) != idle ||
+	    (BPF_CORE_READ(bio, bi_flags) & (1U << ENERGY_BIO_CLONED)))
+		return 0;
+	e = current_proc();
+	if (e)
+		__sync_fetch_and_add(&e->c.disk_write_bytes,
+				     BPF_CORE_READ(bio, bi_iter.bi_size));
+	return 0;
+}
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(block_bio_queue_btf, struct bio *bio)
+{
+	return on_bio_queue(bio);
+}
+
+SEC("raw_tp/block_bio_queue")
+int BPF_PROG(block_bio_queue_raw, struct bio *bio)
+{
+	return on_bio_queue(bio);
+}
+
+/*
+ * Whether dirtying @mapping counts as a write (mapping_can_writeback):
+ * its backing device writes back (BDI_CAP_WRITEBACK), which tmpfs and
+ * ramfs do not. A block device's own page cache (metadata buffers) is
+ * backed by its disk.
+ */
+static __always_inline bool can_writeback(struct address_space *mapping)
+{
+	struct inode *host = BPF_CORE_READ(mapping, host);
+	struct backing_dev_info *bdi;
+	struct super_block *sb;
+
+	if (!host)
+		return false;
+	sb = BPF_CORE_READ(host, i_sb);
+	if (BPF_CORE_READ(sb, s_magic) == ENERGY_BDEVFS_MAGIC) {
+		struct bdev_inode *bi = (void *)host -
+			bpf_core_field_offset(struct bdev_inode, vfs_inode);
+
+		bdi = BPF_CORE_READ(bi, bdev.bd_disk, bdi);
+	} else {
+		bdi = BPF_CORE_READ(sb, s_bdi);
+	}
+	return bdi && (BPF_CORE_READ(bdi, capabilities) & ENERGY_BDI_CAP_WRITEBACK);
+}
+
+/* The bytes of a page-cache folio: one page unless it is a large folio
+ * (PG_head), whose size the first tail page holds: _nr_pages since 6.10,
+ * the order in the low byte of _flags_1 before (6.1 has no large folios in
+ * the filesystems that write back). */
+static __always_inline __u64 folio_bytes(struct folio *f)
+{
+	unsigned long flags = 0;
+
+	/* flags is the first word on every kernel (memdesc_flags_t since
+	 * 6.18). */
+	bpf_probe_read_kernel(&flags, sizeof(flags), f);
+	if (!(flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return page_size;
+	if (bpf_core_field_exists(f->_nr_pages))
+		return (__u64)BPF_CORE_READ(f, _nr_pages) * page_size;
+	return page_size << (BPF_CORE_READ(f, _flags_1) & 0xff);
+}
+
+static __always_inline int on_dirty(struct address_space *mapping, __u64 bytes)
+{
+	struct energy_proc *e;
+
+	/* tp_btf: a trusted pointer that may be NULL, checked before any
+	 * arithmetic on it. */
+	if (!mapping || !can_writeback(mapping))
+		return 0;
+	e = current_proc();
+	if (e)
+		__sync_fetch_and_add(&e->c.disk_write_bytes, bytes);
+	return 0;
+}
+
+/* folio_account_dirtied(): a clean folio turned dirty, in the context of
+ * whoever dirtied it. */
+SEC("tp_btf/writeback_dirty_folio")
+int BPF_PROG(writeback_dirty_folio_btf, struct folio *f,
+	     struct address_space *mapping)
+{
+	return on_dirty(mapping, folio_bytes(f));
+}
+
+SEC("raw_tp/writeback_dirty_folio")
+int BPF_PROG(writeback_dirty_folio_raw, struct folio *f,
+	     struct address_space *mapping)
+{
+	return on_dirty(mapping, folio_bytes(f));
+}
+
+/* Kernels before 5.16 (account_page_dirtied): one page at a time. */
+SEC("tp_btf/writeback_dirty_page")
+int BPF_PROG(writeback_dirty_page_btf, struct page *pg,
+	     struct address_space *mapping)
+{
+	return on_dirty(mapping, page_size);
+}
+
+SEC("raw_tp/writeback_dirty_page")
+int BPF_PROG(writeback_dirty_page_raw, struct page *pg,
+	     struct address_space *mapping)
+{
+	return on_dirty(mapping, page_size);
 }
 
 #endif /* ENERGY_BLOCK_BPF_H */

@@ -10,6 +10,16 @@
 #define ENERGY_PF_EXITING	0x00000004
 #define ENERGY_PF_KTHREAD	0x00200000
 
+/* include/linux/blk_types.h: enum { BIO_PAGE_PINNED, BIO_CLONED, ... },
+ * an anonymous enum that CO-RE cannot name; BIO_CLONED is 1 since 4.x */
+#define ENERGY_BIO_CLONED	1
+
+/* include/uapi/linux/magic.h */
+#define ENERGY_BDEVFS_MAGIC	0x62646576
+
+/* include/linux/backing-dev.h, since 5.10 */
+#define ENERGY_BDI_CAP_WRITEBACK	(1 << 0)
+
 /* include/uapi/asm-generic/errno-base.h */
 #define ENERGY_EEXIST		17
 

@@ -77,6 +77,25 @@ int BPF_PROG(sock_recv_length_raw, struct sock *sk, int ret, int flags)
 	return on_sock_recv(sk, ret, flags);
 }
 
+/*
+ * Kernels without sock_recv_length (before 6.3) but with BPF trampolines:
+ * the return of the recvmsg of every IPv4 and IPv6 socket, which
+ * sock_recvmsg calls (read, recv, recvmsg, recvmmsg, io_uring alike).
+ */
+SEC("fexit/inet_recvmsg")
+int BPF_PROG(inet_recvmsg_fexit, struct socket *sock, struct msghdr *msg,
+	     size_t size, int flags, int ret)
+{
+	return on_sock_recv(BPF_CORE_READ(sock, sk), ret, flags);
+}
+
+SEC("fexit/inet6_recvmsg")
+int BPF_PROG(inet6_recvmsg_fexit, struct socket *sock, struct msghdr *msg,
+	     size_t size, int flags, int ret)
+{
+	return on_sock_recv(BPF_CORE_READ(sock, sk), ret, flags);
+}
+
 /* Older kernels: one skb copied to user space, IP packets only (unix
  * sockets copy through the same path). */
 static __always_inline int on_skb_copy(struct sk_buff *skb, int len)

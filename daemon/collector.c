@@ -25,10 +25,17 @@
 /* Maps pinned for bpftool and tests, "cgroups" last: its pin says ready. */
 static const char *const pinned_maps[] = { "procs", "stats", "cgroups" };
 
+#define FEXIT_PREFIX	"fexit/"
+
+/* A tracepoint exists when the kernel's BTF has its btf_trace_ typedef; a
+ * function "fexit/fn" can have a trampoline when the BTF describes fn. */
 static bool tp_exists(const char *tp, void *ctx)
 {
 	char name[128];
 
+	if (!strncmp(tp, FEXIT_PREFIX, strlen(FEXIT_PREFIX)))
+		return btf__find_by_name_kind(ctx, tp + strlen(FEXIT_PREFIX),
+					      BTF_KIND_FUNC) > 0;
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
 	return btf__find_by_name_kind(ctx, name, BTF_KIND_TYPEDEF) > 0;
 }
@@ -66,33 +73,47 @@ static int select_programs(struct collector *c, bool legacy)
 	btf__free(vmlinux);
 
 	for (int i = 0; i < hooks_len; i++) {
-		if (hooks[i].chosen < 0)
-			log_warn("%s: no tracepoint of %s%s%s exists on this kernel; %s stays 0",
-				 hooks[i].metric, hooks[i].alts[0].label,
-				 hooks[i].alts[1].label ? " or " : "",
-				 hooks[i].alts[1].label ? hooks[i].alts[1].label : "",
-				 hooks[i].metric);
-		else
-			log_info("%s: %s (%s)", hooks[i].metric,
-				 hooks[i].alts[hooks[i].chosen].label,
-				 legacy ? "raw_tp" : "tp_btf");
+		const struct hook_alt *a;
+		char names[256] = "";
+
+		if (hooks[i].chosen >= 0) {
+			a = &hooks[i].alts[hooks[i].chosen];
+			log_info("%s: %s (%s)", hooks[i].metric, a->label,
+				 !strncmp(a->tps[0], FEXIT_PREFIX, strlen(FEXIT_PREFIX)) ?
+				 "fexit" : legacy ? "raw_tp" : "tp_btf");
+			continue;
+		}
+		for (int j = 0; j < HOOK_MAX_ALTS && hooks[i].alts[j].label; j++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names),
+				 "%s%s", j ? " or " : "", hooks[i].alts[j].label);
+		log_warn("%s: none of %s exists on this kernel; %s stays 0",
+			 hooks[i].metric, names, hooks[i].metric);
 	}
 
 	bpf_object__for_each_program(prog, c->skel->obj) {
 		const char *name = bpf_program__name(prog);
 		size_t len = strlen(name);
-		char tp[64];
+		char hook[64];
 		bool on;
 
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
 		    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
 			continue;	/* the seed iterator */
-		if (len < 4 || len - 4 >= sizeof(tp))
-			return -EINVAL;
-		memcpy(tp, name, len - 4);
-		tp[len - 4] = '\0';
-		on = !strcmp(name + len - 4, want) &&
-		     hooks_uses(hooks, hooks_len, tp);
+		if (len > 6 && !strcmp(name + len - 6, "_fexit")) {
+			/* fn_fexit: the hook "fexit/fn" */
+			if (len - 6 + strlen(FEXIT_PREFIX) >= sizeof(hook))
+				return -EINVAL;
+			snprintf(hook, sizeof(hook), FEXIT_PREFIX "%.*s",
+				 (int)(len - 6), name);
+			on = hooks_uses(hooks, hooks_len, hook);
+		} else {
+			if (len < 4 || len - 4 >= sizeof(hook))
+				return -EINVAL;
+			memcpy(hook, name, len - 4);
+			hook[len - 4] = '\0';
+			on = !strcmp(name + len - 4, want) &&
+			     hooks_uses(hooks, hooks_len, hook);
+		}
 		bpf_program__set_autoload(prog, on);
 	}
 	return disabled;

@@ -9,11 +9,15 @@
 
 #include <stdbool.h>
 
-#define HOOK_MAX_ALTS	2
+#define HOOK_MAX_ALTS	3
 #define HOOK_MAX_TPS	3
 
-/* One way to feed a metric: every tracepoint listed must exist. The BPF
- * programs are named <tracepoint>_btf and <tracepoint>_raw. */
+/*
+ * One way to feed a metric: every hook listed must exist. A tracepoint
+ * "tp" has the BPF programs tp_btf and tp_raw (which one loads depends on
+ * legacy); a kernel function "fexit/fn" (BPF trampolines: fentry/fexit) has
+ * the one program fn_fexit, loaded whatever legacy says.
+ */
 struct hook_alt {
 	const char *label;
 	const char *tps[HOOK_MAX_TPS];

@@ -368,6 +368,7 @@ void cpu_across_renice(void);
 void short_lived_vs_cpu_stat(void);
 void mem_vs_vmrss(void);
 void disk_direct_io(void);
+void disk_buffered_write(void);
 void udp_loopback(void);
 void tcp_loopback(void);
 void pipe_wakeups(void);

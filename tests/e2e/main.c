@@ -71,6 +71,7 @@ TEST_MAIN(
 	TEST(cpu_across_renice),
 	TEST(short_lived_vs_cpu_stat),
 	TEST(disk_direct_io),
+	TEST(disk_buffered_write),
 	TEST(udp_loopback),
 	TEST(tcp_loopback),
 	TEST(pipe_wakeups),

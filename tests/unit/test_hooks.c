@@ -32,8 +32,12 @@ void test_hooks_prefer_new(void)
 
 	ASSERT_EQ(hooks_choose(hooks, hooks_len, false, exists_except, none), 0,
 		  "nothing disabled");
-	ASSERT_STREQ(chosen("disk"), "block_io_start", "disk");
+	ASSERT_STREQ(chosen("diski"), "block_io_start", "disk");
+	ASSERT_STREQ(chosen("disko"), "block_bio_queue+writeback_dirty_folio",
+		     "disko");
 	ASSERT_STREQ(chosen("rx"), "sock_recv_length", "rx");
+	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "fexit/inet_recvmsg"),
+		    "no trampoline where the tracepoint exists");
 	ASSERT_STREQ(chosen("tx"), "net_dev_start_xmit", "tx");
 	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "block_rq_complete"), "complete");
 	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "block_rq_issue"), "no issue");
@@ -46,15 +50,34 @@ void test_hooks_fallback(void)
 
 	ASSERT_EQ(hooks_choose(hooks, hooks_len, false, exists_except, missing),
 		  0, "nothing disabled");
-	ASSERT_STREQ(chosen("disk"), "block_rq_insert/issue", "disk");
-	ASSERT_STREQ(chosen("rx"), "skb_copy_datagram_iovec", "rx");
+	ASSERT_STREQ(chosen("diski"), "block_rq_insert/issue", "disk");
+	ASSERT_STREQ(chosen("rx"), "fexit inet_recvmsg", "rx");
+	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "fexit/inet_recvmsg"), "v4");
+	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "fexit/inet6_recvmsg"), "v6");
 	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "block_rq_issue"), "issue used");
 	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "block_io_start"), "start unused");
 }
 
+void test_hooks_no_trampoline(void)
+{
+	/* No sock_recv_length, and inet6_recvmsg not described (IPv6 a
+	 * module without BTF): the whole fexit alternative gives way. */
+	const char *missing[] = { "sock_recv_length", "fexit/inet6_recvmsg",
+				  "writeback_dirty_folio", NULL };
+
+	ASSERT_EQ(hooks_choose(hooks, hooks_len, false, exists_except, missing),
+		  0, "nothing disabled");
+	ASSERT_STREQ(chosen("rx"), "skb_copy_datagram_iovec", "rx");
+	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "fexit/inet_recvmsg"),
+		    "no half of the fexit pair");
+	ASSERT_STREQ(chosen("disko"), "block_bio_queue+writeback_dirty_page",
+		     "before 5.16: pages");
+}
+
 void test_hooks_missing_disables_one_metric(void)
 {
-	const char *missing[] = { "sock_recv_length", "skb_copy_datagram_iovec",
+	const char *missing[] = { "sock_recv_length", "fexit/inet_recvmsg",
+				  "skb_copy_datagram_iovec",
 				  NULL };
 
 	ASSERT_EQ(hooks_choose(hooks, hooks_len, false, exists_except, missing),
@@ -69,7 +92,7 @@ void test_hooks_legacy(void)
 	const char *none[] = { NULL };
 
 	hooks_choose(hooks, hooks_len, true, exists_except, none);
-	ASSERT_STREQ(chosen("disk"), "block_rq_insert/issue", "disk");
+	ASSERT_STREQ(chosen("diski"), "block_rq_insert/issue", "disk");
 	ASSERT_STREQ(chosen("tx"), "net_dev_queue", "tx");
 	ASSERT_STREQ(chosen("rx"), "skb_copy_datagram_iovec", "rx");
 	ASSERT_STREQ(chosen("cpu_ns"), "sched_switch", "single alternative");
