@@ -5,6 +5,7 @@
 # make check      install missing build dependencies, build, run every test (root)
 # make check-kernels  the end-to-end tests on Debian's 6.1 kernel under qemu (root)
 # make bench      overhead figures
+# make fuzz       every fuzz target for FUZZ_SECONDS (60) each (clang libFuzzer)
 # make vmlinux    regenerate include/vmlinux.h from the running kernel's BTF
 # V=1             show the commands
 
@@ -41,6 +42,7 @@ INC_daemon	:= $(INC_lib) -Irapl -Ifuse -I/usr/include/fuse3 -Iexporter -Idaemon 
 INC_model	:= $(INC_lib)
 INC_ctl		:= $(INC_lib) -Imodel
 INC_bench	:= -Iinclude -I$(OUT)
+INC_fuzz	:= $(INC_lib) -Irapl -Ifuse -Iexporter -Imodel
 INC_tests	:= $(INC_lib) -Irapl -Ifuse -Iexporter -Imodel -Ictl -Itests $(JSONC_INC)
 # The folder a source lies in: lib/table.c -> lib, tests/unit/x.c -> tests.
 folder		= $(firstword $(subst /, ,$(1)))
@@ -79,7 +81,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: FORCE all run check check-kernels unit e2e bench deps vmlinux clean install uninstall
+.PHONY: FORCE all run check check-kernels unit e2e bench fuzz fuzzers deps vmlinux clean \
+	install uninstall
 
 all: $(OUT)/energyd $(OUT)/energyctl
 
@@ -138,6 +141,41 @@ $(OUT)/bench: $(call obj,$(BENCH_SRCS))
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
+# The fuzz targets (fuzz/*.c): clang libFuzzer with ASan and UBSan, over
+# the pure parsers of outside input; objects apart in $(OUT)/fuzz.
+FUZZ_SECONDS	?= 60
+FUZZ_OUT	:= $(OUT)/fuzz
+FUZZ_CFLAGS	:= -O1 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+		   -fsanitize=fuzzer-no-link,address,undefined \
+		   -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SRCS	:= $(wildcard fuzz/*.c)
+FUZZ_PURE_SRCS	:= $(LIB_SRCS) fuse/caller.c $(EXPORTER_PURE_SRCS) rapl/parse.c \
+		   model/input.c
+FUZZ_BINS	:= $(patsubst fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
+fuzz_obj	= $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(1))
+
+$(FUZZ_OUT)/obj/%.o: %.c | $(OUT)/layering.stamp
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(INC_$(call folder,$<)) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(FUZZ_OUT)/libpure.a: $(call fuzz_obj,$(FUZZ_PURE_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_OUT)/%: $(FUZZ_OUT)/obj/fuzz/%.o $(FUZZ_OUT)/libpure.a
+	$(call msg,FUZZER,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -lm -o $@
+
+.SECONDARY: $(call fuzz_obj,$(FUZZ_SRCS))
+
+fuzzers: $(FUZZ_BINS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzzers
+	$(Q)scripts/fuzz.sh $(FUZZ_OUT) $(FUZZ_SECONDS)
+
 deps:
 	$(Q)scripts/install-deps.sh
 
@@ -156,7 +194,8 @@ $(OUT)/asan/energyd: FORCE
 	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/asan SANITIZE="$(ASAN_FLAGS)" $@
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/unit $(OUT)/e2e $(OUT)/asan/energyd
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/unit $(OUT)/e2e $(OUT)/asan/energyd \
+		fuzzers
 	$(Q)scripts/check.sh $(OUT)
 
 check-kernels: deps

@@ -81,7 +81,8 @@ int param_check_partial(enum param_id id, const char *s, size_t len,
  * Parse a configuration text of "name = value" lines ('#' starts a
  * comment) into @out, marking each parameter set in @set. Nothing is
  * written to @out unless the whole text is valid. Returns 0, or -EINVAL
- * with "line N: ..." in @why.
+ * with "line N: ..." in @why (for a sample_ns longer than window_ns, the
+ * two values: "sample_ns A is longer than window_ns B").
  */
 int params_parse_conf(const char *text, __u64 out[P_MAX], bool set[P_MAX],
 		      char *why, size_t why_len);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Run every test: unit tests and the Kubernetes manifest's check (no root
-# needed), then the end-to-end tests (root: they load the BPF programs).
+# Run every test: unit tests, a short pass of every fuzz target and the
+# Kubernetes manifest's check (no root needed), then the end-to-end tests
+# (root: they load the BPF programs).
 # Prints one closing line with the sums.
 set -u
 out=${1:-build}
@@ -31,6 +32,10 @@ run() {
 
 echo "== unit tests"
 run "$out/unit"
+# Two seconds per fuzz target (about 45 s in all): the seeds and what
+# grows from them; `make fuzz` runs them longer.
+echo "== fuzz targets, ${FUZZ_CHECK_SECONDS:-2} s each"
+run "$(dirname "$0")/fuzz.sh" "$out/fuzz" "${FUZZ_CHECK_SECONDS:-2}"
 echo "== deployment manifest"
 run "$(dirname "$0")/../tests/deploy/check-yaml.sh"
 if [ "$(id -u)" -eq 0 ]; then
