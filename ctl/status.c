@@ -3,7 +3,7 @@
  * energyctl status [-m DIR] [--json]: energyd's state from sys and
  * all.json, or, where those are not the reader's (a container, a user
  * other than root), its own cgroup's from cgroup.json. The report itself
- * is view.h's.
+ * is show.h's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +15,7 @@
 #include "ctl.h"
 #include "io.h"
 #include "snap.h"
-#include "view.h"
+#include "show.h"
 
 #define ME	"energyctl status"
 

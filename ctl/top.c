@@ -4,7 +4,7 @@
  * cgroups) by power over the last window, from two reads of all.json a
  * window apart, or of cgroup.json where all.json is not the reader's.
  * On a terminal a live ncurses screen; else, or with -n, COUNT blocks of
- * text (or JSON lines). Rows and their text are view.h's.
+ * text (or JSON lines). Rows and their text are show.h's.
  */
 #include <curses.h>
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include "io.h"
 #include "params.h"
 #include "snap.h"
-#include "view.h"
+#include "show.h"
 
 #define ME	"energyctl top"
 

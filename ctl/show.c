@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* What status and top show (view.h). Pure. */
+/* What status and top show (show.h). Pure. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <json.h>
 
 #include "snap.h"
-#include "view.h"
+#include "show.h"
 
 const char *view_watts(char *buf, __u64 mw)
 {

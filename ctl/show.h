@@ -4,8 +4,8 @@
  * text and JSON, and top's rows (power between two snapshots), their
  * order, and their text and JSON. Pure: no I/O.
  */
-#ifndef ENERGY_CTL_VIEW_H
-#define ENERGY_CTL_VIEW_H
+#ifndef ENERGY_CTL_SHOW_H
+#define ENERGY_CTL_SHOW_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,4 +82,4 @@ void view_top_json(struct rbuf *b, const struct top_head *h,
 /* "12.345" for @mw milliwatts in watts, in @buf (24 bytes). */
 const char *view_watts(char *buf, __u64 mw);
 
-#endif /* ENERGY_CTL_VIEW_H */
+#endif /* ENERGY_CTL_SHOW_H */
