@@ -28,13 +28,17 @@ void pmsg_refused(char *buf, size_t len, enum param_id id, const char *val,
 int pmsg_order(const bool set[P_MAX], const __u64 want[P_MAX],
 	       const __u64 cur[P_MAX], int order[P_MAX])
 {
-	bool window_first = set[P_WINDOW_NS] && want[P_WINDOW_NS] > cur[P_WINDOW_NS];
+	bool window_first = want[P_WINDOW_NS] > cur[P_WINDOW_NS];
 	int n = 0;
 
-	if (window_first)
-		order[n++] = P_WINDOW_NS;
 	for (int i = 0; i < P_MAX; i++)
-		if (set[i] && !(window_first && i == P_WINDOW_NS))
+		if (set[i] && i != P_SAMPLE_NS && i != P_WINDOW_NS)
 			order[n++] = i;
+	if (set[P_WINDOW_NS] && window_first)
+		order[n++] = P_WINDOW_NS;
+	if (set[P_SAMPLE_NS])
+		order[n++] = P_SAMPLE_NS;
+	if (set[P_WINDOW_NS] && !window_first)
+		order[n++] = P_WINDOW_NS;
 	return n;
 }

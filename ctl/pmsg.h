@@ -24,9 +24,10 @@ void pmsg_refused(char *buf, size_t len, enum param_id id, const char *val,
 
 /*
  * The order in which to write the parameters marked in @set, values
- * @want, over the daemon's @cur, into @order (P_MAX entries): every one
- * in enum order, except that window_ns comes before sample_ns when it
- * grows, so the pair never crosses. Returns how many.
+ * @want, over the daemon's @cur, into @order (P_MAX entries): the weights,
+ * idle_mw and carbon_g_per_kwh in enum order, then sample_ns and
+ * window_ns, window_ns first when it grows, so the pair never crosses.
+ * Returns how many.
  */
 int pmsg_order(const bool set[P_MAX], const __u64 want[P_MAX],
 	       const __u64 cur[P_MAX], int order[P_MAX]);

@@ -302,11 +302,12 @@ void test_ctl_param_messages(void)
 	want[P_SAMPLE_NS] = 300000000;
 	want[P_WINDOW_NS] = 400000000;
 	ASSERT_EQ(pmsg_order(set, want, cur, order), 3, "three");
-	ASSERT_EQ(order[0], P_WINDOW_NS, "a growing window first");
-	ASSERT_EQ(order[1], P_SAMPLE_NS, "then sample_ns");
+	ASSERT_EQ(order[0], P_W_CPU_NS, "the weight first");
+	ASSERT_EQ(order[1], P_WINDOW_NS, "a growing window before sample_ns");
+	ASSERT_EQ(order[2], P_SAMPLE_NS, "then sample_ns");
 	want[P_SAMPLE_NS] = 1000000;
 	want[P_WINDOW_NS] = 2000000;
 	ASSERT_EQ(pmsg_order(set, want, cur, order), 3, "three");
-	ASSERT_EQ(order[0], P_SAMPLE_NS, "a shrinking window after sample_ns");
-	ASSERT_EQ(order[1], P_WINDOW_NS, "window second");
+	ASSERT_EQ(order[1], P_SAMPLE_NS, "a shrinking window after sample_ns");
+	ASSERT_EQ(order[2], P_WINDOW_NS, "window last");
 }
