@@ -236,6 +236,21 @@ void ctl_status(void)
 	ASSERT_TRUE(!strstr(out, "idle:") && !strstr(out, "tracked") && !strstr(out, "uptime"),
 		    "no host data");
 	fprintf(stderr, "  status as nobody:\n%s", out);
+
+	/* top as nobody: its cgroup's processes, the cgroup in the header. */
+	rc = sh(out, sizeof(out),
+		"sh -c 'echo $$ > %s/cgroup.procs && sleep 0.5 && exec setpriv --reuid=%d --regid=%d --clear-groups %s top -n 1'",
+		w.cg.path, NOBODY, NOBODY, ctl());
+	ASSERT_EQ(rc, 0, out);
+	{
+		char want[300];
+
+		snprintf(want, sizeof(want), "energyd top: cgroup %s ", name ? name : "?");
+		ASSERT_TRUE(!strncmp(out, want, strlen(want)), out);
+	}
+	ASSERT_TRUE(strstr(out, " energyctl\n") && !strstr(out, " energyd\n") &&
+		    !strstr(out, "idle"), "its own processes only");
+	fprintf(stderr, "  top as nobody:\n%s", out);
 cleanup:
 	work_end(&w);
 }
