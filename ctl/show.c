@@ -342,8 +342,8 @@ void view_top_header(struct rbuf *b, const struct top_head *h, bool cgroups,
 		rbuf_printf(b, "energyd top: cgroup %s %s W, window %llu ms\n",
 			    h->cgroup[0] ? h->cgroup : "(not shown yet)",
 			    view_watts(w, h->mw), h->window_ns / 1000000);
-	rbuf_printf(b, "%zu %s, sorted by %s\n", h->n, cgroups ? "cgroups" : "processes",
-		    sort_names[key]);
+	rbuf_printf(b, "%zu %s%s, sorted by %s\n", h->n, cgroups ? "cgroup" : "process",
+		    h->n == 1 ? "" : cgroups ? "s" : "es", sort_names[key]);
 }
 
 static void cut_line(struct rbuf *b, size_t start, size_t width)

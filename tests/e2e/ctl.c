@@ -354,7 +354,7 @@ void ctl_top_tmux(void)
 			       3000), "n sorts by name");
 	ASSERT_TRUE(pane_first_pid(out) != c.pid, "the order changed");
 	sh(out, sizeof(out), "tmux send-keys -t %s g", s);
-	ASSERT_TRUE(WAIT_UNTIL((pane(s, out, sizeof(out)), strstr(out, "cgroups, sorted by name") != NULL),
+	ASSERT_TRUE(WAIT_UNTIL((pane(s, out, sizeof(out)), strstr(out, "CONTAINER") && strstr(out, "sorted by name")),
 			       3000), "g shows cgroups");
 	sh(out, sizeof(out), "tmux resize-window -t %s -x 60 -y 20", s);
 	sh(out, sizeof(out), "tmux send-keys -t %s p", s);
