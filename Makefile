@@ -29,6 +29,8 @@ LIBS		:= -lbpf -lelf -lz -lsystemd -lfuse3 -ljson-c -lmicrohttpd -lpthread -lm
 JSONC_INC	:= $(shell pkg-config --cflags json-c 2>/dev/null || echo -I/usr/include/json-c)
 # The fit's linear algebra (model/), energyctl's and the unit tests'.
 GSL_LIBS	:= -lgsl -lgslcblas -lm
+# energyctl top's screen.
+CURSES_LIBS	:= $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 
 # Each folder sees only what is below it: a forbidden include is not found
 # and fails the build. lib/ is pure logic (no I/O but the log, no libbpf,
@@ -40,7 +42,7 @@ INC_fuse	:= $(INC_lib) -Ifuse -I/usr/include/fuse3 $(JSONC_INC)
 INC_exporter	:= $(INC_lib) -Iexporter
 INC_daemon	:= $(INC_lib) -Irapl -Ifuse -I/usr/include/fuse3 -Iexporter -Idaemon -I$(OUT)
 INC_model	:= $(INC_lib)
-INC_ctl		:= $(INC_lib) -Imodel
+INC_ctl		:= $(INC_lib) -Imodel -Ictl $(JSONC_INC)
 INC_bench	:= -Iinclude -I$(OUT)
 INC_fuzz	:= $(INC_lib) -Irapl -Ifuse -Iexporter -Imodel
 INC_tests	:= $(INC_lib) -Irapl -Ifuse -Iexporter -Imodel -Ictl -Itests $(JSONC_INC)
@@ -125,7 +127,7 @@ $(OUT)/energyd: $(call obj,$(DAEMON_SRCS) $(FUSE_SRCS) $(EXPORTER_SRCS) $(RAPL_S
 
 $(OUT)/unit: $(call obj,$(UNIT_SRCS) $(FUSE_PURE_SRCS) $(EXPORTER_PURE_SRCS) $(RAPL_SRCS) $(MODEL_SRCS) $(CTL_CMD_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -ljson-c $(GSL_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -ljson-c $(CURSES_LIBS) $(GSL_LIBS) -o $@
 
 $(OUT)/e2e: $(call obj,$(E2E_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
@@ -133,7 +135,7 @@ $(OUT)/e2e: $(call obj,$(E2E_SRCS)) $(LIBENERGY)
 
 $(OUT)/energyctl: $(call obj,$(CTL_SRCS) $(MODEL_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(GSL_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -ljson-c $(CURSES_LIBS) $(GSL_LIBS) -o $@
 
 $(OUT)/bench: $(call obj,$(BENCH_SRCS))
 	$(call msg,BINARY,$@)

@@ -17,6 +17,16 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{ "status", "energy source, power, processes, health (or the own cgroup's)",
+	  ctl_status },
+	{ "top", "processes or cgroups by power, live or as text",
+	  ctl_top },
+	{ "get", "print a parameter", ctl_get },
+	{ "set", "set a parameter (root)", ctl_set },
+	{ "apply", "write a weights file's values to the parameters (root)",
+	  ctl_apply },
+	{ "record", "record windows of measured energy for train",
+	  ctl_record },
 	{ "train", "fit the energy model to recorded windows, write a weights file",
 	  ctl_train },
 };

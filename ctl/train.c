@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "fit.h"
 #include "input.h"
+#include "io.h"
 #include "params.h"
 #include "rbuf.h"
 
@@ -140,45 +141,6 @@ static void tell_windows(const struct file *f, enum train_target t)
 			f->path, st->went_back, st->back_line);
 }
 
-/* Write @text to @path whole: a temporary file beside it, renamed over it. */
-static int write_atomic(const char *path, const char *text, size_t len)
-{
-	size_t plen = strlen(path), off = 0;
-	char *tmp = malloc(plen + 8);
-	int fd, err = 0;
-
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, plen + 8, "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		off += n;
-	}
-	if (!err && (fchmod(fd, 0644) || fsync(fd)))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
-	free(tmp);
-	return err;
-}
-
 static int parse_folds(const char *s, unsigned int *folds)
 {
 	__u64 v;
@@ -291,7 +253,7 @@ static int fit_and_write(const struct file *files, int nfiles, const struct mode
 			fprintf(stderr, ME ": standard output: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	err = write_atomic(out, conf.data, conf.len);
+	err = io_write_atomic(out, conf.data, conf.len);
 	if (err) {
 		fprintf(stderr, ME ": %s: %s; nothing written\n", out, strerror(-err));
 		goto cleanup;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "model.h"
 #include "params.h"
 
 #define MSR_UNIT	0x606
@@ -772,4 +773,105 @@ cleanup:
 	cg_remove(&cg);
 	fixture_remove(&f);
 	unlink(conf);
+}
+
+/*
+ * energyctl record (ENERGYCTL) for 3 s at 100 ms against a daemon on a
+ * 15 W MSR fixture: a "# energyd --record" line, then lines energyd's
+ * parser takes, whose energy is the fixture's 15 W over their time within
+ * 5 %; energyctl train accepts the file or refuses it only for too few
+ * windows, saying so.
+ */
+void energy_ctl_record(void)
+{
+	const char *log = "/tmp/energyd-e2e-ctlrec.log";
+	const char *ctl = getenv("ENERGYCTL");
+	char rec[] = "/tmp/energyd-e2e-ctlrec-XXXXXX", conf[64], cmd[512], out[4096];
+	struct fixture f = { .watts = 15.0, .run = true };
+	struct duty d = { .cpu = 0 };
+	struct e2e_child c = {};
+	__u64 uj = 0, ns = 0;
+	bool thread = false;
+	char *text = NULL, *line, *save;
+	int lines = 0, bad = 0, status, fd;
+	const char *extra[5];
+	pid_t pid = 0;
+	FILE *p;
+
+	if (!ctl || !*ctl)
+		ctl = "build/energyctl";
+	conf[0] = '\0';
+	fd = mkstemp(rec);
+	if (!ASSERT_TRUE(fd >= 0, "record file"))
+		goto cleanup;
+	close(fd);
+	snprintf(conf, sizeof(conf), "%s.conf", rec);
+	if (!ASSERT_EQ(fixture_make(&f, 1000), 0, "fixture"))
+		goto cleanup;
+	extra[0] = "--energy-source";
+	extra[1] = "msr";
+	extra[2] = "--msr-dir";
+	extra[3] = f.dir;
+	extra[4] = NULL;
+	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
+		goto cleanup;
+	thread = true;
+	pid = own_energyd(log, extra);
+	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&c, NULL, duty_body, &d), 0, "busy child"))
+		goto cleanup;
+	snprintf(cmd, sizeof(cmd), "%s record -d 3 -i 0.1 -o %s 2>&1", ctl, rec);
+	status = system(cmd);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "record exits 0");
+	text = e2e_read_file(rec, NULL);
+	if (!ASSERT_TRUE(text, "record readable"))
+		goto cleanup;
+	ASSERT_TRUE(!strncmp(text, "# energyd --record", 18), "energyd --record's first line");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct model_record r;
+
+		if (line[0] == '#')
+			continue;
+		if (model_record_parse(line, &r)) {
+			bad++;
+			continue;
+		}
+		lines++;
+		uj += r.energy_uj;
+		ns += r.window_ns;
+	}
+	ASSERT_EQ(bad, 0, "every line in energyd --record's format");
+	ASSERT_GE(lines, 20, "a line every 100 ms for 3 s");
+	ASSERT_NEAR(uj, 15.0 * ns / 1000, 0.05, "the fixture's 15 W over the lines' time");
+	fprintf(stderr, "  record: %d lines, %llu µJ over %llu ns (%.2f W)\n", lines, uj, ns,
+		ns ? uj * 1000.0 / ns : 0);
+	snprintf(cmd, sizeof(cmd), "%s train %s -o %s 2>&1", ctl, rec, conf);
+	p = popen(cmd, "r");
+	if (!ASSERT_TRUE(p, "run train"))
+		goto cleanup;
+	out[fread(out, 1, sizeof(out) - 1, p)] = '\0';
+	status = pclose(p);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		ASSERT_TRUE(!access(conf, F_OK), "train wrote the weights");
+	else
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
+			    strstr(out, "need at least 10 per weight"), out);
+	fprintf(stderr, "  train on it: exit %d\n%s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		out);
+cleanup:
+	child_kill(&c);
+	if (thread) {
+		f.run = false;
+		pthread_join(f.thread, NULL);
+	}
+	if (pid > 0 && !ASSERT_TRUE(WIFEXITED(stop_energyd(pid)), "clean stop"))
+		show_log(log);
+	if (test__failures)
+		show_log(log);
+	fixture_remove(&f);
+	free(text);
+	unlink(rec);
+	if (conf[0])
+		unlink(conf);
 }

@@ -412,5 +412,12 @@ void http_promtool(void);
 void http_bad_clients(void);
 void prometheus_scrape(void);
 void daemon_listen(void);
+void energy_ctl_record(void);
+void ctl_get_set(void);
+void ctl_apply(void);
+void ctl_status(void);
+void ctl_top_text(void);
+void ctl_top_tmux(void);
+void ctl_record_refused(void);
 
 #endif /* ENERGY_E2E_HARNESS_H */

@@ -2,6 +2,12 @@
 #include "unit.h"
 
 TEST_MAIN(
+	TEST(test_ctl_snap_kv),
+	TEST(test_ctl_snap_parse),
+	TEST(test_ctl_top_rows),
+	TEST(test_ctl_status_report),
+	TEST(test_ctl_record_line),
+	TEST(test_ctl_param_messages),
 	TEST(test_format_line),
 	TEST(test_metrics_render),
 	TEST(test_metrics_model_no_window),

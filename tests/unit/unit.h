@@ -102,4 +102,11 @@ void test_listen_parse(void);
 void test_listen_refused(void);
 void test_http_route(void);
 
+void test_ctl_snap_kv(void);
+void test_ctl_snap_parse(void);
+void test_ctl_top_rows(void);
+void test_ctl_status_report(void);
+void test_ctl_record_line(void);
+void test_ctl_param_messages(void);
+
 #endif /* ENERGY_UNIT_H */
