@@ -126,6 +126,7 @@ static int lawson_hanson(const double *a, size_t m, size_t n, const double *b,
 		for (size_t inner = 0;; inner++) {
 			double alpha = INFINITY;
 			bool feasible = true;
+			size_t first = n;
 
 			if (inner > n + 1)
 				return -EDOM;
@@ -152,18 +153,22 @@ static int lawson_hanson(const double *a, size_t m, size_t n, const double *b,
 					double s = d > 0 ? x[j] / d : 0;
 
 					feasible = false;
-					if (s < alpha)
+					if (s < alpha) {
 						alpha = s;
+						first = j;
+					}
 				}
 			if (feasible) {
 				memcpy(x, z, n * sizeof(*x));
 				break;
 			}
 			/* Step towards z until a variable reaches 0; it
-			 * leaves the passive set. */
+			 * leaves the passive set. The one that set the step
+			 * leaves it even where rounding kept it above 0, or
+			 * the loop would not end. */
 			for (size_t j = 0; j < n; j++) {
 				x[j] += alpha * (z[j] - x[j]);
-				if (passive[j] && x[j] <= 0) {
+				if (passive[j] && (x[j] <= 0 || j == first)) {
 					passive[j] = false;
 					x[j] = 0;
 				}

@@ -293,16 +293,6 @@ static void check_record(const char *path, __u64 total)
 	snprintf(cmd, sizeof(cmd), "%s train %s -o %s > %s.out 2>&1", ctl, path,
 		 conf_path, path);
 	status = system(cmd);
-	/* The fit has been seen to refuse these records now and then with
-	 * EDOM (a defect of the fit, open in issue 13): a refusal that
-	 * names its reason and writes nothing is let pass, and shown. */
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
-	    access(conf_path, F_OK)) {
-		snprintf(cmd, sizeof(cmd), "sed 's/^/  emulated: /' %s.out | grep 'nothing written' >&2; rm -f %s.out",
-			 path, path);
-		ASSERT_EQ(system(cmd), 0, "a refusal names its reason, nothing written");
-		return;
-	}
 	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 			 "energyctl train fits the records")) {
 		snprintf(cmd, sizeof(cmd), "cat %s.out >&2", path);

@@ -66,6 +66,7 @@ TEST_MAIN(
 	TEST(test_nnls_brute_force),
 	TEST(test_fit_recovers_weights),
 	TEST(test_fit_collinear_zero),
+	TEST(test_fit_small_counts),
 	TEST(test_fit_cv_by_hand),
 	TEST(test_fit_constant_power_wins),
 	TEST(test_fit_refusals),

@@ -87,6 +87,7 @@ void test_nnls_bad_input(void);
 void test_nnls_brute_force(void);
 void test_fit_recovers_weights(void);
 void test_fit_collinear_zero(void);
+void test_fit_small_counts(void);
 void test_fit_cv_by_hand(void);
 void test_fit_constant_power_wins(void);
 void test_fit_refusals(void);
