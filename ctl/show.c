@@ -43,6 +43,7 @@ static __u64 sys_u64(const char *sys, const char *key)
 static const char *const sys_counts[] = {
 	"processes", "capacity", "dropped_procs", "dropped_requests",
 	"dropped_task_storage", "pmu_read_errors", "rapl_rejected", "late_samples",
+	"model_error_windows",
 };
 
 #define NCOUNTS	(sizeof(sys_counts) / sizeof(sys_counts[0]))
@@ -65,6 +66,7 @@ static json_object *cgroup_json(const struct snap_cgroup *g)
 	json_u64(o, "mem_bytes", g->c.mem_bytes);
 	json_u64(o, "procs_alive", g->procs_alive);
 	json_u64(o, "procs_exited", g->procs_exited);
+	json_u64(o, "window_uj", g->window_uj);
 	return o;
 }
 
@@ -95,6 +97,9 @@ static void status_host_json(struct rbuf *b, const struct status_in *in)
 	json_object_object_add(o, "power_mw", s->have_window ?
 			       json_object_new_uint64(snap_mw(s->win_uj, s->win_len_ns)) : NULL);
 	json_u64(o, "idle_mw", s->idle_mw);
+	json_object_object_add(o, "model_error_pct",
+			       !snap_kv(in->sys, "model_error_pct", ver, sizeof(ver)) &&
+			       strcmp(ver, "-") ? json_object_new_double_s(strtod(ver, NULL), ver) : NULL);
 	for (size_t i = 0; i < NCOUNTS; i++)
 		json_u64(o, sys_counts[i], sys_u64(in->sys, sys_counts[i]));
 	json_object_object_add(o, "uptime_s", in->have_uptime ?
@@ -133,6 +138,9 @@ static void status_host(struct rbuf *b, const struct status_in *in)
 	else
 		rbuf_printf(b, "power:        no window yet\n");
 	rbuf_printf(b, "idle:         %s W\n", view_watts(w, s->idle_mw));
+	if (!snap_kv(in->sys, "model_error_pct", buf, sizeof(buf)) && strcmp(buf, "-"))
+		rbuf_printf(b, "model error:  %s %% over the last %llu windows\n", buf,
+			    sys_u64(in->sys, "model_error_windows"));
 	rbuf_printf(b, "processes:    %llu tracked, %llu slots\n",
 		    sys_u64(in->sys, "processes"), sys_u64(in->sys, "capacity"));
 	rbuf_printf(b, "dropped:      %llu processes, %llu requests, %llu task storage\n",
@@ -151,6 +159,7 @@ static void status_host(struct rbuf *b, const struct status_in *in)
 static void status_cgroup(struct rbuf *b, const struct snap *s, bool json)
 {
 	const struct snap_cgroup *g = &s->own;
+	char w[24];
 
 	if (json) {
 		json_object *o = json_object_new_object(), *a = json_object_new_array();
@@ -159,6 +168,9 @@ static void status_cgroup(struct rbuf *b, const struct snap *s, bool json)
 		json_object_object_add(o, "window_ns", s->have_window ?
 				       json_object_new_uint64(s->win_len_ns) : NULL);
 		json_object_object_add(o, "cgroup", s->have_own ? cgroup_json(g) : NULL);
+		json_object_object_add(o, "power_mw", s->have_own && s->have_window ?
+				       json_object_new_uint64(snap_mw(g->window_uj, s->win_len_ns)) :
+				       NULL);
 		for (size_t i = 0; i < s->nprocs; i++) {
 			const struct snap_proc *p = &s->procs[i];
 			json_object *e = json_object_new_object();
@@ -188,8 +200,11 @@ static void status_cgroup(struct rbuf *b, const struct snap *s, bool json)
 		    g->c.cpu_ns / 1000000 % 1000);
 	rbuf_printf(b, "processes:    %llu alive, %llu exited\n", g->procs_alive,
 		    g->procs_exited);
-	if (s->have_window)
+	if (s->have_window) {
+		rbuf_printf(b, "power:        %s W over the last window\n",
+			    view_watts(w, snap_mw(g->window_uj, s->win_len_ns)));
 		rbuf_printf(b, "window:       %llu ms\n", s->win_len_ns / 1000000);
+	}
 	rbuf_printf(b, "%8s %14s %12s  %s\n", "PID", "ENERGY_J", "CPU_S", "COMMAND");
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct snap_proc *p = &s->procs[i];

@@ -131,6 +131,7 @@ static void cgroup_of(struct ctx *c, json_object *o, struct snap_cgroup *g)
 	counters_of(c, o, &g->c);
 	g->procs_alive = u64_of(c, o, "procs_alive");
 	g->procs_exited = u64_of(c, o, "procs_exited");
+	g->window_uj = u64_of(c, o, "window_uj");
 	g->container[0] = '\0';
 	ct = member(c, o, "container", json_type_object, true);
 	if (ct) {
@@ -242,14 +243,16 @@ int snap_parse(const char *text, bool host, struct snap *s, char *why,
 		json_object_put(root);
 		return -EINVAL;
 	}
-	if (u64_of(&c, root, "schema") != 1 && !c.err)
-		bad(&c, "is not 1", "schema");
+	/* all.json's schema is 1, cgroup.json's 2 */
+	if (u64_of(&c, root, "schema") != (host ? 1 : 2) && !c.err)
+		bad(&c, host ? "is not 1" : "is not 2", "schema");
 	w = member(&c, root, "window", json_type_object, true);
 	if (w) {
 		s->have_window = true;
 		s->win_time_ns = u64_of(&c, w, "time_ns");
 		s->win_len_ns = u64_of(&c, w, "window_ns");
-		s->win_uj = u64_of(&c, w, "window_uj");
+		if (host)
+			s->win_uj = u64_of(&c, w, "window_uj");
 	}
 	if (host) {
 		s->timestamp_ns = u64_of(&c, root, "timestamp_ns");
@@ -270,6 +273,7 @@ int snap_parse(const char *text, bool host, struct snap *s, char *why,
 		if (o) {
 			s->have_own = true;
 			cgroup_of(&c, o, &s->own);
+			s->win_uj = s->own.window_uj;
 		}
 	}
 	if (!c.err)

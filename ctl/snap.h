@@ -38,6 +38,7 @@ struct snap_cgroup {
 	char path[256];		/* "" when unknown */
 	char container[80];	/* "runtime:id12", "pod:uid", or "" */
 	__u64 procs_alive, procs_exited;
+	__u64 window_uj;	/* its energy in the last window */
 	struct snap_counters c;
 };
 
@@ -52,7 +53,8 @@ struct snap {
 	__u64 rapl_uj[5];	/* pkg, core, uncore, dram, psys */
 	bool rapl_has[5];
 	struct snap_counters system;
-	/* the last window boundary */
+	/* the last window boundary; win_uj: the machine's energy in it, in
+	 * cgroup.json the reader's cgroup's */
 	bool have_window;
 	__u64 win_time_ns, win_len_ns, win_uj;
 	/* cgroup.json: the reader's cgroup (have_own false before a window) */
@@ -70,7 +72,8 @@ extern const char *const snap_rapl_names[5];
 /*
  * Parse all.json (@host true) or cgroup.json text into @s (to be freed
  * with snap_free). 0, or -EINVAL with the reason in @why (not JSON, a
- * member missing or of the wrong type, a schema other than 1).
+ * member missing or of the wrong type, a schema other than all.json's 1
+ * or cgroup.json's 2).
  */
 int snap_parse(const char *text, bool host, struct snap *s, char *why,
 	       size_t why_len);

@@ -179,8 +179,13 @@ static void window(struct sampler *s, __u64 window_ns)
 		return;
 	}
 	w = window_snapshot(s, window_ns, window_uj, ct, nct);
-	if (w)
+	if (w) {
+		struct window_snap *prev = view_window_get(s->v);
+
+		window_cgroups_since(w, prev);
+		view_window_put(s->v, prev);
 		publish_window(s->v, w, &tot);
+	}
 	else
 		log_limited(&s->oom_limit, LOG_LVL_WARN,
 			    "window: out of memory; the cgroup file keeps the last window");

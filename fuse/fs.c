@@ -214,6 +214,8 @@ static void render_sys(struct view *v, struct rbuf *b)
 	size_t n = view_rows_used(v), procs = 0;
 	struct view_totals tot;
 	struct render_head h;
+	unsigned int judged;
+	long err;
 
 	for (size_t i = 0; i < n; i++)
 		procs += proc_used(&v->rows[i]);
@@ -228,6 +230,12 @@ static void render_sys(struct view *v, struct rbuf *b)
 		    tot.carbon_ng / NG_PER_G, tot.carbon_ng % NG_PER_G,
 		    tot.idle_carbon_ng / NG_PER_G, tot.idle_carbon_ng % NG_PER_G,
 		    tot.exited_ng / NG_PER_G, tot.exited_ng % NG_PER_G);
+	err = attrib_model_error(&tot.at, &judged);
+	if (err < 0)
+		rbuf_printf(b, "model_error_pct=-\nmodel_error_windows=0\n");
+	else
+		rbuf_printf(b, "model_error_pct=%ld.%02ld\nmodel_error_windows=%u\n",
+			    err / 100, err % 100, judged);
 	rbuf_printf(b, "pmu=%d\nprocesses=%zu\ncapacity=%llu\n",
 		    v->pmu, procs, v->capacity);
 	rbuf_printf(b, "dropped_procs=%llu\ndropped_requests=%llu\ndropped_task_storage=%llu\npmu_read_errors=%llu\n",

@@ -180,14 +180,16 @@ static struct json_object *cgroup_new(const struct window_cgroup *cg,
 	put_container(o, cg->path, oom);
 	put_counters(o, &cg->c, cg->mem_bytes, cg->energy_uj, cg->carbon_ng,
 		     oom);
+	put_u64(o, "window_uj", cg->window_uj, oom);
 	put_u64(o, "procs_alive", cg->procs_alive, oom);
 	put_u64(o, "procs_exited", cg->procs_exited, oom);
 	return o;
 }
 
-/* The window @w, or null before the first. */
+/* The window @w, or null before the first; with the machine's energy in
+ * it where @machine (all.json: the reader is root). */
 static void put_window(struct json_object *o, const struct window_snap *w,
-		       bool *oom)
+		       bool machine, bool *oom)
 {
 	struct json_object *win;
 
@@ -198,7 +200,8 @@ static void put_window(struct json_object *o, const struct window_snap *w,
 	win = obj_new(oom);
 	put_u64(win, "time_ns", w->time_ns, oom);
 	put_u64(win, "window_ns", w->window_ns, oom);
-	put_u64(win, "window_uj", w->window_uj, oom);
+	if (machine)
+		put_u64(win, "window_uj", w->window_uj, oom);
 	put(o, "window", win, oom);
 }
 
@@ -307,7 +310,7 @@ void render_all_json(struct rbuf *b, const struct render_json_all *in)
 	put(root, "energy", energy_new(in, &oom), &oom);
 	put(root, "system", system_new(in, &oom), &oom);
 	put(root, "processes", procs_new(in, &oom), &oom);
-	put_window(root, in->win, &oom);
+	put_window(root, in->win, true, &oom);
 	put(root, "cgroups", cgroups_new(in->win, &oom), &oom);
 	emit(b, root, oom);
 }
@@ -321,8 +324,8 @@ void render_cgroup_json(struct rbuf *b, const struct window_snap *w,
 	bool oom = false;
 	struct json_object *root = obj_new(&oom), *procs = arr_new(&oom);
 
-	put_u64(root, "schema", RENDER_JSON_SCHEMA, &oom);
-	put_window(root, w, &oom);
+	put_u64(root, "schema", RENDER_JSON_SCHEMA_CGROUP, &oom);
+	put_window(root, w, false, &oom);
 	if (cg)
 		put(root, "cgroup", cgroup_new(cg, &oom), &oom);
 	else

@@ -15,9 +15,11 @@
 #include "render.h"
 #include "view.h"
 
-/* The "schema" member: raised when a member changes meaning or goes;
- * new members come without it. */
-#define RENDER_JSON_SCHEMA	1
+/* The "schema" member of all.json and of cgroup.json: raised when a
+ * member changes meaning or goes; new members come without it. 2 for
+ * cgroup.json: its window no longer holds the machine's energy. */
+#define RENDER_JSON_SCHEMA		1
+#define RENDER_JSON_SCHEMA_CGROUP	2
 
 /* What all.json is made of. */
 struct render_json_all {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +75,34 @@ __u64 attrib_idle_mw(const struct attrib *a, __u64 configured_mw)
 	return a->any.n ? history_low(&a->any) : 0;
 }
 
+static void error_add(struct error_history *h, __u64 estimate_uj,
+		      __u64 measured_uj)
+{
+	h->estimate_uj[h->next] = estimate_uj;
+	h->measured_uj[h->next] = measured_uj;
+	h->next = (h->next + 1) % ERROR_HISTORY;
+	if (h->n < ERROR_HISTORY)
+		h->n++;
+}
+
+long attrib_model_error(const struct attrib *a, unsigned int *windows)
+{
+	const struct error_history *h = &a->error;
+	unsigned __int128 off = 0, sum = 0;
+
+	*windows = h->n;
+	for (unsigned int i = 0; i < h->n; i++) {
+		__u64 e = h->estimate_uj[i], m = h->measured_uj[i];
+
+		off += e > m ? e - m : m - e;
+		sum += m;
+	}
+	if (!sum)
+		return -ENODATA;
+	off = off * 10000 / sum;
+	return off > LONG_MAX ? LONG_MAX : (long)off;
+}
+
 static __u64 window_model(struct attrib *a, const struct attrib_in *in,
 			  const __u64 *scores, size_t n, __u64 *energy_uj,
 			  __u64 *carry_pj)
@@ -114,10 +143,14 @@ __u64 attrib_window(struct attrib *a, const struct attrib_in *in,
 
 	idle = (unsigned __int128)attrib_idle_mw(a, in->idle_mw) *
 	       in->window_ns / PJ_PER_UJ;
-	if (idle > in->e_uj)
-		idle = in->e_uj;
 	for (size_t i = 0; i < n; i++)
 		sum += scores[i];
+	if (in->e_uj)
+		error_add(&a->error, sat_add(idle, sum / PJ_PER_UJ > U64_MAX_ ?
+					     U64_MAX_ : (__u64)(sum / PJ_PER_UJ)),
+			  in->e_uj);
+	if (idle > in->e_uj)
+		idle = in->e_uj;
 	if (!sum)
 		idle = in->e_uj;	/* nobody did anything: all of it idle */
 

@@ -50,11 +50,23 @@ struct idle_history {
 	unsigned int n, next;
 };
 
+/* Windows the model's error is judged on. */
+#define ERROR_HISTORY	64
+
+/* The model's estimate and the measurement of the last windows with
+ * measured energy, a ring. */
+struct error_history {
+	__u64 estimate_uj[ERROR_HISTORY];
+	__u64 measured_uj[ERROR_HISTORY];
+	unsigned int n, next;
+};
+
 /* State carried from window to window. */
 struct attrib {
 	__u64 carry_uj;		/* measured energy not handed out yet */
 	struct idle_history low;	/* low-activity windows */
 	struct idle_history any;	/* every window with energy */
+	struct error_history error;	/* estimate vs measurement */
 	__u64 total_uj;		/* energy of all windows (measured or model) */
 	__u64 idle_uj;		/* of which idle */
 	__u64 procs_uj;		/* of which handed to processes */
@@ -73,6 +85,15 @@ struct attrib_in {
  * else of the last windows of any kind), else 0. Windows without energy
  * (no counter moved, every read failed) teach nothing. */
 __u64 attrib_idle_mw(const struct attrib *a, __u64 configured_mw);
+
+/*
+ * The model's error on the last ERROR_HISTORY windows with measured
+ * energy: sum of |estimate - measured| over sum of measured, in hundredths
+ * of a percent, where the estimate is the idle power used times the window
+ * plus the processes' scores. -ENODATA before such a window; @windows gets
+ * how many were judged.
+ */
+long attrib_model_error(const struct attrib *a, unsigned int *windows);
 
 /*
  * One window: @n processes with @scores (pJ). Adds each one's energy to

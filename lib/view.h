@@ -36,6 +36,7 @@ struct window_cgroup {
 	struct energy_counters c;
 	__u64 mem_bytes;		/* resident memory of its live processes */
 	__u64 energy_uj;
+	__u64 window_uj;		/* of which in this window */
 	__u64 carbon_ng;		/* grams CO2e x 1e9 */
 	__u64 procs_alive, procs_exited;
 };
@@ -99,6 +100,10 @@ struct view {
 /* The cgroup @id in @w (bsearch), or NULL. */
 const struct window_cgroup *window_cgroup_of(const struct window_snap *w,
 					     __u64 id);
+
+/* Each cgroup's window_uj in @w: its energy since @prev, the window before
+ * (NULL: none); all of it for a cgroup @prev did not have. */
+void window_cgroups_since(struct window_snap *w, const struct window_snap *prev);
 
 /* Read a parameter. */
 static inline __u64 view_param(struct view *v, enum param_id id)

@@ -19,3 +19,14 @@ const struct window_cgroup *window_cgroup_of(const struct window_snap *w,
 	}
 	return NULL;
 }
+
+void window_cgroups_since(struct window_snap *w, const struct window_snap *prev)
+{
+	for (size_t i = 0; i < w->ncg; i++) {
+		struct window_cgroup *g = &w->cg[i];
+		const struct window_cgroup *o = window_cgroup_of(prev, g->id);
+		__u64 then = o ? o->energy_uj : 0;
+
+		g->window_uj = g->energy_uj > then ? g->energy_uj - then : 0;
+	}
+}

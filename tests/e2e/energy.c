@@ -11,6 +11,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -235,6 +236,8 @@ void energy_model_estimate(void)
 	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves"))
 		goto cleanup;
 	ASSERT_TRUE(sys_has("\nenergy_source=model\n"), "sys says the energy is the model's");
+	ASSERT_TRUE(sys_has("\nmodel_error_pct=-\nmodel_error_windows=0\n"),
+		    "no error where nothing measures energy");
 	if (!ASSERT_EQ(child_spawn(&c, NULL, duty_body, &d), 0, "busy child"))
 		goto cleanup;
 	sleep_ms(600);
@@ -679,6 +682,79 @@ static bool carbon_settled(struct fixture *f, const struct e2e_cg *cg,
 	ok = WAIT_UNTIL(caught_up(), 5000) && (sleep_ms(400), carbon_now(cg, p));
 	pthread_mutex_unlock(&f->lock);
 	return ok;
+}
+
+#define ERROR_CONF	"idle_mw = 7500\nw_cpu_ns = 0\nw_mem_bytes = 0\nw_instructions = 0\n" \
+			"w_wakeups = 0\nw_disk_read_bytes = 0\nw_disk_write_bytes = 0\n" \
+			"w_net_rx_packets = 0\nw_net_tx_packets = 0\n"
+
+/*
+ * The model's error in sys: every weight 0 and idle at 7.5 W against the
+ * 15 W fixture, so the model's estimate is 7.5 W in every window: sys's
+ * model_error_pct is |7.5 W - P| / P of the power P measured over the same
+ * windows (50 % where the fixture keeps its 15 W), within 3 points.
+ */
+void energy_model_error(void)
+{
+	const char *log = "/tmp/energyd-e2e-moderr.log";
+	char conf[] = "/tmp/energyd-e2e-moderr-XXXXXX";
+	struct fixture f = { .watts = 15.0, .run = true };
+	double pct = -1, want;
+	__u64 uj0 = 0, uj1 = 0, n = 0, ns0, ns1;
+	const char *extra[7];
+	bool thread = false;
+	pid_t pid = 0;
+	int fd;
+
+	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture"))
+		goto cleanup;
+	fd = mkstemp(conf);
+	if (!ASSERT_TRUE(fd >= 0 && write(fd, ERROR_CONF, strlen(ERROR_CONF)) ==
+			 (ssize_t)strlen(ERROR_CONF), "configuration"))
+		goto cleanup;
+	close(fd);
+	extra[0] = "--energy-source";
+	extra[1] = "msr";
+	extra[2] = "--msr-dir";
+	extra[3] = f.dir;
+	extra[4] = "--weights";
+	extra[5] = conf;
+	extra[6] = NULL;
+	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
+		goto cleanup;
+	thread = true;
+	pid = own_energyd(log, extra);
+	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves"))
+		goto cleanup;
+	/* from the first window judged on */
+	ASSERT_TRUE(WAIT_UNTIL(e2e_sys_u64("model_error_windows", &n) && n >= 1, 3000),
+		    "a window judged");
+	ns0 = now_ns();
+	uj0 = fixture_uj(&f);
+	sleep_ms(3000);
+	if (!ASSERT_TRUE(e2e_sys_u64("model_error_windows", &n) && sys_double("model_error_pct", &pct),
+			 "model_error_pct in sys"))
+		goto cleanup;
+	ns1 = now_ns();
+	uj1 = fixture_uj(&f);
+	want = fabs(7500.0 - (uj1 - uj0) * 1e6 / (ns1 - ns0)) / ((uj1 - uj0) * 1e6 / (ns1 - ns0)) * 100;
+	ASSERT_GE(n, 10, "windows of 200 ms judged");
+	ASSERT_TRUE(fabs(pct - want) <= 3, "the estimate's error against the measurement");
+	if (!e2e_emulated())
+		ASSERT_TRUE(fabs(pct - 50) <= 3, "7.5 W estimated of 15 W: 50 %");
+	fprintf(stderr, "  model error: %.2f %% over %llu windows, %.2f %% from the fixture's power\n",
+		pct, n, want);
+cleanup:
+	if (thread) {
+		f.run = false;
+		pthread_join(f.thread, NULL);
+	}
+	if (pid > 0 && !ASSERT_TRUE(WIFEXITED(stop_energyd(pid)), "clean stop"))
+		show_log(log);
+	if (test__failures)
+		show_log(log);
+	unlink(conf);
+	fixture_remove(&f);
 }
 
 #define CARBON_CONF	"carbon_g_per_kwh = 400\nidle_mw = 2000\n"

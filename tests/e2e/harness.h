@@ -398,6 +398,7 @@ void fs_nonempty_mountpoint(void);
 void energy_model_estimate(void);
 void energy_measured_split(void);
 void energy_carbon(void);
+void energy_model_error(void);
 void energy_bad_fixtures(void);
 void energy_record_unwritable(void);
 void fs_params_in_pieces(void);

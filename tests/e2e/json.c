@@ -105,13 +105,14 @@ out:
 	return out;
 }
 
-/* Whether jq takes @text as one JSON object of schema 1. */
-static bool jq_valid(const char *text, size_t len)
+/* Whether jq takes @text as one JSON object of schema @schema. */
+static bool jq_valid(const char *text, size_t len, int schema)
 {
-	char *out;
+	char *out, filter[64];
 	int rc;
 
-	out = jq(text, len, "-e '.schema == 1' >/dev/null", &rc);
+	snprintf(filter, sizeof(filter), "-e '.schema == %d' >/dev/null", schema);
+	out = jq(text, len, filter, &rc);
 	free(out);
 	return rc == 0;
 }
@@ -339,7 +340,7 @@ void fs_all_json(void)
 	if (!ASSERT_TRUE(js, "root reads all.json") ||
 	    !ASSERT_TRUE(same, "the reads of all before and after all.json show the child alike"))
 		goto cleanup;
-	ASSERT_TRUE(jq_valid(js, jlen), "jq takes all.json as valid JSON, schema 1");
+	ASSERT_TRUE(jq_valid(js, jlen, 1), "jq takes all.json as valid JSON, schema 1");
 	if (!ASSERT_TRUE(utf8_valid(js, jlen, &bad), "all.json is valid UTF-8"))
 		fprintf(stderr, "  first bad byte at %zu\n", bad);
 
@@ -524,9 +525,16 @@ static bool cgroup_json_vs_text(const struct cg_read *r, const struct e2e_cg *cg
 	int rc = -1, n = 0, fails = test__failures;
 	const char *p;
 
-	snprintf(msg, sizeof(msg), "%s: jq takes cgroup.json as valid JSON, schema 1", who);
-	if (!ASSERT_TRUE(jq_valid(r->json, r->json_len), msg))
+	snprintf(msg, sizeof(msg), "%s: jq takes cgroup.json as valid JSON, schema 2", who);
+	if (!ASSERT_TRUE(jq_valid(r->json, r->json_len, 2), msg))
 		return false;
+	out = jq(r->json, r->json_len,
+		 "-e '(.window | has(\"window_uj\") | not) and (.cgroup.window_uj <= .cgroup.energy_uj)' >/dev/null",
+		 &rc);
+	snprintf(msg, sizeof(msg), "%s: no machine energy, the cgroup's own window energy", who);
+	ASSERT_EQ(rc, 0, msg);
+	free(out);
+	out = NULL;
 	p = strstr(r->text, "window_time=");
 	ASSERT_TRUE(p && sscanf(p, "window_time=%llu", (unsigned long long *)&wt) == 1,
 		    "window_time in cgroup");
@@ -675,7 +683,7 @@ void fs_cgroup_json_totals(void)
 		if (!ok)
 			sleep_ms(50);
 	}
-	ASSERT_TRUE(jq_valid(r->json, r->json_len), "jq takes cgroup.json as valid JSON");
+	ASSERT_TRUE(jq_valid(r->json, r->json_len, 2), "jq takes cgroup.json as valid JSON");
 	fprintf(stderr, "  cgroup.json: cpu_ns %llu, procs_exited %llu, energy_uj %llu; cpu.stat %llu us (%+.2f%%)\n",
 		cpu, exited, energy, usec,
 		usec ? 100.0 * (cpu / 1e3 - usec) / usec : 0.0);
@@ -729,7 +737,7 @@ void fs_json_hostile_comm(void)
 		   E2E_SETTLE_MS);
 	if (!ASSERT_TRUE(js, "read all.json"))
 		goto cleanup;
-	ASSERT_TRUE(jq_valid(js, jlen), "jq takes all.json as valid with the hostile comm in it");
+	ASSERT_TRUE(jq_valid(js, jlen, 1), "jq takes all.json as valid with the hostile comm in it");
 	if (!ASSERT_TRUE(utf8_valid(js, jlen, &bad), "all.json is valid UTF-8"))
 		fprintf(stderr, "  first bad byte at %zu: %.40s\n", bad, js + bad);
 	if (out) {

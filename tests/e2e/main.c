@@ -119,6 +119,7 @@ TEST_MAIN(
 	TEST(energy_model_estimate),
 	TEST(energy_measured_split),
 	TEST(energy_carbon),
+	TEST(energy_model_error),
 	TEST(energy_bad_fixtures),
 	TEST(energy_record_unwritable),
 	TEST(energy_ctl_record),

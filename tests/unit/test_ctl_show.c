@@ -49,7 +49,7 @@ static const char *const cg_a =
 	"{\"id\":42,\"path\":\"/system.slice/docker-0123456789abcdef0123456789abcdef"
 	"0123456789abcdef0123456789abcdef.scope\",\"container\":{\"runtime\":\"docker\","
 	"\"id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
-	"\"pod_uid\":null}," COUNTERS(1000, 5, 6) ",\"procs_alive\":2,\"procs_exited\":1}";
+	"\"pod_uid\":null}," COUNTERS(1000, 5, 6) ",\"procs_alive\":2,\"procs_exited\":1,\"window_uj\":300}";
 
 void test_ctl_snap_kv(void)
 {
@@ -102,15 +102,15 @@ void test_ctl_snap_parse(void)
 	free(t);
 
 	/* A member missing is named; a schema not 1 is refused. */
-	t = strdup("{\"schema\":1,\"window\":null,\"cgroup\":null}");
+	t = strdup("{\"schema\":2,\"window\":null,\"cgroup\":null}");
 	ASSERT_EQ(snap_parse(t, false, &s, why, sizeof(why)), -EINVAL, "no processes");
 	ASSERT_STREQ(why, "processes: missing", "named");
 	free(t);
-	t = strdup("{\"schema\":2,\"window\":null,\"cgroup\":null,\"processes\":[]}");
-	ASSERT_EQ(snap_parse(t, false, &s, why, sizeof(why)), -EINVAL, "schema 2");
-	ASSERT_STREQ(why, "schema: is not 1", "schema named");
+	t = strdup("{\"schema\":1,\"window\":null,\"cgroup\":null,\"processes\":[]}");
+	ASSERT_EQ(snap_parse(t, false, &s, why, sizeof(why)), -EINVAL, "cgroup.json of schema 1");
+	ASSERT_STREQ(why, "schema: is not 2", "schema named");
 	free(t);
-	t = strdup("{\"schema\":1,\"window\":null,\"cgroup\":null,\"processes\":[{\"pid\":\"x\"}]}");
+	t = strdup("{\"schema\":2,\"window\":null,\"cgroup\":null,\"processes\":[{\"pid\":\"x\"}]}");
 	ASSERT_EQ(snap_parse(t, false, &s, why, sizeof(why)), -EINVAL, "pid a string");
 	ASSERT_STREQ(why, "pid: has the wrong type", "type named");
 	free(t);
@@ -119,7 +119,7 @@ void test_ctl_snap_parse(void)
 	ASSERT_TRUE(!strncmp(why, "not a JSON object", 17), why);
 	free(t);
 	/* Before the first window: no window, no own cgroup, no error. */
-	t = strdup("{\"schema\":1,\"window\":null,\"cgroup\":null,\"processes\":[]}");
+	t = strdup("{\"schema\":2,\"window\":null,\"cgroup\":null,\"processes\":[]}");
 	ASSERT_EQ(snap_parse(t, false, &s, why, sizeof(why)), 0, "empty cgroup.json");
 	ASSERT_TRUE(!s.have_window && !s.have_own && !s.nprocs, "nothing yet");
 	snap_free(&s);
@@ -198,11 +198,12 @@ out:
 void test_ctl_status_report(void)
 {
 	const char *sys = "processes=12\ncapacity=40960\ndropped_procs=3\nlate_samples=4\n"
-			  "version=0.1\n";
+			  "model_error_pct=12.34\nmodel_error_windows=64\nversion=0.1\n";
 	char *a = all_json(1, 1, 5, COUNTERS(1, 1, 1), "", "");
-	const char *cg = "{\"schema\":1,\"window\":{\"time_ns\":5,\"window_ns\":200000000,"
-		"\"window_uj\":99},\"cgroup\":{\"id\":7,\"path\":\"/c\",\"container\":null,"
-		COUNTERS(2500000, 1500000000, 0) ",\"procs_alive\":1,\"procs_exited\":2},"
+	const char *cg = "{\"schema\":2,\"window\":{\"time_ns\":5,\"window_ns\":200000000},"
+		"\"cgroup\":{\"id\":7,\"path\":\"/c\",\"container\":null,"
+		COUNTERS(2500000, 1500000000, 0) ",\"procs_alive\":1,\"procs_exited\":2,"
+		"\"window_uj\":400000},"
 		"\"processes\":[" PROC(1, 1, "init", 2500000, 1500000000, 0) "]}";
 	struct status_in in = { .sys = sys, .have_uptime = true, .uptime_s = 3723 };
 	struct rbuf b = {};
@@ -220,12 +221,15 @@ void test_ctl_status_report(void)
 	ASSERT_TRUE(strstr(b.data, "processes:    12 tracked, 40960 slots\n"), "tracked");
 	ASSERT_TRUE(strstr(b.data, "dropped:      3 processes"), "dropped");
 	ASSERT_TRUE(strstr(b.data, "late samples: 4\n"), "late");
+	ASSERT_TRUE(strstr(b.data, "model error:  12.34 % over the last 64 windows\n"),
+		    "the model's error");
 	ASSERT_TRUE(strstr(b.data, "uptime:       1h02m03s\n"), "uptime");
 	rbuf_free(&b);
 	view_status(&b, &in, true);
 	ASSERT_TRUE(strstr(b.data, "\"power_mw\":5000"), b.data);
 	ASSERT_TRUE(strstr(b.data, "\"domains\":[\"pkg\",\"psys\"]"), "domains in JSON");
 	ASSERT_TRUE(strstr(b.data, "\"uptime_s\":3723"), "uptime in JSON");
+	ASSERT_TRUE(strstr(b.data, "\"model_error_pct\":12.34,"), b.data);
 	rbuf_free(&b);
 	snap_free(&s);
 
@@ -237,11 +241,13 @@ void test_ctl_status_report(void)
 	ASSERT_TRUE(strstr(b.data, "energy:       2.500000 J in total\n"), "own energy");
 	ASSERT_TRUE(strstr(b.data, "processes:    1 alive, 2 exited\n"), "own processes");
 	ASSERT_TRUE(strstr(b.data, "       1       2.500000        1.500  init\n"), "a process");
-	ASSERT_TRUE(!strstr(b.data, "idle") && !strstr(b.data, "W over"), "no host data");
+	ASSERT_TRUE(strstr(b.data, "power:        2.000 W over the last window\n"),
+		    "its own power: 0.4 J in 200 ms");
+	ASSERT_TRUE(!strstr(b.data, "idle") && !strstr(b.data, "domains"), "no host data");
 	rbuf_free(&b);
 	view_status(&b, &in, true);
 	ASSERT_TRUE(strstr(b.data, "\"view\":\"cgroup\""), b.data);
-	ASSERT_TRUE(!strstr(b.data, "99"), "not the machine's window energy");
+	ASSERT_TRUE(strstr(b.data, "\"power_mw\":2000"), "its own power in the JSON");
 	snap_free(&s);
 out:
 	rbuf_free(&b);

@@ -147,6 +147,25 @@ void test_window_cgroup_of(void)
 	ASSERT_TRUE(!window_cgroup_of(NULL, 3), "no window");
 }
 
+/* A cgroup's energy in a window: since the window before; all of it for
+ * a new one or the first window; never below 0 (a total that fell). */
+void test_window_cgroups_since(void)
+{
+	struct window_cgroup was[] = { { .id = 3, .energy_uj = 100 },
+				       { .id = 8, .energy_uj = 900 } };
+	struct window_cgroup now[] = { { .id = 3, .energy_uj = 130 },
+				       { .id = 5, .energy_uj = 40 },
+				       { .id = 8, .energy_uj = 800 } };
+	struct window_snap prev = { .ncg = 2, .cg = was }, w = { .ncg = 3, .cg = now };
+
+	window_cgroups_since(&w, &prev);
+	ASSERT_EQ(now[0].window_uj, 30, "130 - 100");
+	ASSERT_EQ(now[1].window_uj, 40, "new: all of it");
+	ASSERT_EQ(now[2].window_uj, 0, "a total that fell: 0");
+	window_cgroups_since(&w, NULL);
+	ASSERT_EQ(now[0].window_uj, 130, "first window: all of it");
+}
+
 /* The window of snap_two() with five processes in cgroup 11. */
 static struct window_snap *snap_procs(void)
 {

@@ -238,3 +238,39 @@ void test_attrib_idle_recovers(void)
 	attrib_window(&a, &in, scores, 1, e, carry);
 	ASSERT_EQ(attrib_idle_mw(&a, 0), 5000, "then from low-activity ones");
 }
+
+/*
+ * The model's error: 1 W idle configured, scores worth 2 J in 1 s windows.
+ * Measured 4 J, then 2 J: the estimate of 3 J is 1 J off each time, 2 J
+ * off of 6 J measured is 33.33 %. A window without energy is not judged;
+ * after ERROR_HISTORY exact windows the old misses are forgotten.
+ */
+void test_attrib_model_error(void)
+{
+	__u64 scores[2] = { 1500000000000ULL, 500000000000ULL }, e[2] = {}, carry[2] = {};
+	struct attrib a = {};
+	struct attrib_in in = { .measured = true, .window_ns = 1000000000,
+				.idle_mw = 1000 };
+	unsigned int n = 99;
+
+	ASSERT_EQ(attrib_model_error(&a, &n), -ENODATA, "nothing judged yet");
+	ASSERT_EQ(n, 0, "no window");
+	in.e_uj = 4000000;
+	attrib_window(&a, &in, scores, 2, e, carry);
+	in.e_uj = 2000000;
+	attrib_window(&a, &in, scores, 2, e, carry);
+	in.e_uj = 0;
+	attrib_window(&a, &in, scores, 2, e, carry);
+	ASSERT_EQ(attrib_model_error(&a, &n), 3333, "2 J off of 6 J: 33.33 %");
+	ASSERT_EQ(n, 2, "the window without energy is not judged");
+	in.e_uj = 3000000;
+	for (int i = 0; i < ERROR_HISTORY; i++)
+		attrib_window(&a, &in, scores, 2, e, carry);
+	ASSERT_EQ(attrib_model_error(&a, &n), 0, "the estimate fits again");
+	ASSERT_EQ(n, ERROR_HISTORY, "the last windows only");
+	/* without a measurement there is nothing to judge against */
+	memset(&a, 0, sizeof(a));
+	in.measured = false;
+	attrib_window(&a, &in, scores, 2, e, carry);
+	ASSERT_EQ(attrib_model_error(&a, &n), -ENODATA, "modelled energy: no error");
+}

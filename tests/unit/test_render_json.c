@@ -161,7 +161,8 @@ static struct window_cgroup fixture_cg[2] = {
 		 .disk_read_bytes = 504, .disk_write_bytes = 505,
 		 .rx_packets = 506, .tx_packets = 507, .rx_bytes = 508,
 		 .tx_bytes = 509 },
-	  .mem_bytes = 510, .energy_uj = 5555, .carbon_ng = 5556, .procs_alive = 2,
+	  .mem_bytes = 510, .energy_uj = 5555, .window_uj = 55, .carbon_ng = 5556,
+	  .procs_alive = 2,
 	  .procs_exited = 3 },
 	{ .id = 6, .path = NULL, .c = { .cpu_ns = 6 }, .procs_alive = 1 },
 };
@@ -272,6 +273,7 @@ void test_render_all_json(void)
 	ASSERT_EQ(u64_at(o, "window.time_ns"), 777, "window time");
 	ASSERT_EQ(u64_at(o, "window.window_ns"), 999, "window length");
 	ASSERT_EQ(u64_at(o, "window.window_uj"), 4242, "window energy");
+	ASSERT_EQ(u64_at(o, "cgroups.0.window_uj"), 55, "a cgroup's energy in the window");
 
 	if (!ASSERT_EQ(len_at(o, "cgroups"), 2, "every cgroup of the window"))
 		goto out;
@@ -364,10 +366,12 @@ void test_render_cgroup_json(void)
 	o = parse(&b);
 	if (!o)
 		goto out;
-	ASSERT_EQ(u64_at(o, "schema"), RENDER_JSON_SCHEMA, "schema");
+	ASSERT_EQ(u64_at(o, "schema"), RENDER_JSON_SCHEMA_CGROUP, "schema");
 	ASSERT_EQ(u64_at(o, "window.time_ns"), 777, "window time");
 	ASSERT_EQ(u64_at(o, "window.window_ns"), 200, "window length");
-	ASSERT_EQ(u64_at(o, "window.window_uj"), 31, "window energy");
+	ASSERT_TRUE(!at(o, "window.window_uj"),
+		    "the machine's window energy is not a container's to see");
+	ASSERT_EQ(u64_at(o, "cgroup.window_uj"), 55, "its own energy in the window");
 	ASSERT_EQ(u64_at(o, "cgroup.id"), 5, "the reader's cgroup");
 	ASSERT_STREQ(str_at(o, "cgroup.container.id"), CTR_ID, "its container");
 	check_counters(o, "cgroup.", 500, "cgroup totals from the window's entry");
