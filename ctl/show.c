@@ -183,6 +183,16 @@ static void status_cgroup(struct rbuf *b, const struct snap *s, bool json)
 			json_object_array_add(a, e);
 		}
 		json_object_object_add(o, "processes", a);
+		if (s->others) {
+			json_object *x = json_object_new_object();
+
+			json_u64(x, "processes", s->others);
+			json_u64(x, "energy_uj", s->others_c.energy_uj);
+			json_u64(x, "cpu_ns", s->others_c.cpu_ns);
+			json_object_object_add(o, "others", x);
+		} else {
+			json_object_object_add(o, "others", NULL);
+		}
 		put_json(b, o);
 		return;
 	}
@@ -214,6 +224,11 @@ static void status_cgroup(struct rbuf *b, const struct snap *s, bool json)
 			    p->c.cpu_ns / 1000000000, p->c.cpu_ns / 1000000 % 1000,
 			    p->comm, p->alive ? "" : " (exited)");
 	}
+	if (s->others)
+		rbuf_printf(b, "%8s %7llu.%06llu %8llu.%03llu  *others* (%llu of other users)\n",
+			    "-", s->others_c.energy_uj / 1000000, s->others_c.energy_uj % 1000000,
+			    s->others_c.cpu_ns / 1000000000, s->others_c.cpu_ns / 1000000 % 1000,
+			    s->others);
 }
 
 void view_status(struct rbuf *b, const struct status_in *in, bool json)

@@ -275,6 +275,11 @@ int snap_parse(const char *text, bool host, struct snap *s, char *why,
 			cgroup_of(&c, o, &s->own);
 			s->win_uj = s->own.window_uj;
 		}
+		/* null, or the processes the reader may not see one by one */
+		if (json_object_object_get_ex(root, "others", &o) && o) {
+			s->others = u64_of(&c, o, "processes");
+			counters_of(&c, o, &s->others_c);
+		}
 	}
 	if (!c.err)
 		s->procs = array_of(&c, root, "processes", sizeof(*s->procs),

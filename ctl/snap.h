@@ -60,6 +60,9 @@ struct snap {
 	/* cgroup.json: the reader's cgroup (have_own false before a window) */
 	bool have_own;
 	struct snap_cgroup own;
+	/* cgroup.json: the processes of other users, summed (others: 0 none) */
+	__u64 others;
+	struct snap_counters others_c;
 	struct snap_proc *procs;
 	size_t nprocs;
 	struct snap_cgroup *cgroups;

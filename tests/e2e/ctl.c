@@ -235,6 +235,8 @@ void ctl_status(void)
 	ASSERT_TRUE(strstr(out, "this cgroup only"), "says which view");
 	ASSERT_TRUE(!strstr(out, "idle:") && !strstr(out, "tracked") && !strstr(out, "uptime"),
 		    "no host data");
+	/* the shell root started it from is root's: summed, not listed */
+	ASSERT_TRUE(strstr(out, "*others* (1 of other users)\n"), "root's process among the others");
 	fprintf(stderr, "  status as nobody:\n%s", out);
 
 	/* top as nobody: its cgroup's processes, the cgroup in the header. */
@@ -262,6 +264,85 @@ static int first_row_pid(const char *text)
 	const char *l = strstr(text, "COMMAND\n");
 
 	return l ? atoi(l + 8) : -1;
+}
+
+/* Whether the pid rows of a table (after "PID ... COMMAND") are all in
+ * @pids (" 1 7 9 ") but for energyctl itself, started after the list was
+ * made, and @busy among them. */
+static bool rows_in(const char *text, const char *pids, int busy)
+{
+	const char *l = strstr(text, "COMMAND\n");
+	bool seen = false;
+	char want[16];
+	int n = 0;
+
+	if (!l)
+		return false;
+	for (l += 8; *l && *l != '-'; l = strchr(l, '\n') + 1, n++) {
+		int pid = atoi(l);
+
+		snprintf(want, sizeof(want), " %d ", pid);
+		/* "-": the *others* line, processes it may not see (one that
+		 * exited can no longer be asked) */
+		if (!strstr(pids, want) && strncmp(l + strspn(l, " "), "- ", 2) &&
+		    strncmp(l + strcspn(l, "\n") - 10, " energyctl", 10))
+			return false;
+		seen |= pid == busy;
+		if (!strchr(l, '\n'))
+			break;
+	}
+	return seen && n > 0;
+}
+
+/*
+ * A container made with unshare (user namespace with root mapped, pid,
+ * mount and cgroup namespaces) in the test's cgroup, a busy loop in it:
+ * status and top -n 1 run inside show that cgroup only, each pid one of
+ * the container's own (its /proc), its power over the window, the busy
+ * loop first by power, and nothing of the host.
+ */
+void ctl_container(void)
+{
+	static char out[1 << 16];
+	struct e2e_work w = {};
+	char pids[4096] = " ", *p, *q, want[300];
+	const char *name;
+	int rc, busy = -1;
+
+	if (!work_begin(&w, true))
+		goto cleanup;
+	name = strrchr(w.cg.path, '/');
+	rc = sh(out, sizeof(out),
+		"sh -c 'echo $$ > %s/cgroup.procs && exec unshare --user --map-root-user --pid --fork --mount-proc --cgroup "
+		"sh -c \"(while :; do :; done) & sleep 0.7; echo BUSY \\$!; echo PIDS \\$(ls /proc | grep \\\"^[0-9]\\\" | tr \\\"\\\\n\\\" \\\" \\\"); "
+		"%s status; echo ----; %s top -n 1; kill \\$!\"'",
+		w.cg.path, ctl(), ctl());
+	if (!ASSERT_EQ(rc, 0, out))
+		goto cleanup;
+	p = strstr(out, "BUSY ");
+	q = strstr(out, "PIDS ");
+	if (!ASSERT_TRUE(p && q && sscanf(p, "BUSY %d", &busy) == 1, out))
+		goto cleanup;
+	snprintf(pids + 1, sizeof(pids) - 2, "%.*s ", (int)strcspn(q + 5, "\n"), q + 5);
+	ASSERT_TRUE(busy > 1 && busy < 100, "the busy loop has a pid of the container's");
+	ASSERT_TRUE(strstr(out, "view:         this cgroup only"), "status: the cgroup view");
+	snprintf(want, sizeof(want), "cgroup:       %s\n", name ? name : "?");
+	ASSERT_TRUE(strstr(out, want), "status: the container's cgroup");
+	ASSERT_TRUE(strstr(out, " W over the last window\n") && !strstr(out, "power:        0.000 W"),
+		    "status: the container's own power");
+	ASSERT_TRUE(!strstr(out, "idle") && !strstr(out, "tracked") && !strstr(out, "domains"),
+		    "status: nothing of the host");
+	ASSERT_TRUE(rows_in(out, pids, busy), "status: the container's processes, with its pids");
+	p = strstr(out, "----\n");
+	if (!ASSERT_TRUE(p, "top ran"))
+		goto cleanup;
+	snprintf(want, sizeof(want), "energyd top: cgroup %s ", name ? name : "?");
+	ASSERT_TRUE(!strncmp(p + 5, want, strlen(want)), "top: the container's cgroup in the header");
+	ASSERT_EQ(first_row_pid(p), busy, "top: the busy loop first, by its pid in the container");
+	ASSERT_TRUE(rows_in(p, pids, busy), "top: the container's processes only");
+	fprintf(stderr, "  in the container (pids%s, busy %d):\n%s", pids, busy, out);
+cleanup:
+	work_end(&w);
 }
 
 void ctl_top_text(void)

@@ -417,6 +417,7 @@ void energy_ctl_record(void);
 void ctl_get_set(void);
 void ctl_apply(void);
 void ctl_status(void);
+void ctl_container(void);
 void ctl_top_text(void);
 void ctl_top_tmux(void);
 void ctl_record_refused(void);

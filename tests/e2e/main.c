@@ -103,6 +103,7 @@ TEST_MAIN(
 	TEST(ctl_get_set),
 	TEST(ctl_apply),
 	TEST(ctl_status),
+	TEST(ctl_container),
 	TEST(ctl_top_text),
 	TEST(ctl_top_tmux),
 	TEST(ctl_record_refused),

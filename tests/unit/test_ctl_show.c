@@ -204,7 +204,8 @@ void test_ctl_status_report(void)
 		"\"cgroup\":{\"id\":7,\"path\":\"/c\",\"container\":null,"
 		COUNTERS(2500000, 1500000000, 0) ",\"procs_alive\":1,\"procs_exited\":2,"
 		"\"window_uj\":400000},"
-		"\"processes\":[" PROC(1, 1, "init", 2500000, 1500000000, 0) "]}";
+		"\"processes\":[" PROC(1, 1, "init", 2500000, 1500000000, 0) "],"
+		"\"others\":{\"processes\":3," COUNTERS(700000, 2000000000, 0) "}}";
 	struct status_in in = { .sys = sys, .have_uptime = true, .uptime_s = 3723 };
 	struct rbuf b = {};
 	struct snap s;
@@ -241,6 +242,8 @@ void test_ctl_status_report(void)
 	ASSERT_TRUE(strstr(b.data, "energy:       2.500000 J in total\n"), "own energy");
 	ASSERT_TRUE(strstr(b.data, "processes:    1 alive, 2 exited\n"), "own processes");
 	ASSERT_TRUE(strstr(b.data, "       1       2.500000        1.500  init\n"), "a process");
+	ASSERT_TRUE(strstr(b.data, "       -       0.700000        2.000  *others* (3 of other users)\n"),
+		    "the others, summed");
 	ASSERT_TRUE(strstr(b.data, "power:        2.000 W over the last window\n"),
 		    "its own power: 0.4 J in 200 ms");
 	ASSERT_TRUE(!strstr(b.data, "idle") && !strstr(b.data, "domains"), "no host data");
@@ -248,6 +251,7 @@ void test_ctl_status_report(void)
 	view_status(&b, &in, true);
 	ASSERT_TRUE(strstr(b.data, "\"view\":\"cgroup\""), b.data);
 	ASSERT_TRUE(strstr(b.data, "\"power_mw\":2000"), "its own power in the JSON");
+	ASSERT_TRUE(strstr(b.data, "\"others\":{\"processes\":3,\"energy_uj\":700000,"), b.data);
 	snap_free(&s);
 out:
 	rbuf_free(&b);
