@@ -110,12 +110,13 @@ void render_others_add(struct render_others *o, const struct window_entry *e)
 	o->carbon_ng += e->carbon_ng;
 }
 
-void render_cgroup(struct rbuf *b, const struct window_snap *w,
-		   __u64 cgroup_id, __u32 ns_ino, const struct render_filter *f)
+void render_cgroup_walk(const struct window_snap *w, __u64 cgroup_id,
+			__u32 ns_ino, const struct render_filter *f,
+			struct render_others *o,
+			void (*one)(void *arg, __u32 pid, const struct window_entry *e),
+			void *arg)
 {
-	struct render_others o = {};
-
-	for (size_t i = 0; i < w->n; i++) {
+	for (size_t i = 0; w && cgroup_id && i < w->n; i++) {
 		const struct window_entry *e = &w->e[i];
 		__u32 pid;
 
@@ -125,10 +126,31 @@ void render_cgroup(struct rbuf *b, const struct window_snap *w,
 		if (!pid)
 			continue;
 		if (f && !f->may_see(f->arg, e))
-			render_others_add(&o, e);
+			render_others_add(o, e);
 		else
-			put_proc(b, pid, e->energy_uj, &e->rec, &w->time_ns);
+			one(arg, pid, e);
 	}
+}
+
+struct cgroup_text {
+	struct rbuf *b;
+	const __u64 *window_time;
+};
+
+static void cgroup_line(void *arg, __u32 pid, const struct window_entry *e)
+{
+	struct cgroup_text *t = arg;
+
+	put_proc(t->b, pid, e->energy_uj, &e->rec, t->window_time);
+}
+
+void render_cgroup(struct rbuf *b, const struct window_snap *w,
+		   __u64 cgroup_id, __u32 ns_ino, const struct render_filter *f)
+{
+	struct cgroup_text t = { .b = b, .window_time = &w->time_ns };
+	struct render_others o = {};
+
+	render_cgroup_walk(w, cgroup_id, ns_ino, f, &o, cgroup_line, &t);
 	if (o.n)
 		put_proc(b, 0, o.energy_uj, &o.rec, &w->time_ns);
 }

@@ -81,10 +81,21 @@ struct render_others {
 void render_others_add(struct render_others *o, const struct window_entry *e);
 
 /*
+ * What a reader of cgroup @cgroup_id in pid namespace @ns_ino may see of
+ * the window @w, in its order: @one(@arg, pid, e) for each process @f
+ * lets it see (pid as that namespace has it), those @f hides summed into
+ * @o; processes outside the namespace left out. @w may be NULL.
+ */
+void render_cgroup_walk(const struct window_snap *w, __u64 cgroup_id,
+			__u32 ns_ino, const struct render_filter *f,
+			struct render_others *o,
+			void (*one)(void *arg, __u32 pid, const struct window_entry *e),
+			void *arg);
+
+/*
  * "cgroup": the processes of cgroup @cgroup_id in the window @w, with the
  * pids they have in the pid namespace @ns_ino; processes outside it are
- * left out. Each line carries window_time= before comm. Those @f hides
- * are summed in a last line, pid=0 comm=*others*. The processes
+ * left out. Each line carries window_time= before comm. The processes
  * @f leaves out are summed in a last line, pid=0 comm=*others*.
  */
 void render_cgroup(struct rbuf *b, const struct window_snap *w,

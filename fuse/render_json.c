@@ -315,6 +315,21 @@ void render_all_json(struct rbuf *b, const struct render_json_all *in)
 	emit(b, root, oom);
 }
 
+struct cgroup_procs {
+	struct json_object *procs;
+	const struct window_cgroup *cg;
+	bool *oom;
+};
+
+static void cgroup_proc(void *arg, __u32 pid, const struct window_entry *e)
+{
+	struct cgroup_procs *cp = arg;
+
+	if (!*cp->oom)
+		append(cp->procs, proc_new(pid, e->energy_uj, e->carbon_ng, &e->rec,
+					   cp->cg, cp->oom), cp->oom);
+}
+
 void render_cgroup_json(struct rbuf *b, const struct window_snap *w,
 			__u64 cgroup_id, __u32 ns_ino,
 			const struct render_filter *f)
@@ -323,6 +338,7 @@ void render_cgroup_json(struct rbuf *b, const struct window_snap *w,
 	const struct window_cgroup *cg = cgroup_id ? window_cgroup_of(w, cgroup_id) : NULL;
 	bool oom = false;
 	struct json_object *root = obj_new(&oom), *procs = arr_new(&oom);
+	struct cgroup_procs cp = { .procs = procs, .cg = cg, .oom = &oom };
 
 	put_u64(root, "schema", RENDER_JSON_SCHEMA_CGROUP, &oom);
 	put_window(root, w, false, &oom);
@@ -330,21 +346,7 @@ void render_cgroup_json(struct rbuf *b, const struct window_snap *w,
 		put(root, "cgroup", cgroup_new(cg, &oom), &oom);
 	else
 		put_null(root, "cgroup", &oom);
-	for (size_t i = 0; w && cgroup_id && i < w->n && !oom; i++) {
-		const struct window_entry *e = &w->e[i];
-		__u32 pid;
-
-		if (e->rec.cgroup_id != cgroup_id)
-			continue;
-		pid = render_pid_in_ns(&e->ns, ns_ino);
-		if (!pid)
-			continue;
-		if (f && !f->may_see(f->arg, e))
-			render_others_add(&others, e);
-		else
-			append(procs, proc_new(pid, e->energy_uj, e->carbon_ng, &e->rec, cg, &oom),
-			       &oom);
-	}
+	render_cgroup_walk(w, cgroup_id, ns_ino, f, &others, cgroup_proc, &cp);
 	put(root, "processes", procs, &oom);
 	if (others.n) {
 		struct json_object *o = obj_new(&oom);
