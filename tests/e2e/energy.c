@@ -855,7 +855,7 @@ cleanup:
  * energyctl record (ENERGYCTL) for 4 s at 50 ms against a daemon on a
  * 15 W MSR fixture: a "# energyd --record" line, then lines energyd's
  * parser takes, whose energy is the fixture's power over their time within
- * 2 %; energyctl train fits them and writes the weights.
+ * 2 % (6 % under emulation); energyctl train fits them and writes the weights.
  */
 void energy_ctl_record(void)
 {
@@ -928,7 +928,9 @@ void energy_ctl_record(void)
 	 * added over the time record ran, the lines' time being within it. */
 	f_w = t0 ? f_uj * 1000.0 / t0 : 0;
 	ASSERT_TRUE(f_w > 1 && f_w <= 15.0 * 1.01, "the fixture ran");
-	ASSERT_NEAR(uj, f_w * ns / 1000, 0.02, "the fixture's power over the lines' time");
+	/* Under emulation the fixture's pace varies within the run more. */
+	ASSERT_NEAR(uj, f_w * ns / 1000, e2e_emulated() ? 0.06 : 0.02,
+		    "the fixture's power over the lines' time");
 	fprintf(stderr, "  record: %d lines, %llu µJ over %llu ns (%.2f W, the fixture %.2f W)\n",
 		lines, uj, ns, ns ? uj * 1000.0 / ns : 0, f_w);
 	snprintf(cmd, sizeof(cmd), "%s train %s -o %s 2>&1", ctl, rec, conf);
