@@ -285,13 +285,18 @@ int sampler_start(struct sampler *s)
 	return 0;
 }
 
-/* Whether a stop signal was read from @fd. */
-static bool stop_signal(int fd)
+/* Whether a stop signal was read from @fd; SIGHUP calls the reload. */
+static bool stop_signal(struct sampler *s, int fd)
 {
 	struct signalfd_siginfo si;
 
-	if (read(fd, &si, sizeof(si)) != sizeof(si) || si.ssi_signo == SIGHUP)
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return false;
+	if (si.ssi_signo == SIGHUP) {
+		if (s->reload)
+			s->reload(s->reload_arg);
+		return false;
+	}
 	log_info("%s: stopping", strsignal(si.ssi_signo));
 	return true;
 }
@@ -329,7 +334,7 @@ int sampler_run(struct sampler *s, int signal_fd, struct efs *fs)
 			log_err("poll: %s", strerror(errno));
 			return -errno;
 		}
-		if ((pfd[0].revents & POLLIN) && stop_signal(signal_fd))
+		if ((pfd[0].revents & POLLIN) && stop_signal(s, signal_fd))
 			return 0;
 		if (pfd[2].revents & POLLIN)
 			sample_ns_changed(s);

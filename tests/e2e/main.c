@@ -124,4 +124,5 @@ TEST_MAIN(
 	TEST(energy_ctl_record),
 	TEST(daemon_bad_weights),
 	TEST(daemon_listen),
+	TEST(daemon_config),
 )
