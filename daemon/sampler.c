@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "publish.h"
+#include "notify.h"
 #include "sampler.h"
 
 /* Slots let go at one boundary at most; the rest wait for the next. */
@@ -186,6 +187,7 @@ static void window(struct sampler *s, __u64 window_ns)
 			    "window: out of memory; the cgroup file keeps the last window");
 	coll_publish_cgroups(s->coll, ct, nct);
 	free(ct);
+	notify_status(s->v);
 	/* What a burst of readers freed goes back to the system, not kept
 	 * in the arenas for good. */
 	malloc_trim(0);
@@ -298,6 +300,7 @@ static bool stop_signal(struct sampler *s, int fd)
 		return false;
 	}
 	log_info("%s: stopping", strsignal(si.ssi_signo));
+	notify_stopping(strsignal(si.ssi_signo));
 	return true;
 }
 
