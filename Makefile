@@ -266,8 +266,8 @@ uninstall:
 
 # The Debian package, built with debhelper from a copy of the tracked
 # files: build/deb/energyd_<version>_<arch>.deb.
-DEB_VERSION	:= $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
-DEB_ARCH	:= $(shell dpkg --print-architecture 2>/dev/null)
+DEB_VERSION	= $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+DEB_ARCH	= $(shell dpkg --print-architecture 2>/dev/null)
 deb: deps
 	$(Q)rm -rf $(OUT)/deb && mkdir -p $(OUT)/deb/src
 	$(Q)git ls-files -z --cached --others --exclude-standard | \

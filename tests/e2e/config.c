@@ -8,7 +8,11 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +40,46 @@ static bool log_holds(const char *text)
 	return ok;
 }
 
+#define NOTIFY	"/tmp/energyd-e2e-notify.sock"
+
+/* systemd's side of sd_notify: a datagram socket at NOTIFY. */
+static int notify_open(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = NOTIFY };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	unlink(NOTIFY);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Waits up to 10 s for a message holding the line @want (and @also,
+ * when not NULL); messages before it are passed over. */
+static bool notified(int fd, const char *want, const char *also)
+{
+	char msg[4096];
+
+	for (int waited = 0; waited < 10000; ) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0) {
+			waited += 100;
+			continue;
+		}
+		n = recv(fd, msg, sizeof(msg) - 1, 0);
+		if (n <= 0)
+			return false;
+		msg[n] = '\0';
+		if (strstr(msg, want) && (!also || strstr(msg, also)))
+			return true;
+	}
+	return false;
+}
+
 static int exit_of(const char *const *extra)
 {
 	pid_t pid = e2e_spawn_energyd(LOG, extra, 0);
@@ -51,8 +95,8 @@ static int exit_of(const char *const *extra)
 void daemon_config(void)
 {
 	const char *extra[] = { "--config", CONF, "--window-ns", "400000000", NULL };
+	int status, nfd = -1;
 	pid_t pid = 0;
-	int status;
 
 	/* The shared daemon holds the lock and the mount. */
 	e2e_daemon_stop(&status);
@@ -70,7 +114,13 @@ void daemon_config(void)
 			     "carbon_g_per_kwh = 300\n"
 			     "idle_mw = 1234\n"
 			     "w_wakeups = 17\n"), "good file");
+	nfd = notify_open();
+	ASSERT_TRUE(nfd >= 0, "notification socket");
+	setenv("NOTIFY_SOCKET", NOTIFY, 1);
 	pid = e2e_spawn_energyd(LOG, extra, 0);
+	unsetenv("NOTIFY_SOCKET");
+	ASSERT_TRUE(notified(nfd, "READY=1", NULL), "READY=1");
+	ASSERT_TRUE(notified(nfd, "processes tracked", "STATUS="), "STATUS= with the processes tracked");
 	if (!ASSERT_TRUE(WAIT_UNTIL(e2e_param_read("idle_mw") == 1234,
 				    E2E_SETTLE_MS * 5), "the file's idle_mw in force"))
 		goto cleanup;
@@ -82,6 +132,9 @@ void daemon_config(void)
 	ASSERT_TRUE(put_conf("carbon_g_per_kwh = 250\nwindow_ns = 900000000\n"
 			     "sample_ns = 20000000\n"), "new file");
 	kill(pid, SIGHUP);
+	ASSERT_TRUE(notified(nfd, "RELOADING=1", "MONOTONIC_USEC="),
+		    "RELOADING=1 with MONOTONIC_USEC=");
+	ASSERT_TRUE(notified(nfd, "READY=1", NULL), "READY=1 after the reload");
 	ASSERT_TRUE(WAIT_UNTIL(e2e_param_read("carbon_g_per_kwh") == 250, E2E_SETTLE_MS),
 		    "SIGHUP: the new carbon intensity");
 	ASSERT_TRUE(WAIT_UNTIL(log_holds(CONF ": reloaded, "), E2E_SETTLE_MS), "reload logged");
@@ -98,8 +151,10 @@ void daemon_config(void)
 		  "nothing of the bad file applied (its good first line neither)");
 	ASSERT_EQ(e2e_param_read("idle_mw"), 0, "idle_mw as it was");
 	ASSERT_TRUE(kill(pid, 0) == 0, "still running");
+	ASSERT_TRUE(notified(nfd, "READY=1", NULL), "READY=1 after the refused reload too");
 
 	kill(pid, SIGTERM);
+	ASSERT_TRUE(notified(nfd, "STOPPING=1", NULL), "STOPPING=1 on SIGTERM");
 	ASSERT_TRUE(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 		    WEXITSTATUS(status) == 0, "exit 0 on SIGTERM");
 	pid = 0;
@@ -110,5 +165,8 @@ cleanup:
 	}
 	if (test__failures)
 		system("sed 's/^/  energyd| /' " LOG " >&2");
+	if (nfd >= 0)
+		close(nfd);
+	unlink(NOTIFY);
 	unlink(CONF);
 }

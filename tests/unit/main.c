@@ -62,6 +62,7 @@ TEST_MAIN(
 	TEST(test_conffile_valid),
 	TEST(test_conffile_refused),
 	TEST(test_conf_line_next),
+	TEST(test_conffile_installed),
 	TEST(test_model_record_roundtrip),
 	TEST(test_nnls_known_active),
 	TEST(test_nnls_dependent_column),

@@ -129,3 +129,39 @@ void test_conf_line_next(void)
 	ASSERT_EQ(l.klen, 0, "no key");
 	ASSERT_EQ(conf_line_next(&p, &l), 0, "end");
 }
+
+/* The file make install puts in /etc/energyd parses, and sets nothing:
+ * its lines are the defaults, commented out. */
+void test_conffile_installed(void)
+{
+	static char text[16384];
+	struct conffile c, before;
+	FILE *f = fopen("daemon/energyd.conf", "r");
+	size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	char why[256] = "";
+	int line = 0;
+
+	if (f)
+		fclose(f);
+	if (!ASSERT_TRUE(n > 0 && n < sizeof(text) - 1,
+			 "daemon/energyd.conf read (run from the repository root)"))
+		return;
+	text[n] = '\0';
+	defaults(&c);
+	before = c;
+	ASSERT_EQ(conffile_parse(text, &c, &line, why, sizeof(why)), 0, why);
+	ASSERT_TRUE(!memcmp(&c, &before, sizeof(c)), "nothing set");
+	/* Each commented key is a real one, and every parameter is there. */
+	for (int i = 0; i < P_MAX; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "\n#%s =", param_descs[i].name);
+		ASSERT_TRUE(strstr(text, key), key);
+	}
+	for (int i = 0; i < CONF_SETTINGS; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "\n#%s = ", conf_setting_names[i]);
+		ASSERT_TRUE(strstr(text, key), key);
+	}
+}

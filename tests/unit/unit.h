@@ -68,6 +68,7 @@ void test_params_conf(void);
 void test_conffile_valid(void);
 void test_conffile_refused(void);
 void test_conf_line_next(void);
+void test_conffile_installed(void);
 void test_rapl_names(void);
 void test_rapl_msr_unit(void);
 void test_rapl_wrap(void);
