@@ -14,7 +14,6 @@
 
 struct config {
 	__u64 params[P_MAX];		/* built-in model, weights, file, options */
-	bool set[P_MAX];		/* given by the model files */
 	const char *config_file;	/* --config, else the default */
 	bool config_required;		/* --config given: it must be there */
 	struct conffile *file;		/* as last read; NULL: none */
