@@ -4,6 +4,9 @@
 # make run        install missing build dependencies, build, run energyd (root)
 # make check      install missing build dependencies, build, run every test (root)
 # make check-kernels  the end-to-end tests on Debian's 6.1 kernel under qemu (root)
+# make deb        the Debian package, build/deb/energyd_<version>_<arch>.deb
+# make check-deb  the package installed, removed and purged on this host (root)
+# make install    see below (PREFIX, DESTDIR)
 # make bench      overhead figures
 # make fuzz       every fuzz target for FUZZ_SECONDS (60) each (clang libFuzzer)
 # make vmlinux    regenerate include/vmlinux.h from the running kernel's BTF
@@ -84,7 +87,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: FORCE all run check check-kernels unit e2e bench fuzz fuzzers deps vmlinux clean \
-	install uninstall
+	install uninstall deb check-deb
 
 all: $(OUT)/energyd $(OUT)/energyctl
 
@@ -114,7 +117,7 @@ $(OUT)/layering.stamp: $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h) | $(OUT)
 $(OUT)/obj/%.o: %.c | $(SKELS) $(OUT)/default_weights.h $(OUT)/layering.stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(INC_$(call folder,$<)) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(INC_$(call folder,$<)) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIBENERGY): $(call obj,$(LIB_SRCS))
 	$(call msg,AR,$@)
@@ -123,7 +126,7 @@ $(LIBENERGY): $(call obj,$(LIB_SRCS))
 
 $(OUT)/energyd: $(call obj,$(DAEMON_SRCS) $(FUSE_SRCS) $(EXPORTER_SRCS) $(RAPL_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(OUT)/unit: $(call obj,$(UNIT_SRCS) $(FUSE_PURE_SRCS) $(EXPORTER_PURE_SRCS) $(RAPL_SRCS) $(MODEL_SRCS) $(CTL_CMD_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
@@ -135,7 +138,7 @@ $(OUT)/e2e: $(call obj,$(E2E_SRCS)) $(LIBENERGY)
 
 $(OUT)/energyctl: $(call obj,$(CTL_SRCS) $(MODEL_SRCS)) $(LIBENERGY)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -ljson-c $(CURSES_LIBS) $(GSL_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -ljson-c $(CURSES_LIBS) $(GSL_LIBS) -o $@
 
 $(OUT)/bench: $(call obj,$(BENCH_SRCS))
 	$(call msg,BINARY,$@)
@@ -197,7 +200,7 @@ $(OUT)/asan/energyd: FORCE
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/unit $(OUT)/e2e $(OUT)/asan/energyd \
-		fuzzers
+		fuzzers $(OUT)/man.stamp $(OUT)/energyd.service
 	$(Q)scripts/check.sh $(OUT)
 
 check-kernels: deps
@@ -217,18 +220,72 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: binaries, man pages, docs
+# under PREFIX, the unit (its ExecStart in PREFIX) and the configuration
+# under /etc (kept when it is there); make uninstall takes them away, the
+# configuration only when it is as installed.
 PREFIX		?= /usr/local
-install: $(OUT)/energyd $(OUT)/energyctl
-	install -D -m 0755 $(OUT)/energyd $(DESTDIR)$(PREFIX)/sbin/energyd
-	install -D -m 0755 $(OUT)/energyctl $(DESTDIR)$(PREFIX)/bin/energyctl
-	install -D -m 0644 ctl/energyctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/energyctl.1
-	install -D -m 0644 systemd/energyd.service $(DESTDIR)/etc/systemd/system/energyd.service
-	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/energyd/README.md
-	-systemctl daemon-reload 2>/dev/null
+SYSCONFDIR	?= /etc
+SBINDIR		:= $(PREFIX)/sbin
+BINDIR		:= $(PREFIX)/bin
+MANDIR		:= $(PREFIX)/share/man
+DOCDIR		:= $(PREFIX)/share/doc/energyd
+# Units of a package go to /lib/systemd/system, a local install's to /etc.
+UNITDIR		?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(SYSCONFDIR)/systemd/system)
+MANPAGES	:= ctl/energyctl.1 daemon/energyd.8 daemon/energyd.conf.5
+
+# The unit with this PREFIX's paths; rewritten only when they change.
+$(OUT)/energyd.service: systemd/energyd.service.in FORCE | $(OUT)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $< > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+install: $(OUT)/energyd $(OUT)/energyctl $(OUT)/energyd.service
+	install -D -m 0755 $(OUT)/energyd $(DESTDIR)$(SBINDIR)/energyd
+	install -D -m 0755 $(OUT)/energyctl $(DESTDIR)$(BINDIR)/energyctl
+	install -D -m 0644 ctl/energyctl.1 $(DESTDIR)$(MANDIR)/man1/energyctl.1
+	install -D -m 0644 daemon/energyd.8 $(DESTDIR)$(MANDIR)/man8/energyd.8
+	install -D -m 0644 daemon/energyd.conf.5 $(DESTDIR)$(MANDIR)/man5/energyd.conf.5
+	install -D -m 0644 $(OUT)/energyd.service $(DESTDIR)$(UNITDIR)/energyd.service
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 model/README.md $(DESTDIR)$(DOCDIR)/model.md
+	[ -e $(DESTDIR)$(SYSCONFDIR)/energyd/energyd.conf ] || \
+		install -D -m 0644 daemon/energyd.conf $(DESTDIR)$(SYSCONFDIR)/energyd/energyd.conf
+	$(if $(DESTDIR),,-systemctl daemon-reload 2>/dev/null)
 
 uninstall:
-	-systemctl disable --now energyd 2>/dev/null
-	rm -f $(DESTDIR)$(PREFIX)/sbin/energyd $(DESTDIR)$(PREFIX)/bin/energyctl \
-	      $(DESTDIR)$(PREFIX)/share/man/man1/energyctl.1 \
-	      $(DESTDIR)/etc/systemd/system/energyd.service
-	rm -rf $(DESTDIR)$(PREFIX)/share/doc/energyd
+	$(if $(DESTDIR),,-systemctl disable --now energyd 2>/dev/null)
+	rm -f $(DESTDIR)$(SBINDIR)/energyd $(DESTDIR)$(BINDIR)/energyctl \
+	      $(DESTDIR)$(MANDIR)/man1/energyctl.1 $(DESTDIR)$(MANDIR)/man8/energyd.8 \
+	      $(DESTDIR)$(MANDIR)/man5/energyd.conf.5 \
+	      $(DESTDIR)$(UNITDIR)/energyd.service
+	rm -rf $(DESTDIR)$(DOCDIR)
+	if cmp -s daemon/energyd.conf $(DESTDIR)$(SYSCONFDIR)/energyd/energyd.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/energyd/energyd.conf; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/energyd 2>/dev/null || true; fi
+	$(if $(DESTDIR),,-systemctl daemon-reload 2>/dev/null)
+
+# The Debian package, built with debhelper from a copy of the tracked
+# files: build/deb/energyd_<version>_<arch>.deb.
+DEB_VERSION	= $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+DEB_ARCH	= $(shell dpkg --print-architecture 2>/dev/null)
+deb: deps
+	$(Q)rm -rf $(OUT)/deb && mkdir -p $(OUT)/deb/src
+	$(Q)git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 cp --parents -t $(OUT)/deb/src
+	$(Q)cd $(OUT)/deb/src && dpkg-buildpackage -b -uc -us -j2 >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log >&2; exit 1; }
+	$(Q)echo "lintian:"; lintian --fail-on error $(OUT)/deb/energyd_$(DEB_VERSION)_$(DEB_ARCH).deb; \
+		rc=$$?; echo "lintian: exit $$rc"; exit $$rc
+	@echo "$(OUT)/deb/energyd_$(DEB_VERSION)_$(DEB_ARCH).deb"
+
+# make deb, then dpkg -i, -r, -P on this host with the files checked (root).
+check-deb: deps
+	$(Q)scripts/check-deb.sh $(OUT)
+
+# Manual pages render without a warning.
+$(OUT)/man.stamp: $(MANPAGES) | $(OUT)
+	$(call msg,CHECK,man pages)
+	$(Q)for m in $(MANPAGES); do \
+		w=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l $$m 2>&1 >/dev/null); \
+		[ -z "$$w" ] || { echo "$$m: $$w" >&2; exit 1; }; done
+	$(Q)touch $@

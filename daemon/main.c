@@ -23,6 +23,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "collector.h"
+#include "config.h"
 #include "dump.h"
 #include "fs.h"
 #include "http.h"
@@ -182,12 +183,26 @@ static void view_init(struct view *v, const struct config *cfg,
 	memcpy(v->params, cfg->params, sizeof(v->params));
 }
 
+/* SIGHUP: the configuration file again. */
+struct reload {
+	struct config *cfg;
+	struct view *v;
+};
+
+static void reload(void *arg)
+{
+	struct reload *r = arg;
+
+	config_reload(r->cfg, r->v);
+}
+
 /* The first window, the files, the HTTP server, the pins; then
  * readiness, then samples until a stop signal. */
-static int serve(const struct config *cfg, struct view *v,
+static int serve(struct config *cfg, struct view *v,
 		 struct collector *coll, struct table *t, struct rapl *rapl,
 		 struct http *http, int record_fd, int ready_fd, int signal_fd)
 {
+	struct reload r = { cfg, v };
 	struct efs *fs = NULL;
 	struct sampler smp;
 	int err;
@@ -195,6 +210,8 @@ static int serve(const struct config *cfg, struct view *v,
 	err = sampler_init(&smp, v, coll, t, rapl, record_fd);
 	if (err)
 		return err;
+	smp.reload = reload;
+	smp.reload_arg = &r;
 	if (cfg->mountpoint) {
 		err = efs_start(&fs, cfg->mountpoint, v);
 		if (err)
@@ -236,8 +253,10 @@ int main(int argc, char **argv)
 	struct config cfg;
 	sigset_t mask;
 
-	if (config_parse(&cfg, argc, argv))
+	if (config_parse(&cfg, argc, argv)) {
+		config_fini(&cfg);
 		return 2;
+	}
 	/* Two malloc arenas for every thread, not eight per CPU: the
 	 * filesystem's threads would keep memory in each. */
 	mallopt(M_ARENA_MAX, 2);
@@ -326,5 +345,6 @@ out_lock:
 		unlink(LOCK_FILE);
 		close(lock_fd);
 	}
+	config_fini(&cfg);
 	return err ? 1 : 0;
 }

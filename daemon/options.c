@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
+#include "config.h"
 #include "fs.h"
 #include "metrics.h"
 #include "options.h"
@@ -23,6 +22,8 @@ static void usage(FILE *f)
 		"      --max-procs N      capacity of the process map (default from pid_max)\n"
 		"      --mountpoint DIR   where to serve the files (default %s)\n"
 		"      --no-mount         serve no files\n"
+		"      --config FILE      settings and parameters (default %s,\n"
+		"                         where it exists); the options win over it\n"
 		"      --weights FILE     energy model parameters (default: model/weights.conf\n"
 		"                         as built in)\n"
 		"      --energy-source S  auto, perf, powercap, msr or none (default auto)\n"
@@ -46,7 +47,7 @@ static void usage(FILE *f)
 		"  -v, --verbose          debug messages, libbpf's included\n"
 		"  -h, --help             this text\n",
 		SAMPLE_NS_DEFAULT, SAMPLE_NS_MIN, SAMPLE_NS_MAX, WINDOW_NS_DEFAULT,
-		EFS_DEFAULT_MOUNTPOINT, LISTEN_DEFAULT_ADDR, METRICS_PROCESSES_MAX);
+		EFS_DEFAULT_MOUNTPOINT, ENERGYD_CONF, LISTEN_DEFAULT_ADDR, METRICS_PROCESSES_MAX);
 }
 
 enum {
@@ -66,6 +67,7 @@ enum {
 	OPT_RECORD,
 	OPT_METRICS_PROCESSES,
 	OPT_LISTEN,
+	OPT_CONFIG,
 };
 
 static int parse_opt_u64(const char *opt, const char *arg, __u64 min,
@@ -85,84 +87,6 @@ static const char default_weights[] =
 #include "default_weights.h"
 	;
 
-/* The largest weights file read. */
-#define WEIGHTS_MAX	(1 << 20)
-
-/* Read the whole of --weights FILE, a regular file of at most WEIGHTS_MAX
- * bytes and no NUL, into a string to be freed; NULL with the reason
- * printed. */
-static char *read_weights(const char *path)
-{
-	const char *why = NULL;
-	char *text = NULL, *nul;
-	ssize_t len = 0, n;
-	struct stat st;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		why = strerror(errno);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		why = S_ISDIR(st.st_mode) ? "is a directory, not a file of weights"
-					  : "is not a regular file";
-		goto out;
-	}
-	text = malloc(WEIGHTS_MAX + 2);
-	if (!text) {
-		why = "out of memory";
-		goto out;
-	}
-	while (len <= WEIGHTS_MAX &&
-	       (n = read(fd, text + len, WEIGHTS_MAX + 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			why = strerror(errno);
-			goto out;
-		}
-		len += n;
-	}
-	if (len > WEIGHTS_MAX) {
-		why = "is larger than 1 MiB";
-		goto out;
-	}
-	text[len] = '\0';
-	nul = memchr(text, '\0', len);
-	if (nul) {
-		fprintf(stderr, "energyd: --weights %s: holds a NUL byte at offset %zd: not a text file\n",
-			path, nul - text);
-		free(text);
-		text = NULL;
-	}
-out:
-	if (why) {
-		fprintf(stderr, "energyd: --weights %s: %s\n", path, why);
-		free(text);
-		text = NULL;
-	}
-	if (fd >= 0)
-		close(fd);
-	return text;
-}
-
-/* --weights FILE: all of it valid, or nothing of it used. */
-static int load_weights(struct config *cfg)
-{
-	char why[160], *text;
-	int err;
-
-	text = read_weights(cfg->weights);
-	if (!text)
-		return -EINVAL;
-	err = params_parse_conf(text, cfg->params, cfg->set, why, sizeof(why));
-	free(text);
-	if (err)
-		fprintf(stderr, "energyd: --weights %s: %s\n", cfg->weights, why);
-	return err;
-}
-
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
 	static const struct option opts[] = {
@@ -175,6 +99,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "mountpoint", required_argument, NULL, OPT_MOUNTPOINT },
 		{ "no-mount", no_argument, NULL, OPT_NO_MOUNT },
 		{ "weights", required_argument, NULL, OPT_WEIGHTS },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "energy-source", required_argument, NULL, OPT_ENERGY_SOURCE },
 		{ "msr-dir", required_argument, NULL, OPT_MSR_DIR },
 		{ "powercap-dir", required_argument, NULL, OPT_POWERCAP_DIR },
@@ -187,8 +112,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	__u64 v, sample_ns = 0, window_ns = 0;
 	char why[160];
+	__u64 v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "fvh", opts, NULL)) != -1) {
@@ -204,16 +129,23 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			exit(0);
 		case OPT_SAMPLE_NS:
 			if (parse_opt_u64("sample-ns", optarg, SAMPLE_NS_MIN,
-					  SAMPLE_NS_MAX, &sample_ns))
+					  SAMPLE_NS_MAX, &cfg->opt_params[P_SAMPLE_NS]))
 				return -EINVAL;
+			cfg->opt_set[P_SAMPLE_NS] = true;
 			break;
 		case OPT_WINDOW_NS:
 			if (parse_opt_u64("window-ns", optarg, SAMPLE_NS_MIN,
-					  WINDOW_NS_MAX, &window_ns))
+					  WINDOW_NS_MAX, &cfg->opt_params[P_WINDOW_NS]))
 				return -EINVAL;
+			cfg->opt_set[P_WINDOW_NS] = true;
 			break;
 		case OPT_WEIGHTS:
 			cfg->weights = optarg;
+			cfg->opt_weights = true;
+			break;
+		case OPT_CONFIG:
+			cfg->config_file = optarg;
+			cfg->config_required = true;
 			break;
 		case OPT_ENERGY_SOURCE:
 			if (rapl_parse_source(optarg, &cfg->rapl.want)) {
@@ -221,6 +153,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 					optarg);
 				return -EINVAL;
 			}
+			cfg->opt_source = true;
 			break;
 		case OPT_MSR_DIR:
 			cfg->rapl.msr_dir = optarg;
@@ -239,6 +172,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				fprintf(stderr, "energyd: --listen '%s': %s\n", optarg, why);
 				return -EINVAL;
 			}
+			cfg->opt_listen = true;
 			break;
 		case OPT_PROBE_NS:
 			if (parse_opt_u64("probe-ns", optarg, 1000000, 10000000000ULL,
@@ -265,9 +199,11 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_MOUNTPOINT:
 			cfg->mountpoint = optarg;
+			cfg->opt_mountpoint = true;
 			break;
 		case OPT_NO_MOUNT:
 			cfg->mountpoint = NULL;
+			cfg->opt_mountpoint = true;
 			break;
 		default:
 			usage(stderr);
@@ -278,19 +214,17 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "energyd: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (cfg->weights && load_weights(cfg))
-		return -EINVAL;
-	/* Options win over the file. */
-	if (sample_ns)
-		cfg->params[P_SAMPLE_NS] = sample_ns;
-	if (window_ns)
-		cfg->params[P_WINDOW_NS] = window_ns;
-	if (cfg->params[P_WINDOW_NS] < cfg->params[P_SAMPLE_NS]) {
-		fprintf(stderr, "energyd: window_ns %llu is shorter than sample_ns %llu\n",
-			cfg->params[P_WINDOW_NS], cfg->params[P_SAMPLE_NS]);
-		return -EINVAL;
-	}
 	return 0;
+}
+
+int config_builtin(__u64 out[P_MAX], char *why, size_t why_len)
+{
+	bool set[P_MAX] = {};
+
+	memset(out, 0, sizeof(__u64) * P_MAX);
+	out[P_SAMPLE_NS] = SAMPLE_NS_DEFAULT;
+	out[P_WINDOW_NS] = WINDOW_NS_DEFAULT;
+	return params_parse_conf(default_weights, out, set, why, why_len);
 }
 
 int config_parse(struct config *cfg, int argc, char **argv)
@@ -298,17 +232,21 @@ int config_parse(struct config *cfg, int argc, char **argv)
 	char why[160];
 
 	*cfg = (struct config){
-		.params = {
-			[P_SAMPLE_NS] = SAMPLE_NS_DEFAULT,
-			[P_WINDOW_NS] = WINDOW_NS_DEFAULT,
-		},
 		.mountpoint = EFS_DEFAULT_MOUNTPOINT,
+		.config_file = ENERGYD_CONF,
 		.rapl = { .want = RAPL_SRC_AUTO },
 	};
-	if (params_parse_conf(default_weights, cfg->params, cfg->set, why,
-			      sizeof(why))) {
+	if (config_builtin(cfg->params, why, sizeof(why))) {
 		fprintf(stderr, "energyd: built-in model/weights.conf: %s\n", why);
 		return -EINVAL;
 	}
-	return parse_args(argc, argv, cfg);
+	return parse_args(argc, argv, cfg) ?: config_load(cfg);
+}
+
+void config_fini(struct config *cfg)
+{
+	free(cfg->file);
+	free(cfg->mountpoint_owned);
+	cfg->file = NULL;
+	cfg->mountpoint_owned = NULL;
 }

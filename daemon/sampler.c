@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "publish.h"
+#include "notify.h"
 #include "sampler.h"
 
 /* Slots let go at one boundary at most; the rest wait for the next. */
@@ -191,6 +192,7 @@ static void window(struct sampler *s, __u64 window_ns)
 			    "window: out of memory; the cgroup file keeps the last window");
 	coll_publish_cgroups(s->coll, ct, nct);
 	free(ct);
+	notify_status(s->v);
 	/* What a burst of readers freed goes back to the system, not kept
 	 * in the arenas for good. */
 	malloc_trim(0);
@@ -290,14 +292,20 @@ int sampler_start(struct sampler *s)
 	return 0;
 }
 
-/* Whether a stop signal was read from @fd. */
-static bool stop_signal(int fd)
+/* Whether a stop signal was read from @fd; SIGHUP calls the reload. */
+static bool stop_signal(struct sampler *s, int fd)
 {
 	struct signalfd_siginfo si;
 
-	if (read(fd, &si, sizeof(si)) != sizeof(si) || si.ssi_signo == SIGHUP)
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return false;
+	if (si.ssi_signo == SIGHUP) {
+		if (s->reload)
+			s->reload(s->reload_arg);
+		return false;
+	}
 	log_info("%s: stopping", strsignal(si.ssi_signo));
+	notify_stopping(strsignal(si.ssi_signo));
 	return true;
 }
 
@@ -334,7 +342,7 @@ int sampler_run(struct sampler *s, int signal_fd, struct efs *fs)
 			log_err("poll: %s", strerror(errno));
 			return -errno;
 		}
-		if ((pfd[0].revents & POLLIN) && stop_signal(signal_fd))
+		if ((pfd[0].revents & POLLIN) && stop_signal(s, signal_fd))
 			return 0;
 		if (pfd[2].revents & POLLIN)
 			sample_ns_changed(s);

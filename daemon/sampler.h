@@ -41,6 +41,8 @@ struct sampler {
 	int timer_fd;
 	struct log_limit record_limit, oom_limit, timer_limit;
 	struct cgpath cgpath;		/* cgroup id -> path */
+	void (*reload)(void *arg);	/* on SIGHUP; NULL: ignored */
+	void *reload_arg;
 };
 
 /*
@@ -59,8 +61,8 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 int sampler_start(struct sampler *s);
 
 /*
- * Sample until SIGINT or SIGTERM arrives on @signal_fd (SIGHUP is read and
- * ignored); a new sample_ns takes effect when v->wake_fd is signalled; the
+ * Sample until SIGINT or SIGTERM arrives on @signal_fd (SIGHUP calls
+ * s->reload); a new sample_ns takes effect when v->wake_fd is signalled; the
  * files of @fs (NULL: none) are mounted again when taken away. Returns 0,
  * or -errno when polling fails or the files cannot be mounted again.
  */

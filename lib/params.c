@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "carbon.h"
+#include "conffile.h"
 #include "params.h"
 
 int param_parse_u64(const char *s, size_t len, __u64 min, __u64 max,
@@ -59,8 +60,14 @@ const struct param_desc param_descs[P_MAX] = {
 
 int param_by_name(const char *name)
 {
+	return param_by_name_len(name, strlen(name));
+}
+
+int param_by_name_len(const char *name, size_t len)
+{
 	for (int i = 0; i < P_MAX; i++)
-		if (!strcmp(param_descs[i].name, name))
+		if (strlen(param_descs[i].name) == len &&
+		    !memcmp(param_descs[i].name, name, len))
 			return i;
 	return -1;
 }
@@ -127,70 +134,53 @@ int param_check_partial(enum param_id id, const char *s, size_t len,
 	return 0;
 }
 
+int param_conf_value(enum param_id id, const char *v, size_t vlen,
+		     __u64 *out, char *why, size_t why_len)
+{
+	const struct param_desc *d = &param_descs[id];
+	char reason[200];
+
+	if (!param_parse_u64(v, vlen, d->min, d->max, out))
+		return 0;
+	param_quote(reason, v, vlen);
+	snprintf(why, why_len, "%s: '%s' is not a number of %s in %llu..%llu",
+		 d->name, reason, d->unit, d->min, d->max);
+	return -EINVAL;
+}
+
 int params_parse_conf(const char *text, __u64 out[P_MAX], bool set[P_MAX],
 		      char *why, size_t why_len)
 {
-	__u64 vals[P_MAX];
+	struct conf_line l = { .no = 0 };
 	bool seen[P_MAX] = {};
-	int line = 0;
+	const char *p = text;
+	char reason[200];
+	__u64 vals[P_MAX];
+	int id, rc;
 
 	memcpy(vals, out, sizeof(vals));
-	for (const char *l = text; *l; ) {
-		const char *end = strchr(l, '\n'), *eq, *k, *v;
-		size_t len = end ? (size_t)(end - l) : strlen(l);
-		char name[32], reason[200];
-		size_t klen, vlen;
-		int id;
-
-		line++;
-		/* strip the comment and the blanks around key and value */
-		for (size_t i = 0; i < len; i++)
-			if (l[i] == '#')
-				len = i;
-		k = l;
-		while (k < l + len && (*k == ' ' || *k == '\t'))
-			k++;
-		if (k == l + len)
-			goto next;
-		eq = memchr(k, '=', l + len - k);
-		if (!eq) {
-			snprintf(why, why_len, "line %d: expected 'name = value'", line);
+	while ((rc = conf_line_next(&p, &l)) != 0) {
+		if (rc < 0) {
+			snprintf(why, why_len, "line %d: expected 'name = value'", l.no);
 			return -EINVAL;
 		}
-		klen = eq - k;
-		while (klen && (k[klen - 1] == ' ' || k[klen - 1] == '\t'))
-			klen--;
-		v = eq + 1;
-		while (v < l + len && (*v == ' ' || *v == '\t'))
-			v++;
-		vlen = l + len - v;
-		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t' ||
-				v[vlen - 1] == '\r'))
-			vlen--;
-		snprintf(name, sizeof(name), "%.*s", (int)(klen < 31 ? klen : 31), k);
-		id = klen < 31 ? param_by_name(name) : -1;
+		id = param_by_name_len(l.key, l.klen);
 		if (id < 0) {
 			snprintf(why, why_len, "line %d: unknown parameter '%.*s'",
-				 line, (int)(klen > 40 ? 40 : klen), k);
+				 l.no, (int)(l.klen > 40 ? 40 : l.klen), l.key);
 			return -EINVAL;
 		}
 		if (seen[id]) {
-			snprintf(why, why_len, "line %d: %s set twice", line, name);
+			snprintf(why, why_len, "line %d: %s set twice", l.no,
+				 param_descs[id].name);
 			return -EINVAL;
 		}
-		if (param_parse_u64(v, vlen, param_descs[id].min,
-				    param_descs[id].max, &vals[id])) {
-			param_quote(reason, v, vlen);
-			snprintf(why, why_len, "line %d: %s: '%s' is not a number of %s in %llu..%llu",
-				 line, name, reason, param_descs[id].unit,
-				 param_descs[id].min, param_descs[id].max);
+		if (param_conf_value(id, l.val, l.vlen, &vals[id], reason,
+				     sizeof(reason))) {
+			snprintf(why, why_len, "line %d: %s", l.no, reason);
 			return -EINVAL;
 		}
 		seen[id] = true;
-next:
-		if (!end)
-			break;
-		l = end + 1;
 	}
 	if (seen[P_SAMPLE_NS] || seen[P_WINDOW_NS]) {
 		if (vals[P_SAMPLE_NS] > vals[P_WINDOW_NS]) {

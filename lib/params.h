@@ -54,6 +54,16 @@ extern const struct param_desc param_descs[P_MAX];
 /* The parameter called @name, or -1. */
 int param_by_name(const char *name);
 
+/* The parameter called by the @len bytes at @name, or -1. */
+int param_by_name_len(const char *name, size_t len);
+
+/*
+ * A value of a configuration file for parameter @id: 0 with *@out set, or
+ * -EINVAL with "NAME: 'VALUE' is not a number of UNIT in MIN..MAX" in @why.
+ */
+int param_conf_value(enum param_id id, const char *v, size_t vlen,
+		     __u64 *out, char *why, size_t why_len);
+
 /*
  * Check a value written to a parameter: a number in its range and, for
  * sample_ns and window_ns, sample_ns <= window_ns given the other's

@@ -7,7 +7,7 @@ set -eu
 DEBIAN_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 libfuse3-dev fuse3 libsystemd-dev libjson-c-dev jq libmicrohttpd-dev prometheus \
 pkg-config iproute2 util-linux procps python3 python3-yaml libgsl-dev \
-libclang-rt-dev libncurses-dev tmux"
+libclang-rt-dev libncurses-dev tmux debhelper lintian man-db"
 FEDORA_PKGS="make gcc clang llvm libbpf-devel bpftool elfutils-libelf-devel \
 zlib-devel fuse3-devel fuse3 systemd-devel json-c-devel jq libmicrohttpd-devel \
 golang-github-prometheus pkgconf iproute util-linux procps-ng python3 python3-pyyaml \

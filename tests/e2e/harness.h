@@ -413,6 +413,7 @@ void http_promtool(void);
 void http_bad_clients(void);
 void prometheus_scrape(void);
 void daemon_listen(void);
+void daemon_config(void);
 void energy_ctl_record(void);
 void ctl_get_set(void);
 void ctl_apply(void);

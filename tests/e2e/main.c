@@ -126,4 +126,5 @@ TEST_MAIN(
 	TEST(energy_ctl_record),
 	TEST(daemon_bad_weights),
 	TEST(daemon_listen),
+	TEST(daemon_config),
 )
