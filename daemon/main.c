@@ -126,6 +126,7 @@ static int open_energy(const struct config *cfg, struct rapl **out,
 	}
 	v->source = rapl_source_name(rapl_source(rapl));
 	v->rapl_domains = rapl_domains(rapl);
+	v->rapl_measuring = v->rapl_domains;
 	v->basis = domain_basis_name(v->rapl_domains);
 	log_info("energy: %s, %d package(s), measuring %s", v->source,
 		 rapl_packages(rapl), v->basis);

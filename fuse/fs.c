@@ -214,6 +214,7 @@ static void render_sys(struct view *v, struct rbuf *b)
 	size_t n = view_rows_used(v), procs = 0;
 	struct view_totals tot;
 	struct render_head h;
+	char doms[48];
 
 	for (size_t i = 0; i < n; i++)
 		procs += proc_used(&v->rows[i]);
@@ -235,6 +236,14 @@ static void render_sys(struct view *v, struct rbuf *b)
 		    view_count(&v->stats[ENERGY_STAT_REQS_FULL]),
 		    view_count(&v->stats[ENERGY_STAT_TASK_STORAGE]),
 		    view_count(&v->stats[ENERGY_STAT_PMU_READ]));
+	domain_list(view_count(&v->rapl_measuring), doms, sizeof(doms));
+	rbuf_printf(b, "energy_measuring=%s\nrapl_rebinds=%llu\n", doms,
+		    view_count(&v->rapl_rebinds));
+	for (int d = 0; d < RAPL_DOMAINS; d++)
+		if (v->rapl_domains & (1U << d))
+			rbuf_printf(b, "rapl_%s_errors=%llu\n",
+				    rapl_domain_name(d),
+				    view_count(&v->rapl_errors[d]));
 	rbuf_printf(b, "rapl_rejected=%llu\nlate_samples=%llu\nheap_bytes=%zu\nversion=%s\n",
 		    view_count(&v->rapl_rejected), view_count(&v->late_samples),
 		    heap_bytes(), ENERGYD_VERSION);
