@@ -399,6 +399,7 @@ void energy_model_estimate(void);
 void energy_measured_split(void);
 void energy_carbon(void);
 void energy_bad_fixtures(void);
+void energy_rapl_faults(void);
 void energy_record_unwritable(void);
 void fs_params_in_pieces(void);
 void fs_params_race(void);

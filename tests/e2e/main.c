@@ -120,6 +120,7 @@ TEST_MAIN(
 	TEST(energy_measured_split),
 	TEST(energy_carbon),
 	TEST(energy_bad_fixtures),
+	TEST(energy_rapl_faults),
 	TEST(energy_record_unwritable),
 	TEST(energy_ctl_record),
 	TEST(daemon_bad_weights),
