@@ -400,6 +400,8 @@ void energy_measured_split(void);
 void energy_carbon(void);
 void energy_bad_fixtures(void);
 void energy_rapl_faults(void);
+void fs_hostile_ops(void);
+void fs_params_malformed(void);
 void energy_record_unwritable(void);
 void fs_params_in_pieces(void);
 void fs_params_race(void);
