@@ -324,7 +324,11 @@ out_lock:
 	if (ready_fd >= 0)
 		close(ready_fd);
 	if (lock_fd >= 0) {
-		unlink(LOCK_FILE);
+		/* Emptied, never unlinked: a starting energyd may have opened
+		 * this inode already, and would lock it while another locks a
+		 * new file of the same name. */
+		if (ftruncate(lock_fd, 0))
+			log_warn("cannot empty %s: %s", LOCK_FILE, strerror(errno));
 		close(lock_fd);
 	}
 	return err ? 1 : 0;

@@ -402,6 +402,7 @@ void energy_bad_fixtures(void);
 void energy_rapl_faults(void);
 void fs_hostile_ops(void);
 void fs_params_malformed(void);
+void daemon_refusals(void);
 void energy_record_unwritable(void);
 void fs_params_in_pieces(void);
 void fs_params_race(void);

@@ -123,6 +123,7 @@ TEST_MAIN(
 	TEST(energy_bad_fixtures),
 	TEST(energy_rapl_faults),
 	TEST(fs_params_malformed),
+	TEST(daemon_refusals),
 	TEST(energy_record_unwritable),
 	TEST(energy_ctl_record),
 	TEST(daemon_bad_weights),
