@@ -124,6 +124,8 @@ TEST_MAIN(
 	TEST(energy_rapl_faults),
 	TEST(fs_params_malformed),
 	TEST(daemon_refusals),
+	TEST(daemon_stop_busy),
+	TEST(daemon_sigstop),
 	TEST(energy_record_unwritable),
 	TEST(energy_ctl_record),
 	TEST(daemon_bad_weights),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Start-up refusals: a mount point that is a file or cannot be made, the
+ * Faults of the daemon's life. SIGTERM while readers hold the tree; the
+ * daemon stopped (SIGSTOP) under a reader. Start-up refusals: a mount point that is a file or cannot be made, the
  * lock held by another, a weights file that cannot be read. Each is one
  * line naming the cause and an exit code, with nothing mounted and nothing
  * pinned left behind. And the lock file outlives every energyd: emptied at
@@ -16,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "energy_abi.h"
 #include "harness.h"
@@ -146,4 +148,159 @@ void daemon_refusals(void)
 		    after.st_size == 0, "the lock file kept, emptied, not unlinked");
 cleanup:
 	test_rm_tree(dir);
+}
+
+/* ---- stopping with readers in the tree ---- */
+
+/* Holds a cwd in params/ and an open cgroup, until killed. */
+static int holder(void *p)
+{
+	int fd;
+
+	(void)p;
+	if (chdir(E2E_MNT "/params"))
+		return 1;
+	fd = open(E2E_MNT "/cgroup", O_RDONLY);
+	if (fd < 0)
+		return 2;
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* Reads cgroup over and over, until killed or the mount goes. */
+static int rereader(void *p)
+{
+	(void)p;
+	for (;;) {
+		char *t = e2e_read_file(E2E_MNT "/cgroup", NULL);
+
+		if (!t)
+			return 0;
+		free(t);
+	}
+}
+
+/* The state letter of @pid in /proc (R, S, D...), '?' when gone. */
+static char proc_state(pid_t pid)
+{
+	char path[64], *t, *p, st = '?';
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	t = e2e_read_file(path, NULL);
+	p = t ? strrchr(t, ')') : NULL;
+	if (p && p[1] == ' ')
+		st = p[2];
+	free(t);
+	return st;
+}
+
+static __u64 mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * SIGTERM while one reader holds a cwd and an fd in the mount and another
+ * reads in a loop: energyd exits 0 within 5 s (detach, then abort the
+ * connection), nothing stays mounted, and the readers are not stuck.
+ */
+void daemon_stop_busy(void)
+{
+	const char *log = "/tmp/energyd-e2e-busy.log";
+	struct e2e_child h = {}, r = {};
+	int status = -1;
+	__u64 t0, ms = 0;
+	pid_t pid;
+
+	pid = e2e_spawn_energyd(log, NULL, 0);
+	if (!ASSERT_TRUE(pid > 0 && WAIT_UNTIL(mounted_at(E2E_MNT) &&
+					       !access(E2E_MNT "/cgroup", R_OK), 10000),
+			 "energyd serves"))
+		goto cleanup;
+	if (!ASSERT_EQ(child_spawn(&h, NULL, holder, NULL), 0, "holder") ||
+	    !ASSERT_EQ(child_spawn(&r, NULL, rereader, NULL), 0, "reader"))
+		goto cleanup;
+	sleep_ms(300);
+	ASSERT_TRUE(proc_state(h.pid) == 'S', "the holder holds");
+	t0 = mono_ms();
+	kill(pid, SIGTERM);
+	if (ASSERT_TRUE(WAIT_UNTIL(waitpid(pid, &status, WNOHANG) == pid, 5000),
+			"energyd exits within 5 s")) {
+		ms = mono_ms() - t0;
+		pid = 0;
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "exit 0");
+	}
+	fprintf(stderr, "  SIGTERM with a cwd, an fd and a reader in the mount: exit in %llu ms\n",
+		ms);
+	ASSERT_TRUE(!mounted_at(E2E_MNT), "nothing mounted");
+	ASSERT_TRUE(WAIT_UNTIL(proc_state(r.pid) != 'D', 2000), "the reader is not stuck");
+	ASSERT_TRUE(proc_state(h.pid) != 'D', "the holder is not stuck");
+cleanup:
+	child_kill(&h);
+	child_kill(&r);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* Reads cgroup once: 0 when it holds a window's lines. */
+static int read_cgroup(void *p)
+{
+	char *t = e2e_read_file(E2E_MNT "/cgroup", NULL);
+	int ok = t && strstr(t, " window_time=");
+
+	(void)p;
+	free(t);
+	return ok ? 0 : 1;
+}
+
+/*
+ * energyd stopped (SIGSTOP) under a reader of cgroup: the reader waits,
+ * asleep (S, never D), and after SIGCONT it gets the window, not an
+ * error. The stop lasts 3 s: a request waits the same way at 3 s or 10.
+ */
+void daemon_sigstop(void)
+{
+	const char *log = "/tmp/energyd-e2e-sigstop.log";
+	const char *extra[] = { "--window-ns", "200000000", NULL };
+	struct e2e_child c = {};
+	int status = -1;
+	char st = '?';
+	pid_t pid;
+
+	pid = e2e_spawn_energyd(log, extra, 0);
+	if (!ASSERT_TRUE(pid > 0 && WAIT_UNTIL(!read_cgroup(NULL), 10000),
+			 "energyd serves a window"))
+		goto cleanup;
+	kill(pid, SIGSTOP);
+	if (!ASSERT_EQ(child_spawn(&c, NULL, read_cgroup, NULL), 0, "reader"))
+		goto cont;
+	sleep_ms(3000);
+	st = proc_state(c.pid);
+	fprintf(stderr, "  reader after 3 s of a stopped energyd: state %c\n", st);
+	ASSERT_TRUE(st == 'S', "the reader waits, interruptible");
+cont:
+	kill(pid, SIGCONT);
+	if (c.pid > 0 && ASSERT_EQ(child_wait(&c, 0, 5000, &status), 0, "the reader ends")) {
+		c.pid = 0;
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status),
+			    "after SIGCONT it gets the window");
+	}
+	ASSERT_EQ(read_cgroup(NULL), 0, "and so does the next reader");
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	pid = 0;
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "clean stop");
+cleanup:
+	child_kill(&c);
+	if (pid > 0) {
+		kill(pid, SIGCONT);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 }
