@@ -32,6 +32,7 @@ struct rapl_ctr {
 	__u64 addr;		/* msr: the register */
 	__u64 max_range;	/* powercap: max_energy_range_uj */
 	__u64 prev;		/* the last reading */
+	__u64 prev_ns;		/* when it was taken */
 	__u64 now;		/* the reading in progress */
 	__u64 rem;		/* carried fraction, in 2^-shift uJ */
 	struct rapl_conv conv;

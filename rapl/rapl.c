@@ -316,6 +316,8 @@ static int probe(struct rapl *r, const struct rapl_opts *o)
 	r->domains = moved;
 	r->measuring = moved;
 	r->last_ns = clock_now(r);
+	for (int i = 0; i < r->nctr; i++)
+		r->ctr[i].prev_ns = r->last_ns;
 	return 0;
 }
 
@@ -388,12 +390,13 @@ fail:
 	return err;
 }
 
-/* Microjoules counter @c moved, or 0 (counted, logged once until a
- * reading is taken again) when that is more than RAPL_MAX_WATTS over
- * @elapsed_ns. */
-static __u64 ctr_uj(struct rapl *r, struct rapl_ctr *c, __u64 elapsed_ns)
+/* Microjoules counter @c moved since its last reading (at c->prev_ns; a
+ * counter that failed counts its whole gap), or 0 (counted, logged once
+ * until a reading is taken again) when that is more than RAPL_MAX_WATTS
+ * over the time. */
+static __u64 ctr_uj(struct rapl *r, struct rapl_ctr *c, __u64 now_ns)
 {
-	__u64 rem = c->rem, uj;
+	__u64 rem = c->rem, uj, elapsed_ns = now_ns - c->prev_ns;
 
 	uj = rapl_conv_uj(&c->conv, r->drv->delta(c), &rem);
 	/* µJ / ns = kW: above RAPL_MAX_WATTS / 1000 of the time's µJ. */
@@ -447,7 +450,7 @@ static bool ctr_failed(struct rapl *r, int i)
 
 int rapl_read(struct rapl *r, __u64 sum_uj[RAPL_DOMAINS])
 {
-	__u64 now = clock_now(r), elapsed = now - r->last_ns;
+	__u64 now = clock_now(r);
 	const char *src = rapl_source_name(r->drv ? r->drv->src : RAPL_SRC_NONE);
 	unsigned int failed = 0;
 	struct rapl_ctr *bad;
@@ -475,8 +478,9 @@ int rapl_read(struct rapl *r, __u64 sum_uj[RAPL_DOMAINS])
 		}
 		c->fails = 0;
 		any = true;
-		r->sum[c->dom] += ctr_uj(r, c, elapsed);
+		r->sum[c->dom] += ctr_uj(r, c, now);
 		c->prev = c->now;
+		c->prev_ns = now;
 	}
 	if (r->nctr && !any && !r->lost)
 		log_warn("rapl: %s: no counter reads: energy is not measured any more",

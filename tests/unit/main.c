@@ -51,6 +51,7 @@ TEST_MAIN(
 	TEST(test_rapl_bad_fixtures),
 	TEST(test_rapl_read_error),
 	TEST(test_rapl_msr_rebind),
+	TEST(test_rapl_gap_ceiling),
 	TEST(test_access_rules),
 	TEST(test_rapl_forced_absent),
 	TEST(test_rapl_power_ceiling),

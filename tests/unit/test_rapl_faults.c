@@ -136,3 +136,40 @@ cleanup:
 	rapl_close(r);
 	test_rm_tree(fx.dir);
 }
+
+/* A counter that fails for a while counts its whole gap when it reads
+ * again, judged against the power ceiling over the whole gap: 500 W for
+ * 1 s is 500 J, not 500 J in one 100 ms sample. */
+void test_rapl_gap_ceiling(void)
+{
+	char perf[PATH_MAX], pc[PATH_MAX], msr[PATH_MAX], log[2048], path[PATH_MAX];
+	__u64 sum[RAPL_DOMAINS], pkg;
+	struct rapl_opts o;
+	struct rapl *r = NULL;
+	struct fx fx;
+
+	if (!ASSERT_TRUE(fx_init(&fx), "mkdtemp"))
+		return;
+	if (!ASSERT_TRUE(fx_intel(&fx), "fixture"))
+		goto cleanup;
+	fx_opts(&fx, &o, RAPL_SRC_MSR, perf, pc, msr);
+	if (!ASSERT_EQ(t_open(&r, &o, log), 0, "rapl_open"))
+		goto cleanup;
+	fx.tick_ns = 100000000;
+	ASSERT_EQ(t_read(r, sum, log), 0, "first read");
+	pkg = sum[RAPL_PKG];
+	snprintf(path, sizeof(path), "%s/msr/0/msr", fx.dir);
+	if (!ASSERT_EQ(truncate(path, 0x610), 0, "package 0 fails"))
+		goto cleanup;
+	for (int i = 0; i < 10; i++)
+		ASSERT_EQ(t_read(r, sum, log), -ENODATA, "failing");
+	/* back, 500 J on: 8192000 counts of 2^-14 J */
+	ASSERT_TRUE(fx_advance(&fx, 0, 8192000) && fx_advance(&fx, 1, 0) &&
+		    fx_advance(&fx, 2, 0) && fx_advance(&fx, 3, 0), "back");
+	ASSERT_EQ(t_read(r, sum, log), 0, "read again");
+	ASSERT_EQ(sum[RAPL_PKG] - pkg, 500000000, "500 J over 1.1 s counted");
+	ASSERT_EQ(rapl_rejected(r), 0, "not refused");
+cleanup:
+	rapl_close(r);
+	test_rm_tree(fx.dir);
+}

@@ -79,6 +79,7 @@ void test_rapl_probe(void);
 void test_rapl_bad_fixtures(void);
 void test_rapl_read_error(void);
 void test_rapl_msr_rebind(void);
+void test_rapl_gap_ceiling(void);
 void test_access_rules(void);
 void test_rapl_forced_absent(void);
 void test_rapl_power_ceiling(void);
