@@ -127,6 +127,7 @@ static int open_energy(const struct config *cfg, struct rapl **out,
 	}
 	v->source = rapl_source_name(rapl_source(rapl));
 	v->rapl_domains = rapl_domains(rapl);
+	v->rapl_measuring = v->rapl_domains;
 	v->basis = domain_basis_name(v->rapl_domains);
 	log_info("energy: %s, %d package(s), measuring %s", v->source,
 		 rapl_packages(rapl), v->basis);
@@ -342,7 +343,11 @@ out_lock:
 	if (ready_fd >= 0)
 		close(ready_fd);
 	if (lock_fd >= 0) {
-		unlink(LOCK_FILE);
+		/* Emptied, never unlinked: a starting energyd may have opened
+		 * this inode already, and would lock it while another locks a
+		 * new file of the same name. */
+		if (ftruncate(lock_fd, 0))
+			log_warn("cannot empty %s: %s", LOCK_FILE, strerror(errno));
 		close(lock_fd);
 	}
 	config_fini(&cfg);

@@ -100,6 +100,15 @@ void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
 	pthread_mutex_unlock(&v->lock);
 }
 
+void publish_rapl_health(struct view *v, const __u64 errors[RAPL_DOMAINS],
+			 __u64 rebinds, unsigned int measuring)
+{
+	for (int d = 0; d < RAPL_DOMAINS; d++)
+		__atomic_store_n(&v->rapl_errors[d], errors[d], __ATOMIC_RELAXED);
+	__atomic_store_n(&v->rapl_rebinds, rebinds, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->rapl_measuring, measuring, __ATOMIC_RELAXED);
+}
+
 void publish_window(struct view *v, struct window_snap *w,
 		    const struct view_totals *tot)
 {

@@ -12,6 +12,11 @@
 void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
 		    __u64 rapl_rejected, const __u64 stats[ENERGY_STAT_MAX]);
 
+/* How the RAPL counters fare: failed reads per domain, moves to another
+ * CPU, the domains all of whose counters read at this sample. */
+void publish_rapl_health(struct view *v, const __u64 errors[RAPL_DOMAINS],
+			 __u64 rebinds, unsigned int measuring);
+
 /* A new window snapshot @w (its reference passes to the view), with the
  * totals of @tot but its RAPL sums (those come with every sample). */
 void publish_window(struct view *v, struct window_snap *w,

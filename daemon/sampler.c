@@ -205,7 +205,11 @@ static void measure(struct sampler *s, __u64 now)
 	__u64 stats[ENERGY_STAT_MAX] = {}, basis_uj = 0;
 
 	if (s->rapl) {
+		struct rapl_health h;
+
 		rapl_read(s->rapl, s->rapl_uj);
+		rapl_health(s->rapl, &h);
+		publish_rapl_health(s->v, h.errors, h.rebinds, h.measuring);
 		basis_uj = domain_basis_uj(s->v->rapl_domains, s->rapl_uj);
 	}
 	carbon_sample(&s->carbon, basis_uj - s->carbon_basis_uj,

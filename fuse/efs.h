@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <fuse_lowlevel.h>
 
+#include "access.h"
 #include "caller.h"
 #include "files.h"
 #include "view.h"
@@ -30,11 +31,6 @@ enum {
 	INO_END = INO_PARAM0 + P_MAX,
 };
 
-enum access_rule {
-	ACC_ANYONE,		/* read by anyone */
-	ACC_PRIVILEGED,		/* CAP_SYS_ADMIN in the initial user ns */
-	ACC_PARAM,		/* read by anyone, written by the privileged */
-};
 
 struct node {
 	fuse_ino_t parent;
@@ -60,6 +56,44 @@ struct efs {
 
 /* The request handlers. */
 extern const struct fuse_lowlevel_ops efs_ops;
+
+/* The attributes of node @ino into @st (fs.c). */
+void node_stat(const struct efs *fs, fuse_ino_t ino, struct stat *st);
+
+/* Whether @ino is a node of the tree. */
+static inline bool node_valid(fuse_ino_t ino)
+{
+	return ino >= INO_ROOT && ino < INO_END;
+}
+
+/* Identify the caller of @req into @c: 0 when it may read all and write
+ * params/, -EACCES when not, another -errno when it cannot be told
+ * (refuse.c). */
+int efs_check_privileged(struct efs *fs, fuse_req_t req, struct caller *c);
+
+/* The handlers of what a reader may try beyond reading (refuse.c):
+ * access(2), and the changes it gets refused with the errno each has. */
+void efs_access(fuse_req_t req, fuse_ino_t ino, int mask);
+void efs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		 int to_set, struct fuse_file_info *fi);
+void efs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       mode_t mode, dev_t rdev);
+void efs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       mode_t mode);
+void efs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void efs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		 const char *name);
+void efs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+	      const char *newname);
+void efs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		fuse_ino_t newparent, const char *newname, unsigned int flags);
+void efs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		mode_t mode, struct fuse_file_info *fi);
+void efs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		  const char *value, size_t size, int flags);
+void efs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+void efs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
+		   off_t length, struct fuse_file_info *fi);
 
 /* Fill fs->nodes: the files and directories served. */
 void efs_build_tree(struct efs *fs);

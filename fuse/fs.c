@@ -47,7 +47,7 @@ static __u64 node_time(const struct efs *fs, fuse_ino_t ino)
 	return view_count(&v->sample_time);
 }
 
-static void node_stat(const struct efs *fs, fuse_ino_t ino, struct stat *st)
+void node_stat(const struct efs *fs, fuse_ino_t ino, struct stat *st)
 {
 	__u64 t = node_time(fs, ino);
 
@@ -59,11 +59,6 @@ static void node_stat(const struct efs *fs, fuse_ino_t ino, struct stat *st)
 	st->st_mtim.tv_nsec = t % 1000000000ULL;
 	st->st_atim = st->st_ctim = st->st_mtim;
 	/* Size-less, like /proc: readers read to EOF. */
-}
-
-static bool node_valid(fuse_ino_t ino)
-{
-	return ino >= INO_ROOT && ino < INO_END;
 }
 
 static void efs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -95,44 +90,6 @@ static void efs_getattr(fuse_req_t req, fuse_ino_t ino,
 	(void)fi;
 	if (!node_valid(ino)) {
 		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	node_stat(fs, ino, &st);
-	fuse_reply_attr(req, &st, 1.0);
-}
-
-/* Identify the caller of @req into @c: 0 when it may read all and write
- * params/, -EACCES when not, another -errno when it cannot be told. */
-static int check_privileged(struct efs *fs, fuse_req_t req, struct caller *c)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	int err;
-
-	err = caller_identify(&fs->env, ctx->pid, ctx->uid, ctx->gid, c);
-	if (err)
-		return err;
-	return c->privileged ? 0 : -EACCES;
-}
-
-/* `echo v > params/x` truncates first: accept it for parameters only. */
-static void efs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
-			int to_set, struct fuse_file_info *fi)
-{
-	struct efs *fs = fuse_req_userdata(req);
-	struct caller c;
-	struct stat st;
-	int err;
-
-	(void)attr;
-	(void)fi;
-	if (!node_valid(ino) || fs->nodes[ino].rule != ACC_PARAM ||
-	    (to_set & ~FUSE_SET_ATTR_SIZE)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	err = check_privileged(fs, req, &c);
-	if (err) {
-		fuse_reply_err(req, -err);
 		return;
 	}
 	node_stat(fs, ino, &st);
@@ -215,6 +172,7 @@ static void render_sys(struct view *v, struct rbuf *b)
 	struct view_totals tot;
 	struct render_head h;
 	unsigned int judged;
+	char doms[48];
 	long err;
 
 	for (size_t i = 0; i < n; i++)
@@ -243,6 +201,14 @@ static void render_sys(struct view *v, struct rbuf *b)
 		    view_count(&v->stats[ENERGY_STAT_REQS_FULL]),
 		    view_count(&v->stats[ENERGY_STAT_TASK_STORAGE]),
 		    view_count(&v->stats[ENERGY_STAT_PMU_READ]));
+	domain_list(view_count(&v->rapl_measuring), doms, sizeof(doms));
+	rbuf_printf(b, "energy_measuring=%s\nrapl_rebinds=%llu\n", doms,
+		    view_count(&v->rapl_rebinds));
+	for (int d = 0; d < RAPL_DOMAINS; d++)
+		if (v->rapl_domains & (1U << d))
+			rbuf_printf(b, "rapl_%s_errors=%llu\n",
+				    rapl_domain_name(d),
+				    view_count(&v->rapl_errors[d]));
 	rbuf_printf(b, "rapl_rejected=%llu\nlate_samples=%llu\nheap_bytes=%zu\nversion=%s\n",
 		    view_count(&v->rapl_rejected), view_count(&v->late_samples),
 		    heap_bytes(), ENERGYD_VERSION);
@@ -344,21 +310,6 @@ static void render(struct efs *fs, fuse_ino_t ino, const struct caller *c,
 	}
 }
 
-/* Whether caller @c may open @n with @flags: the node's rule decides. */
-static int may_open(const struct node *n, const struct caller *c, int flags)
-{
-	bool write = (flags & O_ACCMODE) != O_RDONLY;
-
-	switch (n->rule) {
-	case ACC_PRIVILEGED:
-		return !write && c->privileged ? 0 : -EACCES;
-	case ACC_PARAM:
-		return !write || c->privileged ? 0 : -EACCES;
-	default:
-		return write ? -EACCES : 0;
-	}
-}
-
 static void efs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
@@ -376,7 +327,7 @@ static void efs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	err = caller_identify(&fs->env, ctx->pid, ctx->uid, ctx->gid, &c) ?:
-	      may_open(&fs->nodes[ino], &c, fi->flags);
+	      access_open(fs->nodes[ino].rule, c.privileged, fi->flags);
 	if (err) {
 		fuse_reply_err(req, -err);
 		return;
@@ -598,6 +549,18 @@ const struct fuse_lowlevel_ops efs_ops = {
 	.lookup = efs_lookup,
 	.getattr = efs_getattr,
 	.setattr = efs_setattr,
+	.access = efs_access,
+	.mknod = efs_mknod,
+	.mkdir = efs_mkdir,
+	.unlink = efs_unlink,
+	.rmdir = efs_unlink,
+	.symlink = efs_symlink,
+	.link = efs_link,
+	.rename = efs_rename,
+	.create = efs_create,
+	.setxattr = efs_setxattr,
+	.removexattr = efs_removexattr,
+	.fallocate = efs_fallocate,
 	.readdir = efs_readdir,
 	.open = efs_open,
 	.read = efs_read,

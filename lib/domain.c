@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+
 #include "domain.h"
 
 #define BIT(d)		(1U << (d))
@@ -38,4 +40,26 @@ __u64 domain_basis_uj(unsigned int domains, const __u64 sum_uj[RAPL_DOMAINS])
 	if (domains & BIT(RAPL_DRAM))
 		uj += sum_uj[RAPL_DRAM];
 	return uj;
+}
+
+void domain_list(unsigned int domains, char *buf, unsigned int len)
+{
+	unsigned int n = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (int d = 0; d < RAPL_DOMAINS; d++) {
+		int k;
+
+		if (!(domains & BIT(d)))
+			continue;
+		k = snprintf(buf + n, len - n, "%s%s", n ? " " : "",
+			     domain_names[d]);
+		if (k < 0 || (unsigned int)k >= len - n)
+			return;
+		n += k;
+	}
+	if (!n)
+		snprintf(buf, len, "none");
 }

@@ -29,4 +29,8 @@ const char *domain_basis_name(unsigned int domains);
  * plus DRAM, of the @domains measured. */
 __u64 domain_basis_uj(unsigned int domains, const __u64 sum_uj[RAPL_DOMAINS]);
 
+/* The names of @domains (bit per enum rapl_domain) separated by spaces,
+ * "none" for none, into @buf of @len bytes (48 hold them all). */
+void domain_list(unsigned int domains, char *buf, unsigned int len);
+
 #endif /* ENERGY_DOMAIN_H */

@@ -84,6 +84,9 @@ struct view {
 	__u64 late_samples;		/* samples more than 3 periods late */
 	__u64 stats[ENERGY_STAT_MAX];	/* drop counters at the last sample */
 	__u64 rapl_rejected;		/* RAPL readings above the power ceiling */
+	__u64 rapl_errors[RAPL_DOMAINS];	/* failed RAPL reads per domain */
+	__u64 rapl_rebinds;		/* msr counters moved to another CPU */
+	__u64 rapl_measuring;		/* domains all of whose counters read */
 	__u64 sample_cost_ns;		/* how long the last sample took */
 	/* CLOCK_REALTIME ns, the files' times */
 	__u64 start_time;		/* the daemon's start */

@@ -23,11 +23,16 @@ struct rapl_ctr {
 	int fd;
 	bool own_fd;		/* closed with the counter (msr shares them) */
 	bool failing;		/* a read failed and was logged */
+	bool glitch;		/* a reading was refused and was logged */
 	int err;		/* the last read's -errno */
+	__u64 fails;		/* reads failed in a row */
+	int cpu;		/* msr: the CPU read */
+	long long pkg;		/* msr: its package (msr.c) */
 	enum rapl_domain dom;
 	__u64 addr;		/* msr: the register */
 	__u64 max_range;	/* powercap: max_energy_range_uj */
 	__u64 prev;		/* the last reading */
+	__u64 prev_ns;		/* when it was taken */
 	__u64 now;		/* the reading in progress */
 	__u64 rem;		/* carried fraction, in 2^-shift uJ */
 	struct rapl_conv conv;
@@ -47,6 +52,11 @@ struct rapl {
 	__u64 sum[RAPL_DOMAINS];
 	__u64 last_ns;		/* when the counters were last read */
 	__u64 rejected;		/* readings above RAPL_MAX_WATTS */
+	__u64 errors[RAPL_DOMAINS];	/* failed reads, per domain */
+	__u64 rebinds;		/* counters moved to another CPU */
+	unsigned int measuring;	/* domains whose counters all read last */
+	bool lost;		/* no counter read last (logged) */
+	char *dir;		/* msr: the directory of the CPUs */
 	__u64 (*clock_ns)(void *arg);	/* rapl_opts' */
 	void *clock_arg;
 };
@@ -65,6 +75,13 @@ struct rapl_driver {
 	int (*read)(const struct rapl_ctr *c, __u64 *v);
 	/* Counts (or microjoules, where conv is 1) from c->prev to c->now. */
 	__u64 (*delta)(const struct rapl_ctr *c);
+	/*
+	 * Optional: move the failing @c and the counters that share its
+	 * descriptor to another CPU of the same package, each read there
+	 * (now = prev = the new reading, err 0). 0, or -ENODEV when no other
+	 * CPU serves; logged once per fault when @quiet is false.
+	 */
+	int (*rebind)(struct rapl *r, struct rapl_ctr *c, bool quiet);
 };
 
 /* The perf power PMU (perf.c). */

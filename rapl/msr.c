@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * msr: /dev/cpu/N/msr of the lowest CPU of each physical package (in a
- * fixture directory of regular files, every N is a package). Intel or AMD
+ * fixture directory of regular files, every N is a package unless a file
+ * N/physical_package_id says which). When a CPU's reads fail (it went
+ * offline), its counters move to another CPU of the package. Intel or AMD
  * by which unit register reads non-zero. Counters are the low 32 bits,
  * deltas modulo 2^32. AMD's core counter (0xC001029A) is per core: read on
  * the package's CPU it is the energy of that one core, reported as the
@@ -13,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +96,35 @@ static int cpu_entry(const struct dirent *de)
 	       cpu <= INT_MAX;
 }
 
+/*
+ * The package of CPU @cpu under @dir: the device's physical package id
+ * (@dev), or a fixture's N/physical_package_id, or -1 - cpu where it has
+ * none. 0 or -errno.
+ */
+static int msr_cpu_pkg(const char *dir, int cpu, bool dev, long long *pkg)
+{
+	char path[PATH_MAX], buf[32];
+	__u64 id;
+	int err;
+
+	if (dev)
+		err = rapl_path_fmt(path, CPU_SYSFS "/cpu%d/topology/physical_package_id",
+				    cpu);
+	else
+		err = rapl_path_fmt(path, "%s/%d/physical_package_id", dir, cpu);
+	if (!err)
+		err = rapl_read_text(path, buf, sizeof(buf));
+	if (err == -ENOENT && !dev) {
+		*pkg = -1 - (long long)cpu;
+		return 0;
+	}
+	if (!err && rapl_parse_u64(buf, &id))
+		err = -EINVAL;
+	if (!err)
+		*pkg = id;
+	return err;
+}
+
 /* The lowest CPU of each package under @dir, in CPU order, into *@out. */
 static int msr_cpus(const char *dir, struct msr_cpu **out, int *nout)
 {
@@ -110,11 +142,10 @@ static int msr_cpus(const char *dir, struct msr_cpu **out, int *nout)
 		return err == -ENOMEM ? err : -ENODEV;
 	}
 	for (int k = 0; k < nnames; k++) {
-		char path[PATH_MAX], buf[32];
+		char path[PATH_MAX];
 		int cpu = atoi(names[k]->d_name), i;
 		struct stat st;
 		long long pkg;
-		__u64 id;
 
 		err = rapl_path_fmt(path, "%s/%d/msr", dir, cpu);
 		if (!err && stat(path, &st))
@@ -124,20 +155,10 @@ static int msr_cpus(const char *dir, struct msr_cpu **out, int *nout)
 			err = -ENODEV;
 			goto cleanup;
 		}
-		pkg = -1 - (long long)cpu;
-		if (S_ISCHR(st.st_mode)) {
-			/* the device: one CPU per physical package */
-			err = rapl_path_fmt(path, CPU_SYSFS "/cpu%d/topology/physical_package_id",
-					    cpu);
-			if (!err)
-				err = rapl_read_text(path, buf, sizeof(buf));
-			if (err || rapl_parse_u64(buf, &id)) {
-				log_debug("rapl: msr: %s: unreadable, CPU %d not used",
-					  path, cpu);
-				err = 0;
-				continue;
-			}
-			pkg = id;
+		if (msr_cpu_pkg(dir, cpu, S_ISCHR(st.st_mode), &pkg)) {
+			log_debug("rapl: msr: CPU %d: no package id, not used",
+				  cpu);
+			continue;
 		}
 		for (i = 0; i < n && cpus[i].pkg != pkg; i++)
 			;
@@ -266,10 +287,15 @@ static int msr_build(struct rapl *r, const struct rapl_opts *o)
 			}
 			c->addr = regs->addr[d];
 			c->conv = conv;
+			c->cpu = cpus[i].cpu;
+			c->pkg = cpus[i].pkg;
 		}
 	}
 	rapl_keep_complete(r, n, "msr");
 	r->npkg = n;
+	r->dir = strdup(dir);
+	if (!r->dir)
+		err = -ENOMEM;
 	log_debug("rapl: msr: %s, %d packages", regs->vendor, n);
 cleanup:
 	free(cpus);
@@ -293,9 +319,119 @@ static __u64 msr_delta(const struct rapl_ctr *c)
 	return rapl_delta32(c->prev, c->now);
 }
 
+/* Whether CPU @cpu's msr at @fd (@path) can stand in for @bad's: the same
+ * unit, every counter on @bad's descriptor readable, into @now. */
+static int msr_try_cpu(struct rapl *r, const struct rapl_ctr *bad, int fd,
+		       const char *path, __u64 *now, bool quiet)
+{
+	struct rapl_conv conv;
+	__u64 unit = 0;
+	int err = 0, k = 0;
+
+	for (int i = 0; i < r->nctr && !err; i++) {
+		const struct rapl_ctr *c = &r->ctr[i];
+
+		if (c->fd != bad->fd)
+			continue;
+		if (k == 0) {
+			/* the vendor's unit register, as the counter's */
+			__u64 ua = c->addr >= MSR_AMD_UNIT ? MSR_AMD_UNIT :
+							    MSR_INTEL_UNIT;
+
+			err = msr_read(fd, ua, &unit);
+			if (!err && !unit) {
+				if (!quiet)
+					log_warn("rapl: msr: %s: unit register reads 0",
+						 path);
+				return -ENODEV;
+			}
+			if (!err)
+				err = rapl_msr_unit(unit, &conv);
+			if (!err && (conv.mul != c->conv.mul ||
+				     conv.shift != c->conv.shift)) {
+				if (!quiet)
+					log_warn("rapl: msr: %s: a unit of its own (0x%llx)",
+						 path, unit);
+				return -ENODEV;
+			}
+		}
+		if (!err)
+			err = msr_read(fd, c->addr, &now[k++]);
+	}
+	if (err && !quiet)
+		log_info("rapl: msr: %s: %s", path, rapl_why(err));
+	return err;
+}
+
+/* Move @bad's counters to another CPU of its package. */
+static int msr_rebind(struct rapl *r, struct rapl_ctr *bad, bool quiet)
+{
+	struct dirent **names = NULL;
+	int nnames, old = bad->fd, from = bad->cpu, fd = -1, err = -ENODEV;
+	char path[PATH_MAX];
+	__u64 *now;
+
+	now = calloc(r->nctr, sizeof(*now));
+	if (!now)
+		return -ENOMEM;
+	nnames = scandir(r->dir, &names, cpu_entry, versionsort);
+	for (int k = 0; k < nnames && fd < 0; k++) {
+		int cpu = atoi(names[k]->d_name);
+		struct stat st;
+		long long pkg;
+
+		if (cpu == from ||
+		    rapl_path_fmt(path, "%s/%d/msr", r->dir, cpu) ||
+		    stat(path, &st) ||
+		    msr_cpu_pkg(r->dir, cpu, S_ISCHR(st.st_mode), &pkg) ||
+		    pkg != bad->pkg)
+			continue;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && msr_try_cpu(r, bad, fd, path, now, quiet)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd >= 0) {
+			err = 0;
+			for (int i = 0, j = 0; i < r->nctr; i++) {
+				struct rapl_ctr *c = &r->ctr[i];
+				char *what;
+
+				if (c->fd != old)
+					continue;
+				if (asprintf(&what, "%s %s (0x%llx)", path,
+					     rapl_domain_name(c->dom),
+					     c->addr) >= 0) {
+					free(c->what);
+					c->what = what;
+				}
+				c->fd = fd;
+				c->cpu = cpu;
+				c->now = c->prev = now[j++] & 0xffffffffULL;
+				c->err = 0;
+			}
+			for (int i = 0; i < r->nfds; i++)
+				if (r->fds[i] == old)
+					r->fds[i] = fd;
+			close(old);
+			log_warn("rapl: msr: CPU %d fails, its package is read on CPU %d from now on",
+				 from, cpu);
+		}
+	}
+	if (err && !quiet)
+		log_warn("rapl: msr: CPU %d fails and no other CPU of its package reads",
+			 from);
+	for (int k = 0; k < nnames; k++)
+		free(names[k]);
+	free(names);
+	free(now);
+	return err;
+}
+
 const struct rapl_driver rapl_msr_driver = {
 	.src = RAPL_SRC_MSR,
 	.build = msr_build,
 	.read = msr_ctr_read,
 	.delta = msr_delta,
+	.rebind = msr_rebind,
 };

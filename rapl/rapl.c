@@ -9,8 +9,8 @@
  * the sums are the floor of the exact energy of each counter, whatever the
  * sampling period. A domain counts only when it moves during the probe and,
  * for msr and perf, exists on every package; pkg must be among them.
- * A failed read updates nothing: prev stays, so the next good read counts
- * the gap (a gap long enough for a 32-bit counter to wrap twice, minutes at
+ * A failed read updates nothing of its counter: prev stays, so the next
+ * good read counts the gap, and the other counters count on (a gap long enough for a 32-bit counter to wrap twice, minutes at
  * full power, would be counted short).
  */
 #include <errno.h>
@@ -196,6 +196,7 @@ void rapl_reset(struct rapl *r)
 	for (int i = 0; i < r->nfds; i++)
 		close(r->fds[i]);
 	free(r->fds);
+	free(r->dir);
 	*r = (struct rapl){
 		.clock_ns = r->clock_ns,
 		.clock_arg = r->clock_arg,
@@ -313,7 +314,10 @@ static int probe(struct rapl *r, const struct rapl_opts *o)
 		return -ENODEV;
 	}
 	r->domains = moved;
+	r->measuring = moved;
 	r->last_ns = clock_now(r);
+	for (int i = 0; i < r->nctr; i++)
+		r->ctr[i].prev_ns = r->last_ns;
 	return 0;
 }
 
@@ -386,60 +390,115 @@ fail:
 	return err;
 }
 
-/* Microjoules counter @c moved, or 0 (logged, counted) when that is more
- * than RAPL_MAX_WATTS over @elapsed_ns. */
-static __u64 ctr_uj(struct rapl *r, struct rapl_ctr *c, __u64 elapsed_ns)
+/* Microjoules counter @c moved since its last reading (at c->prev_ns; a
+ * counter that failed counts its whole gap), or 0 (counted, logged once
+ * until a reading is taken again) when that is more than RAPL_MAX_WATTS
+ * over the time. */
+static __u64 ctr_uj(struct rapl *r, struct rapl_ctr *c, __u64 now_ns)
 {
-	static struct log_limit limit;
-	__u64 rem = c->rem, uj;
+	__u64 rem = c->rem, uj, elapsed_ns = now_ns - c->prev_ns;
 
 	uj = rapl_conv_uj(&c->conv, r->drv->delta(c), &rem);
 	/* µJ / ns = kW: above RAPL_MAX_WATTS / 1000 of the time's µJ. */
 	if (uj / RAPL_MAX_WATTS > elapsed_ns / 1000 + 1) {
 		r->rejected++;
-		log_limited(&limit, LOG_LVL_WARN,
-			    "rapl: %s: %s moved %llu uJ in %llu ns, above %d W: not counted",
-			    rapl_source_name(r->drv->src), c->what, uj,
-			    elapsed_ns, RAPL_MAX_WATTS);
+		if (!c->glitch)
+			log_warn("rapl: %s: %s moved %llu uJ in %llu ns, above %d W: not counted",
+				 rapl_source_name(r->drv->src), c->what, uj,
+				 elapsed_ns, RAPL_MAX_WATTS);
+		c->glitch = true;
 		return 0;
 	}
+	c->glitch = false;
 	c->rem = rem;
 	return uj;
 }
 
+/* Failed reads between two tries to move a counter to another CPU. */
+#define REBIND_EVERY	100
+
+/* Whether a counter before @i on its descriptor failed in this read (it
+ * tried the move for both). */
+static bool sibling_failed(const struct rapl *r, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (r->ctr[j].fd == r->ctr[i].fd && r->ctr[j].err)
+			return true;
+	return false;
+}
+
+/* Count the failure of counter @i, log its first, and try a move to
+ * another CPU now and then; true when it reads again. */
+static bool ctr_failed(struct rapl *r, int i)
+{
+	const char *src = rapl_source_name(r->drv->src);
+	struct rapl_ctr *c = &r->ctr[i];
+
+	if (!c->failing)
+		log_warn("rapl: %s: %s: %s", src, c->what, rapl_why(c->err));
+	c->failing = true;
+	if (!r->drv->rebind || c->fails++ % REBIND_EVERY ||
+	    sibling_failed(r, i))
+		return false;
+	if (r->drv->rebind(r, c, c->fails > 1))
+		return false;
+	r->rebinds++;
+	c->fails = 0;
+	c->failing = false;
+	return true;
+}
+
 int rapl_read(struct rapl *r, __u64 sum_uj[RAPL_DOMAINS])
 {
-	__u64 now = clock_now(r), elapsed = now - r->last_ns;
+	__u64 now = clock_now(r);
+	const char *src = rapl_source_name(r->drv ? r->drv->src : RAPL_SRC_NONE);
+	unsigned int failed = 0;
 	struct rapl_ctr *bad;
-	int err = read_all(r, &bad);
+	bool any = false;
+	int err = 0;
 
-	for (int i = 0; i < r->nctr && err; i++) {
-		struct rapl_ctr *c = &r->ctr[i];
-
-		if (c->err && !c->failing)
-			log_warn("rapl: %s: %s: %s",
-				 rapl_source_name(r->drv->src), c->what,
-				 rapl_why(c->err));
-		if (c->err)
-			c->failing = true;
-	}
-	if (err)
-		goto out;
+	if (r->nctr)
+		read_all(r, &bad);
+	for (int i = 0; i < r->nctr; i++)
+		if (r->ctr[i].err)
+			r->errors[r->ctr[i].dom]++;
 	for (int i = 0; i < r->nctr; i++) {
 		struct rapl_ctr *c = &r->ctr[i];
 
+		/* a move re-reads the counters after it: c->err is fresh */
+		if (c->err && !ctr_failed(r, i)) {
+			failed |= BIT(c->dom);
+			if (!err)
+				err = c->err;
+			continue;
+		}
 		if (c->failing) {
-			log_info("rapl: %s: %s: readable again",
-				 rapl_source_name(r->drv->src), c->what);
+			log_info("rapl: %s: %s: readable again", src, c->what);
 			c->failing = false;
 		}
-		r->sum[c->dom] += ctr_uj(r, c, elapsed);
+		c->fails = 0;
+		any = true;
+		r->sum[c->dom] += ctr_uj(r, c, now);
 		c->prev = c->now;
+		c->prev_ns = now;
 	}
+	if (r->nctr && !any && !r->lost)
+		log_warn("rapl: %s: no counter reads: energy is not measured any more",
+			 src);
+	else if (any && r->lost)
+		log_info("rapl: %s: a counter reads again: energy is measured", src);
+	r->lost = r->nctr && !any;
+	r->measuring = r->domains & ~failed;
 	r->last_ns = now;
-out:
 	memcpy(sum_uj, r->sum, sizeof(r->sum));
 	return err;
+}
+
+void rapl_health(const struct rapl *r, struct rapl_health *out)
+{
+	memcpy(out->errors, r->errors, sizeof(out->errors));
+	out->rebinds = r->rebinds;
+	out->measuring = r->measuring;
 }
 
 __u64 rapl_rejected(const struct rapl *r)

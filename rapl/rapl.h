@@ -77,15 +77,29 @@ int rapl_packages(const struct rapl *r);
 /*
  * Read every counter, add what each moved to its domain's sum and copy the
  * sums (microjoules since rapl_open; 0 for domains not measured) to
- * @sum_uj. When a read fails nothing is added (the next good read counts
- * the gap), the previous sums are copied and the first failure's -errno is
- * returned (-ENODATA for a short read, -EBADMSG for a powercap value that
- * is not a number); it is logged once, until a read works again.
+ * @sum_uj. A counter whose read fails adds nothing (the next good read
+ * counts the gap) and is counted in its domain's errors; the others count
+ * as usual. An msr counter that fails moves to another CPU of its package
+ * where one reads (from its reading on). Returns 0, or the first failure's
+ * -errno that no move fixed (-ENODATA for a short read, -EBADMSG for a
+ * powercap value that is not a number). Each fault is logged once, until
+ * the counter reads again; so is a read where no counter read at all.
  */
 int rapl_read(struct rapl *r, __u64 sum_uj[RAPL_DOMAINS]);
 
 /* Readings refused as above RAPL_MAX_WATTS since rapl_open. */
 __u64 rapl_rejected(const struct rapl *r);
+
+/* How the counters fare, for the daemon's sys file. */
+struct rapl_health {
+	__u64 errors[RAPL_DOMAINS];	/* failed reads per domain */
+	__u64 rebinds;			/* msr counters moved to another CPU */
+	unsigned int measuring;		/* domains whose counters all read at
+					 * the last read (all at rapl_open) */
+};
+
+/* The health of @r's counters since rapl_open. */
+void rapl_health(const struct rapl *r, struct rapl_health *out);
 
 /* Close the counters and free @r (NULL is fine). */
 void rapl_close(struct rapl *r);

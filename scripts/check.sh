@@ -47,8 +47,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	run env ENERGYD="$out/asan/energyd" "$out/e2e" daemon_start fs_all_format \
 		fs_nobody fs_params fs_concurrent_readers fs_params_in_pieces \
 		fs_params_race fs_readers_killed fs_unmounted_outside \
-		fs_all_json fs_cgroup_json fs_json_nobody fs_json_hostile_comm \
-		http_metrics http_bad_clients daemon_stop
+		fs_hostile_ops fs_all_json fs_cgroup_json fs_json_nobody \
+		fs_json_hostile_comm http_metrics http_bad_clients daemon_stop \
+		energy_rapl_faults fs_params_malformed
 elif [ "${CI:-}" = true ]; then
 	echo "check: the end-to-end tests need root, and CI must run them" >&2
 	total_fail=$((total_fail + 1))

@@ -198,6 +198,7 @@ void test_rapl_read_error(void)
 {
 	char perf[PATH_MAX], pc[PATH_MAX], msr[PATH_MAX], log[2048], path[PATH_MAX];
 	__u64 sum[RAPL_DOMAINS], kept[RAPL_DOMAINS];
+	struct rapl_health h;
 	struct rapl_opts o;
 	struct rapl *r = NULL;
 	struct fx fx;
@@ -216,19 +217,32 @@ void test_rapl_read_error(void)
 	ASSERT_EQ(t_read(r, kept, log), 0, "read");
 	sums_match(&fx, kept);
 
-	/* package 0's file loses its registers; package 1 moves on */
+	/* package 0's file loses its registers; package 1 moves on and is
+	 * counted, package 0's counters count nothing and are counted as
+	 * errors; there is no other CPU of package 0 to move to */
 	snprintf(path, sizeof(path), "%s/msr/0/msr", fx.dir);
 	if (!ASSERT_EQ(truncate(path, 0x610), 0, "truncate"))
 		goto cleanup;
 	ASSERT_TRUE(fx_advance(&fx, 4, 500), "advance");
 	memset(sum, 0xff, sizeof(sum));
 	ASSERT_EQ(t_read(r, sum, log), -ENODATA, "short read");
-	ASSERT_TRUE(!memcmp(sum, kept, sizeof(sum)), "sums unchanged");
+	ASSERT_EQ(sum[RAPL_PKG], kept[RAPL_PKG] + (500ULL * 1000000 >> 14),
+		  "package 1's pkg counted");
+	sums_match(&fx, sum);
 	ASSERT_TRUE(strstr(log, "/msr/0/msr pkg (0x611): short read"), log);
-	ASSERT_EQ(lines(log), 4, log);	/* pkg, core, dram, psys of package 0 */
+	ASSERT_TRUE(strstr(log, "rapl: msr: CPU 0 fails and no other CPU of its package reads"),
+		    log);
+	/* pkg, core, dram, psys of package 0, and the move that failed */
+	ASSERT_EQ(lines(log), 5, log);
+	rapl_health(r, &h);
+	ASSERT_EQ(h.measuring, 0, "no domain has all its counters");
+	for (int d = 0; d < RAPL_DOMAINS; d++)
+		ASSERT_EQ(h.errors[d], d == RAPL_UNCORE ? 0 : 1, rapl_domain_name(d));
 	ASSERT_EQ(t_read(r, sum, log), -ENODATA, "still short");
 	ASSERT_EQ(log[0], '\0', "logged once");
-	ASSERT_TRUE(!memcmp(sum, kept, sizeof(sum)), "sums unchanged");
+	sums_match(&fx, sum);
+	rapl_health(r, &h);
+	ASSERT_EQ(h.errors[RAPL_PKG], 2, "counted per read");
 
 	/* the file comes back, moved on: the gap is counted, nothing lost */
 	for (int i = 0; i < fx.n; i++)
@@ -236,6 +250,8 @@ void test_rapl_read_error(void)
 	ASSERT_EQ(t_read(r, sum, log), 0, "read again");
 	sums_match(&fx, sum);
 	ASSERT_TRUE(strstr(log, "readable again"), log);
+	rapl_health(r, &h);
+	ASSERT_EQ(h.measuring, rapl_domains(r), "all measure again");
 	for (int i = 0; i < fx.n; i++)
 		ASSERT_TRUE(fx_advance(&fx, i, 1), "advance");
 	ASSERT_EQ(t_read(r, sum, log), 0, "read");
