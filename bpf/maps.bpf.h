@@ -44,13 +44,14 @@ struct {
 } procs_ns SEC(".maps");
 
 /* Process key -> slot, for the paths that have no trusted task pointer
- * and for threads that have no slot cached yet. */
+ * and for threads that have no slot cached yet. Pinned: the index a
+ * person reads procs through. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1);
 	__type(key, struct energy_key);
-	__type(value, __u32);
+	__type(value, struct energy_slot_ref);
 } slot_index SEC(".maps");
 
 /* Slots the daemon has cleared for reuse. */

@@ -57,6 +57,13 @@ struct energy_proc {
 	char comm[ENERGY_COMM_LEN];
 };
 
+/* Value of the "slot_index" hash, keyed by struct energy_key: the slot in
+ * "procs" of a process. The hash holds only tracked processes, so a dump
+ * of it lists them without the free slots of the array. */
+struct energy_slot_ref {
+	__u32 slot;
+};
+
 #define ENERGY_PIDNS_LEVELS	4
 
 /*

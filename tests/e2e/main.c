@@ -32,6 +32,7 @@ void daemon_start(void)
 		goto cleanup;
 	}
 	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/procs", &st), "procs is pinned");
+	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/slot_index", &st), "slot_index is pinned");
 	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/stats", &st), "stats is pinned");
 	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/cgroups", &st), "cgroups is pinned");
 cleanup:
