@@ -113,6 +113,28 @@ struct {
 	__type(value, struct energy_pmu_last);
 } pmu_last SEC(".maps");
 
+/* Per socket: the process it sends for, set where its packets are queued
+ * in process context, read where they are queued in softirq. */
+struct sock_owner {
+	__u32 slot;
+	__u32 tgid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_owner);
+} sock_owners SEC(".maps");
+
+/* Per CPU: 1 while it serves softirqs (between softirq_entry and _exit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} softirq_cpu SEC(".maps");
+
 static __always_inline void stat_inc(enum energy_stat s)
 {
 	__u32 k = s;
