@@ -7,24 +7,37 @@
 #define ENERGY_NET_BPF_H
 
 /* A CPU serving softirqs has its flag in "softirq_cpu" set. */
-SEC("tp_btf/softirq_entry")
-int BPF_PROG(softirq_entry_btf, unsigned int vec)
+static __always_inline int set_softirq(__u32 on)
 {
 	__u32 zero = 0, *f = bpf_map_lookup_elem(&softirq_cpu, &zero);
 
 	if (f)
-		*f = 1;
+		*f = on;
 	return 0;
 }
 
-SEC("tp_btf/softirq_exit")
-int BPF_PROG(softirq_exit_btf, unsigned int vec)
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(softirq_entry_btf)
 {
-	__u32 zero = 0, *f = bpf_map_lookup_elem(&softirq_cpu, &zero);
+	return set_softirq(1);
+}
 
-	if (f)
-		*f = 0;
-	return 0;
+SEC("raw_tp/softirq_entry")
+int BPF_PROG(softirq_entry_raw)
+{
+	return set_softirq(1);
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(softirq_exit_btf)
+{
+	return set_softirq(0);
+}
+
+SEC("raw_tp/softirq_exit")
+int BPF_PROG(softirq_exit_raw)
+{
+	return set_softirq(0);
 }
 
 static __always_inline bool in_softirq_now(void)
@@ -79,10 +92,9 @@ static __always_inline bool first_ip_device(struct sk_buff *skb)
  * softirq without a socket (forwarded) or whose socket no process owns
  * yet (the kernel's replies, a listener's SYN-ACK) to no process.
  */
-static __always_inline int on_xmit_queue(struct sk_buff *skb)
+static __always_inline int on_xmit_queue(struct sk_buff *skb, struct sock *sk)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct sock *sk = skb->sk;	/* a BTF pointer, for socket storage */
 	struct energy_proc *e;
 	struct task_state *ts;
 	struct sock_owner *o;
@@ -121,37 +133,15 @@ static __always_inline int on_xmit_queue(struct sk_buff *skb)
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(net_dev_queue_btf, struct sk_buff *skb)
 {
-	return on_xmit_queue(skb);
+	return on_xmit_queue(skb, skb->sk);
 }
 
-/* raw_tp has no socket storage: the running task's, as at the device. */
-static __always_inline int on_xmit(struct sk_buff *skb)
-{
-	struct energy_proc *e = current_proc();
-
-	if (e) {
-		__sync_fetch_and_add(&e->c.tx_packets, 1);
-		__sync_fetch_and_add(&e->c.tx_bytes, BPF_CORE_READ(skb, len));
-	}
-	return 0;
-}
-
+/* raw_tp has no socket storage: what a process queues in its own context
+ * is its own, what is queued in softirq counts to no process. */
 SEC("raw_tp/net_dev_queue")
 int BPF_PROG(net_dev_queue_raw, struct sk_buff *skb)
 {
-	return on_xmit(skb);
-}
-
-SEC("tp_btf/net_dev_start_xmit")
-int BPF_PROG(net_dev_start_xmit_btf, struct sk_buff *skb)
-{
-	return on_xmit(skb);
-}
-
-SEC("raw_tp/net_dev_start_xmit")
-int BPF_PROG(net_dev_start_xmit_raw, struct sk_buff *skb)
-{
-	return on_xmit(skb);
+	return on_xmit_queue(skb, NULL);
 }
 
 static __always_inline int on_recv(__u64 bytes)

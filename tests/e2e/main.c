@@ -75,6 +75,7 @@ TEST_MAIN(
 	TEST(disk_buffered_write),
 	TEST(udp_loopback),
 	TEST(tcp_loopback),
+	TEST(net_ns_tx),
 	TEST(pipe_wakeups),
 	TEST(mem_vs_vmrss),
 	TEST(lifecycle),

@@ -39,8 +39,8 @@ void test_hooks_prefer_new(void)
 	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "fexit/inet_recvmsg"),
 		    "no trampoline where the tracepoint exists");
 	ASSERT_STREQ(chosen("tx"), "net_dev_queue", "tx before the qdisc");
-	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "net_dev_start_xmit"),
-		    "not after it");
+	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "softirq_entry"),
+		    "with the softirq flag");
 	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "block_rq_complete"), "complete");
 	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "block_rq_issue"), "no issue");
 }
@@ -95,7 +95,7 @@ void test_hooks_legacy(void)
 
 	hooks_choose(hooks, hooks_len, true, exists_except, none);
 	ASSERT_STREQ(chosen("diski"), "block_rq_insert/issue", "disk");
-	ASSERT_STREQ(chosen("tx"), "net_dev_start_xmit", "tx");
+	ASSERT_STREQ(chosen("tx"), "net_dev_queue", "tx: one way only");
 	ASSERT_STREQ(chosen("rx"), "skb_copy_datagram_iovec", "rx");
 	ASSERT_STREQ(chosen("cpu_ns"), "sched_switch", "single alternative");
 }
