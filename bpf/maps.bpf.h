@@ -92,11 +92,15 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* Block requests in flight: struct request address -> submitter. */
+/* Block requests in flight: who submitted each, in the slot a hash of its
+ * address picks (an array lookup is inlined; a hash map's update is what
+ * made block_io_start dear). Requests live in a few preallocated tag sets,
+ * so two in flight at once rarely share a slot; when they do, the first
+ * is counted as not tracked. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENERGY_REQ_SLOTS);
+	__type(key, __u32);
 	__type(value, struct energy_req);
 } reqs SEC(".maps");
 

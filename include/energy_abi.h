@@ -104,9 +104,13 @@ struct energy_pmu_last {
 	__u64 running;
 };
 
-/* Value of the "reqs" map, keyed by the struct request address: who
- * submitted the request. */
+/* Slots of the "reqs" array: a power of two. */
+#define ENERGY_REQ_SLOTS	16384
+
+/* Value of the "reqs" array, indexed by a hash of the struct request
+ * address: who submitted the request at that address (rq 0: free). */
 struct energy_req {
+	__u64 rq;
 	struct energy_key key;
 	__u32 slot;
 	__u32 pad;
