@@ -18,18 +18,37 @@
 #ifndef ENERGY_BLOCK_BPF_H
 #define ENERGY_BLOCK_BPF_H
 
+/* The address of @rq as a number: the verifier allows no arithmetic on a
+ * BTF pointer, so it is read back as plain bytes. */
+static __always_inline __u64 rq_addr(struct request *rq)
+{
+	__u64 p = (__u64)rq, addr = 0;
+
+	bpf_probe_read_kernel(&addr, sizeof(addr), &p);
+	return addr;
+}
+
+/* The slot of "reqs" for the request at @addr (Fibonacci hashing). */
+static __always_inline struct energy_req *req_slot(__u64 addr)
+{
+	__u32 i = (addr * 0x9e3779b97f4a7c15ULL) >> 50;
+
+	return bpf_map_lookup_elem(&reqs, &i);
+}
+
 /*
  * Block I/O: remember who submitted a request when it enters the block
  * layer (in the submitter's context), and account its bytes when the
- * device completes it, whoever runs then.
+ * device completes it, whoever runs then. @keep: leave a record of the
+ * same request in place (issue after insert).
  */
-static __always_inline int on_rq_submit(struct request *rq, __u64 flags)
+static __always_inline int on_rq_submit(struct request *rq, bool keep)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct task_state *ts;
 	struct energy_proc *e;
-	struct energy_req v;
-	__u64 addr = (__u64)rq;
+	struct energy_req *v;
+	__u64 addr;
 	long s;
 
 	/* Reads only: writes are charged when they are made (below). */
@@ -48,24 +67,29 @@ static __always_inline int on_rq_submit(struct request *rq, __u64 flags)
 	}
 	if (!e || s < 0)
 		return 0;
-	v.key = e->key;
-	v.slot = s;
-	v.pad = 0;
-	if (bpf_map_update_elem(&reqs, &addr, &v, flags) && flags != BPF_NOEXIST)
-		stat_inc(ENERGY_STAT_REQS_FULL);
+	addr = rq_addr(rq);
+	v = req_slot(addr);
+	if (!v || (keep && v->rq == addr))
+		return 0;
+	if (v->rq && v->rq != addr)
+		stat_inc(ENERGY_STAT_REQS_FULL);	/* displaced */
+	v->rq = 0;
+	v->key = e->key;
+	v->slot = s;
+	v->rq = addr;
 	return 0;
 }
 
 SEC("tp_btf/block_io_start")
 int BPF_PROG(block_io_start_btf, struct request *rq)
 {
-	return on_rq_submit(rq, BPF_ANY);
+	return on_rq_submit(rq, false);
 }
 
 SEC("raw_tp/block_io_start")
 int BPF_PROG(block_io_start_raw, struct request *rq)
 {
-	return on_rq_submit(rq, BPF_ANY);
+	return on_rq_submit(rq, false);
 }
 
 /* Older kernels: insert runs in the submitter's context when the request
@@ -74,40 +98,41 @@ int BPF_PROG(block_io_start_raw, struct request *rq)
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(block_rq_insert_btf, struct request *rq)
 {
-	return on_rq_submit(rq, BPF_ANY);
+	return on_rq_submit(rq, false);
 }
 
 SEC("raw_tp/block_rq_insert")
 int BPF_PROG(block_rq_insert_raw, struct request *rq)
 {
-	return on_rq_submit(rq, BPF_ANY);
+	return on_rq_submit(rq, false);
 }
 
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(block_rq_issue_btf, struct request *rq)
 {
-	return on_rq_submit(rq, BPF_NOEXIST);
+	return on_rq_submit(rq, true);
 }
 
 SEC("raw_tp/block_rq_issue")
 int BPF_PROG(block_rq_issue_raw, struct request *rq)
 {
-	return on_rq_submit(rq, BPF_NOEXIST);
+	return on_rq_submit(rq, true);
 }
 
 static __always_inline int on_rq_complete(struct request *rq, int error,
 					  unsigned int nr_bytes)
 {
-	__u64 addr = (__u64)rq;
 	struct energy_req *v;
 	struct energy_proc *e;
 	unsigned int op, left;
+	__u64 addr;
 
 	op = BPF_CORE_READ(rq, cmd_flags) & ENERGY_REQ_OP_MASK;
 	if (op != ENERGY_REQ_OP_READ)
 		return 0;
-	v = bpf_map_lookup_elem(&reqs, &addr);
-	if (!v)
+	addr = rq_addr(rq);
+	v = req_slot(addr);
+	if (!v || v->rq != addr)
 		return 0;
 	left = BPF_CORE_READ(rq, __data_len);
 	e = slot_entry(v->slot);
@@ -117,7 +142,7 @@ static __always_inline int on_rq_complete(struct request *rq, int error,
 		__sync_fetch_and_add(&e->c.disk_read_bytes, nr_bytes);
 	/* A partial completion leaves the rest of the request in flight. */
 	if (nr_bytes >= left)
-		bpf_map_delete_elem(&reqs, &addr);
+		v->rq = 0;
 	return 0;
 }
 

@@ -28,6 +28,12 @@
 #define ENERGY_AF_INET6		10
 #define ENERGY_MSG_PEEK		2
 
+/* include/uapi/linux/if.h: net_device.flags */
+#define ENERGY_IFF_SLAVE	0x800
+/* include/linux/netdevice.h: net_device.priv_flags, the same since 5.x */
+#define ENERGY_IFF_BRIDGE_PORT	(1 << 9)
+#define ENERGY_IFF_TEAM_PORT	(1 << 13)
+
 /* include/uapi/linux/if_ether.h: skb->protocol, in network byte order */
 #define ENERGY_ETH_P_IP_BE	0x0008
 #define ENERGY_ETH_P_IPV6_BE	0xdd86

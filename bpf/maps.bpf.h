@@ -44,13 +44,14 @@ struct {
 } procs_ns SEC(".maps");
 
 /* Process key -> slot, for the paths that have no trusted task pointer
- * and for threads that have no slot cached yet. */
+ * and for threads that have no slot cached yet. Pinned: the index a
+ * person reads procs through. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1);
 	__type(key, struct energy_key);
-	__type(value, __u32);
+	__type(value, struct energy_slot_ref);
 } slot_index SEC(".maps");
 
 /* Slots the daemon has cleared for reuse. */
@@ -91,11 +92,15 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* Block requests in flight: struct request address -> submitter. */
+/* Block requests in flight: who submitted each, in the slot a hash of its
+ * address picks (an array lookup is inlined; a hash map's update is what
+ * made block_io_start dear). Requests live in a few preallocated tag sets,
+ * so two in flight at once rarely share a slot; when they do, the first
+ * is counted as not tracked. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENERGY_REQ_SLOTS);
+	__type(key, __u32);
 	__type(value, struct energy_req);
 } reqs SEC(".maps");
 
@@ -111,6 +116,28 @@ struct {
 	__type(key, __u32);
 	__type(value, struct energy_pmu_last);
 } pmu_last SEC(".maps");
+
+/* Per socket: the process it sends for, set where its packets are queued
+ * in process context, read where they are queued in softirq. */
+struct sock_owner {
+	__u32 slot;
+	__u32 tgid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_owner);
+} sock_owners SEC(".maps");
+
+/* Per CPU: 1 while it serves softirqs (between softirq_entry and _exit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} softirq_cpu SEC(".maps");
 
 static __always_inline void stat_inc(enum energy_stat s)
 {

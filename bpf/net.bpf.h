@@ -1,44 +1,147 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Network programs: packets and bytes in the context of the process that
- * sends or receives them (rx and tx). Included once, by energy.bpf.c.
+ * Network programs: packets and bytes of the process that sends or receives
+ * them (tx and rx). Included once, by energy.bpf.c.
  */
 #ifndef ENERGY_NET_BPF_H
 #define ENERGY_NET_BPF_H
 
-static __always_inline int on_xmit(struct sk_buff *skb)
+/* A CPU serving softirqs has its flag in "softirq_cpu" set. */
+static __always_inline int set_softirq(__u32 on)
 {
-	struct energy_proc *e = current_proc();
+	__u32 zero = 0, *f = bpf_map_lookup_elem(&softirq_cpu, &zero);
 
-	if (e) {
-		__sync_fetch_and_add(&e->c.tx_packets, 1);
-		__sync_fetch_and_add(&e->c.tx_bytes, BPF_CORE_READ(skb, len));
-	}
+	if (f)
+		*f = on;
 	return 0;
 }
 
-SEC("tp_btf/net_dev_start_xmit")
-int BPF_PROG(net_dev_start_xmit_btf, struct sk_buff *skb)
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(softirq_entry_btf)
 {
-	return on_xmit(skb);
+	return set_softirq(1);
 }
 
-SEC("raw_tp/net_dev_start_xmit")
-int BPF_PROG(net_dev_start_xmit_raw, struct sk_buff *skb)
+SEC("raw_tp/softirq_entry")
+int BPF_PROG(softirq_entry_raw)
 {
-	return on_xmit(skb);
+	return set_softirq(1);
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(softirq_exit_btf)
+{
+	return set_softirq(0);
+}
+
+SEC("raw_tp/softirq_exit")
+int BPF_PROG(softirq_exit_raw)
+{
+	return set_softirq(0);
+}
+
+static __always_inline bool in_softirq_now(void)
+{
+	__u32 zero = 0, *f = bpf_map_lookup_elem(&softirq_cpu, &zero);
+
+	return f && *f;
+}
+
+/* Wire packets in @skb: a GSO packet leaves the host as gso_segs. */
+static __always_inline __u64 skb_packets(struct sk_buff *skb)
+{
+	struct skb_shared_info *sh;
+	__u16 segs;
+
+	sh = (void *)(BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, end));
+	segs = BPF_CORE_READ(sh, gso_segs);
+	return segs ? segs : 1;
+}
+
+/*
+ * Whether @skb, queued on its device, is an IP packet seen there first: not
+ * one a bridge, bond or team passes to a port below it, nor one a VLAN
+ * device tagged for its real device (the upper device counted it).
+ */
+static __always_inline bool first_ip_device(struct sk_buff *skb)
+{
+	__u16 proto = BPF_CORE_READ(skb, protocol);
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	__u64 priv;
+
+	if (proto != ENERGY_ETH_P_IP_BE && proto != ENERGY_ETH_P_IPV6_BE)
+		return false;
+	if (bpf_core_field_exists(skb->vlan_all) && BPF_CORE_READ(skb, vlan_all))
+		return false;
+	if (!dev)
+		return true;
+	if (BPF_CORE_READ(dev, flags) & ENERGY_IFF_SLAVE)
+		return false;
+	priv = BPF_CORE_READ_BITFIELD_PROBED(dev, priv_flags);
+	return !(priv & (ENERGY_IFF_BRIDGE_PORT | ENERGY_IFF_TEAM_PORT));
+}
+
+/*
+ * An IP packet a local socket sends, counted once, where it is queued on
+ * its first device (net_dev_queue runs before the qdisc, in the context
+ * that queued it). Queued by a user process in its own context, the
+ * packet is that process's, which becomes the socket's owner. Queued in
+ * softirq (TCP's ACK clocking and timers, a stacked device's backlog) or
+ * by a kernel thread (threaded NAPI), it is the owner's of skb->sk; a
+ * kernel thread's own socket counts to the thread, and a packet queued in
+ * softirq without a socket (forwarded) or whose socket no process owns
+ * yet (the kernel's replies, a listener's SYN-ACK) to no process.
+ */
+static __always_inline int on_xmit_queue(struct sk_buff *skb, struct sock *sk)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct energy_proc *e;
+	struct task_state *ts;
+	struct sock_owner *o;
+
+	if (!first_ip_device(skb))
+		return 0;
+	o = sk ? bpf_sk_storage_get(&sock_owners, sk, 0, 0) : NULL;
+	if (!in_softirq_now() && t->pid &&
+	    (!(t->flags & ENERGY_PF_KTHREAD) || !o)) {
+		ts = task_state_of(t);
+		if (!ts)
+			return 0;
+		e = proc_of(t, t->tgid, ts);
+		if (!e)
+			return 0;
+		if (!o && sk)
+			o = bpf_sk_storage_get(&sock_owners, sk, 0,
+					       BPF_SK_STORAGE_GET_F_CREATE);
+		if (o && (o->slot != ts->slot - 1 || o->tgid != t->tgid)) {
+			o->slot = ts->slot - 1;
+			o->tgid = t->tgid;
+		}
+	} else {
+		if (!o)
+			return 0;
+		e = slot_entry(o->slot);
+		/* The slot went to another process after the owner's exit. */
+		if (!e || e->key.tgid != o->tgid)
+			return 0;
+	}
+	__sync_fetch_and_add(&e->c.tx_packets, skb_packets(skb));
+	__sync_fetch_and_add(&e->c.tx_bytes, BPF_CORE_READ(skb, len));
+	return 0;
 }
 
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(net_dev_queue_btf, struct sk_buff *skb)
 {
-	return on_xmit(skb);
+	return on_xmit_queue(skb, skb->sk);
 }
 
+/* raw_tp has no socket storage: what a process queues in its own context
+ * is its own, what is queued in softirq counts to no process. */
 SEC("raw_tp/net_dev_queue")
 int BPF_PROG(net_dev_queue_raw, struct sk_buff *skb)
 {
-	return on_xmit(skb);
+	return on_xmit_queue(skb, NULL);
 }
 
 static __always_inline int on_recv(__u64 bytes)

@@ -79,15 +79,16 @@ static __always_inline long slot_alloc(void)
  */
 static __noinline long slot_of_task(struct task_struct *t)
 {
+	struct energy_slot_ref *found, ref;
 	struct energy_proc *e;
 	struct energy_key k;
-	__u32 *found, slot;
+	__u32 slot;
 	long s;
 
 	task_key(t, &k);
 	found = bpf_map_lookup_elem(&slot_index, &k);
 	if (found)
-		return *found;
+		return found->slot;
 	if (BPF_CORE_READ(t, flags) & ENERGY_PF_EXITING)
 		return -1;
 	s = slot_alloc();
@@ -108,12 +109,13 @@ static __noinline long slot_of_task(struct task_struct *t)
 	 * elsewhere a half-filled slot only shows zero counters. */
 	asm volatile("" ::: "memory");
 	e->key.tgid = k.tgid;
-	if (bpf_map_update_elem(&slot_index, &k, &slot, BPF_NOEXIST)) {
+	ref.slot = slot;
+	if (bpf_map_update_elem(&slot_index, &k, &ref, BPF_NOEXIST)) {
 		/* Another CPU filled a slot for this process first. */
 		e->key.tgid = 0;
 		bpf_map_push_elem(&free_slots, &slot, 0);
 		found = bpf_map_lookup_elem(&slot_index, &k);
-		return found ? *found : -1;
+		return found ? found->slot : -1;
 	}
 	return slot;
 }

@@ -22,8 +22,10 @@
 #define BPF_FS_DIR		"/sys/fs/bpf"
 #define DEFAULT_MAX_PROCS_CAP	32768
 
-/* Maps pinned for bpftool and tests, "cgroups" last: its pin says ready. */
-static const char *const pinned_maps[] = { "procs", "stats", "cgroups" };
+/* Maps pinned for bpftool and tests, "cgroups" last: its pin says ready.
+ * "slot_index" lists the tracked processes and their slots in "procs". */
+static const char *const pinned_maps[] = { "procs", "slot_index", "stats",
+					   "cgroups" };
 
 #define FEXIT_PREFIX	"fexit/"
 
@@ -40,20 +42,68 @@ static bool tp_exists(const char *tp, void *ctx)
 	return btf__find_by_name_kind(ctx, name, BTF_KIND_TYPEDEF) > 0;
 }
 
-static __u32 default_max_procs(void)
+/* kernel.pid_max, at most DEFAULT_MAX_PROCS_CAP, plus a quarter: room for
+ * exited processes waiting to be published. */
+static __u32 default_max_procs(unsigned long *pid_max)
 {
-	unsigned long pid_max = 32768;
+	unsigned long n = 32768;
 	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
 
 	if (f) {
-		if (fscanf(f, "%lu", &pid_max) != 1)
-			pid_max = 32768;
+		if (fscanf(f, "%lu", &n) != 1)
+			n = 32768;
 		fclose(f);
 	}
-	if (pid_max > DEFAULT_MAX_PROCS_CAP)
-		pid_max = DEFAULT_MAX_PROCS_CAP;
-	/* Room for exited processes waiting to be published. */
-	return pid_max + pid_max / 4;
+	*pid_max = n;
+	if (n > DEFAULT_MAX_PROCS_CAP)
+		n = DEFAULT_MAX_PROCS_CAP;
+	return n + n / 4;
+}
+
+/* The memory the kernel charges for a map (memlock in its fdinfo), 0 when
+ * it does not say. */
+static unsigned long long map_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* The capacity, where it comes from, and what the maps cost. */
+static void log_capacity(const struct collector *c, unsigned long pid_max)
+{
+	unsigned long long total = 0, procs = 0;
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, c->skel->obj) {
+		int fd = bpf_map__fd(map);
+		unsigned long long v;
+
+		if (fd < 0)
+			continue;
+		v = map_memlock(fd);
+		total += v;
+		if (map == c->skel->maps.procs || map == c->skel->maps.procs_ns ||
+		    map == c->skel->maps.slot_index)
+			procs += v;
+	}
+	if (pid_max)
+		log_info("capacity: %u processes (kernel.pid_max %lu x 1.25, pid_max counted as at most %u)",
+			 c->max_procs, pid_max, DEFAULT_MAX_PROCS_CAP);
+	else
+		log_info("capacity: %u processes (--max-procs)", c->max_procs);
+	log_info("BPF maps: %.1f MiB of locked memory, %.1f MiB of it for the process slots",
+		 total / 1048576.0, procs / 1048576.0);
 }
 
 /* Enable <tp>_btf or <tp>_raw for every chosen tracepoint, nothing else. */
@@ -235,6 +285,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 
 int coll_init(struct collector *c, const struct coll_opts *o)
 {
+	unsigned long pid_max = 0;
 	int ncpus, err;
 
 	memset(c, 0, sizeof(*c));
@@ -251,7 +302,7 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 	if (err < 0)
 		goto fail;
 
-	c->max_procs = o->max_procs ? o->max_procs : default_max_procs();
+	c->max_procs = o->max_procs ? o->max_procs : default_max_procs(&pid_max);
 	c->skel->rodata->max_slots = c->max_procs;
 	bpf_map__set_max_entries(c->skel->maps.procs, c->max_procs);
 	bpf_map__set_max_entries(c->skel->maps.procs_ns, c->max_procs);
@@ -291,6 +342,7 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 			goto fail;
 		}
 	}
+	log_capacity(c, pid_max);
 
 	c->slots = map_array(c, c->skel->maps.procs, sizeof(*c->slots),
 			     PROT_READ | PROT_WRITE);

@@ -57,6 +57,13 @@ struct energy_proc {
 	char comm[ENERGY_COMM_LEN];
 };
 
+/* Value of the "slot_index" hash, keyed by struct energy_key: the slot in
+ * "procs" of a process. The hash holds only tracked processes, so a dump
+ * of it lists them without the free slots of the array. */
+struct energy_slot_ref {
+	__u32 slot;
+};
+
 #define ENERGY_PIDNS_LEVELS	4
 
 /*
@@ -97,9 +104,13 @@ struct energy_pmu_last {
 	__u64 running;
 };
 
-/* Value of the "reqs" map, keyed by the struct request address: who
- * submitted the request. */
+/* Slots of the "reqs" array: a power of two. */
+#define ENERGY_REQ_SLOTS	16384
+
+/* Value of the "reqs" array, indexed by a hash of the struct request
+ * address: who submitted the request at that address (rq 0: free). */
 struct energy_req {
+	__u64 rq;
 	struct energy_key key;
 	__u32 slot;
 	__u32 pad;

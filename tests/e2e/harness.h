@@ -371,6 +371,7 @@ void disk_direct_io(void);
 void disk_buffered_write(void);
 void udp_loopback(void);
 void tcp_loopback(void);
+void net_ns_tx(void);
 void pipe_wakeups(void);
 void lifecycle(void);
 void pid_reuse_early(void);

@@ -364,44 +364,112 @@ cleanup:
 	work_end(&w);
 }
 
-/* bpftool shows procs with its field names: the map carries BTF. */
+/* What a bpftool command printed: its lines, counted, and what they name. */
+struct dump {
+	int lines, status;
+	int entries;		/* lines naming "tgid" */
+	int zero_tgid;		/* of them, with tgid 0 */
+	long self_slot;		/* slot_index: the slot of @self, else -1 */
+	bool names_cpu, names_comm, names_start, names_slot;
+	__u32 tgid;		/* the last tgid named */
+	char head[4096];
+};
+
+/* Runs @cmd and reads its output; in a slot_index dump, a "slot" after the
+ * key naming tgid @self is @self's slot. */
+static bool dump_run(const char *cmd, pid_t self, struct dump *d)
+{
+	bool mine = false;
+	char line[512];
+	FILE *p;
+
+	memset(d, 0, sizeof(*d));
+	d->self_slot = -1;
+	p = popen(cmd, "r");
+	if (!p)
+		return false;
+	while (fgets(line, sizeof(line), p)) {
+		unsigned long v;
+
+		if (d->lines++ < 40)
+			strncat(d->head, line, sizeof(d->head) - strlen(d->head) - 1);
+		if (sscanf(line, " \"tgid\": %lu", &v) == 1) {
+			d->entries++;
+			d->zero_tgid += !v;
+			d->tgid = v;
+			mine = v == (unsigned long)self;
+		}
+		if (sscanf(line, " \"slot\": %lu", &v) == 1 && mine)
+			d->self_slot = v;
+		d->names_cpu = d->names_cpu || strstr(line, "\"cpu_ns\"");
+		d->names_comm = d->names_comm || strstr(line, "\"comm\"");
+		d->names_start = d->names_start || strstr(line, "\"start_ns\"");
+		d->names_slot = d->names_slot || strstr(line, "\"slot\"");
+	}
+	d->status = pclose(p);
+	return WIFEXITED(d->status) && !WEXITSTATUS(d->status);
+}
+
+/*
+ * bpftool shows the maps with their field names (they carry BTF): a dump of
+ * slot_index lists the tracked processes only, each with its slot, and a
+ * lookup of that slot in procs shows one process, both a few lines each.
+ */
 void bpftool_dump(void)
 {
-	bool cpu = false, tgid = false, comm = false, start = false;
-	int lines = 0, status;
-	char line[4096], head[8192] = "";
-	FILE *p = NULL;
+	pid_t self = getpid();
+	__u64 procs, cap = 0;
+	struct dump d;
+	char cmd[256];
+	__u32 s;
 
 	if (!e2e_begin()) {
 		if (e2e_kernel_only())
 			TEST_SKIP("E2E_NO_DAEMON set: nothing to dump");
 		goto cleanup;
 	}
-	p = popen("bpftool map dump pinned " ENERGY_PIN_DIR "/procs 2>&1", "r");
-	if (!ASSERT_TRUE(p, "run bpftool"))
-		goto cleanup;
-	while (fgets(line, sizeof(line), p)) {
-		/* Keep the head of the output for a failure message. */
-		if (lines++ < 40)
-			strncat(head, line, sizeof(head) - strlen(head) - 1);
-		cpu = cpu || strstr(line, "\"cpu_ns\"");
-		tgid = tgid || strstr(line, "\"tgid\"");
-		comm = comm || strstr(line, "\"comm\"");
-		start = start || strstr(line, "\"start_ns\"");
-	}
-	status = pclose(p);
-	p = NULL;
-	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status),
-		    "bpftool map dump exits 0");
-	ASSERT_TRUE(cpu, "bpftool output names cpu_ns");
-	ASSERT_TRUE(tgid, "bpftool output names tgid");
-	ASSERT_TRUE(comm, "bpftool output names comm");
-	ASSERT_TRUE(start, "bpftool output names start_ns");
+	ASSERT_TRUE(e2e_sys_u64("capacity", &cap), "sys's capacity");
+	snprintf(cmd, sizeof(cmd), "capacity: %llu processes", (unsigned long long)cap);
+	ASSERT_TRUE(e2e_daemon_logged(cmd), "the capacity is logged at start");
+	ASSERT_TRUE(e2e_daemon_logged("MiB of locked memory"),
+		    "the maps' memory is logged at start");
+	if (!ASSERT_TRUE(dump_run("bpftool map dump pinned " ENERGY_PIN_DIR
+				  "/slot_index 2>&1", self, &d),
+			 "bpftool map dump slot_index exits 0"))
+		goto fail;
+	ASSERT_TRUE(e2e_sys_u64("processes", &procs), "sys's processes");
+	printf("  bpftool_dump: slot_index: %d lines, %d processes (sys: %llu tracked)\n",
+	       d.lines, d.entries, (unsigned long long)procs);
+	ASSERT_GE(d.entries, 10, "slot_index lists the processes");
+	ASSERT_EQ(d.zero_tgid, 0, "no empty slot in the slot_index dump");
+	ASSERT_TRUE(d.lines <= 40 * d.entries, "at most 40 lines a process");
+	ASSERT_TRUE(d.names_start && d.names_slot,
+		    "slot_index names tgid, start_ns and slot");
+	if (!ASSERT_TRUE(d.self_slot >= 0, "the test's own process is listed"))
+		goto fail;
+	/* procs's key is a __u32, given to bpftool as 4 bytes, little end
+	 * first (x86). */
+	s = d.self_slot;
+	snprintf(cmd, sizeof(cmd),
+		 "bpftool map lookup pinned " ENERGY_PIN_DIR "/procs key %u %u %u %u 2>&1",
+		 s & 0xff, s >> 8 & 0xff, s >> 16 & 0xff, s >> 24);
+	if (!ASSERT_TRUE(dump_run(cmd, self, &d), "bpftool map lookup procs exits 0"))
+		goto fail;
+	printf("  bpftool_dump: procs slot %u: %d lines\n", s, d.lines);
+	ASSERT_EQ(d.tgid, (__u32)self, "the slot holds the test's own process");
+	ASSERT_TRUE(d.lines <= 40, "one process in at most 40 lines");
+	ASSERT_TRUE(d.names_cpu && d.names_comm && d.names_start,
+		    "procs names cpu_ns, comm, start_ns and tgid");
+	if (!ASSERT_TRUE(dump_run("bpftool map dump pinned " ENERGY_PIN_DIR
+				  "/cgroups 2>&1", self, &d),
+			 "bpftool map dump cgroups exits 0"))
+		goto fail;
+	printf("  bpftool_dump: cgroups: %d lines\n", d.lines);
+	ASSERT_TRUE(d.names_cpu && strstr(d.head, "\"energy_uj\""),
+		    "cgroups names cpu_ns and energy_uj");
+fail:
 	if (test__failures)
-		fprintf(stderr, "  ---- bpftool output (head) ----\n%s", head);
-	printf("  bpftool_dump: %d lines\n", lines);
+		fprintf(stderr, "  ---- bpftool output (head) ----\n%s", d.head);
 cleanup:
-	if (p)
-		pclose(p);
 	e2e_end();
 }

@@ -32,6 +32,7 @@ void daemon_start(void)
 		goto cleanup;
 	}
 	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/procs", &st), "procs is pinned");
+	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/slot_index", &st), "slot_index is pinned");
 	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/stats", &st), "stats is pinned");
 	ASSERT_TRUE(!stat(ENERGY_PIN_DIR "/cgroups", &st), "cgroups is pinned");
 cleanup:
@@ -74,6 +75,7 @@ TEST_MAIN(
 	TEST(disk_buffered_write),
 	TEST(udp_loopback),
 	TEST(tcp_loopback),
+	TEST(net_ns_tx),
 	TEST(pipe_wakeups),
 	TEST(mem_vs_vmrss),
 	TEST(lifecycle),

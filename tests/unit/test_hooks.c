@@ -38,7 +38,9 @@ void test_hooks_prefer_new(void)
 	ASSERT_STREQ(chosen("rx"), "sock_recv_length", "rx");
 	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "fexit/inet_recvmsg"),
 		    "no trampoline where the tracepoint exists");
-	ASSERT_STREQ(chosen("tx"), "net_dev_start_xmit", "tx");
+	ASSERT_STREQ(chosen("tx"), "net_dev_queue", "tx before the qdisc");
+	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "softirq_entry"),
+		    "with the softirq flag");
 	ASSERT_TRUE(hooks_uses(hooks, hooks_len, "block_rq_complete"), "complete");
 	ASSERT_TRUE(!hooks_uses(hooks, hooks_len, "block_rq_issue"), "no issue");
 }
@@ -83,7 +85,7 @@ void test_hooks_missing_disables_one_metric(void)
 	ASSERT_EQ(hooks_choose(hooks, hooks_len, false, exists_except, missing),
 		  1, "one metric disabled");
 	ASSERT_STREQ(chosen("rx"), "(disabled)", "rx");
-	ASSERT_STREQ(chosen("tx"), "net_dev_start_xmit", "tx unaffected");
+	ASSERT_STREQ(chosen("tx"), "net_dev_queue", "tx unaffected");
 	ASSERT_STREQ(chosen("cpu_ns"), "sched_switch", "cpu unaffected");
 }
 
@@ -93,7 +95,7 @@ void test_hooks_legacy(void)
 
 	hooks_choose(hooks, hooks_len, true, exists_except, none);
 	ASSERT_STREQ(chosen("diski"), "block_rq_insert/issue", "disk");
-	ASSERT_STREQ(chosen("tx"), "net_dev_queue", "tx");
+	ASSERT_STREQ(chosen("tx"), "net_dev_queue", "tx: one way only");
 	ASSERT_STREQ(chosen("rx"), "skb_copy_datagram_iovec", "rx");
 	ASSERT_STREQ(chosen("cpu_ns"), "sched_switch", "single alternative");
 }
