@@ -215,6 +215,37 @@ int BPF_PROG(sched_process_exit_raw)
 	return on_exit();
 }
 
+/*
+ * A move to another cgroup (cgroup.procs or cgroup.threads, a runtime
+ * placing a container's first process): the process's slot follows at
+ * once, running or asleep, so the next window shows it in its new group.
+ * The tracepoint fires after the move, once per move; @task is the leader
+ * for a whole process, else the one thread moved. Where it is missing, the
+ * refresh when a process runs (proc_refresh) is all there is.
+ */
+static __always_inline void cgroup_moved(struct energy_proc *e,
+					 struct task_struct *t)
+{
+	if (e)
+		e->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(cgroup_attach_task_btf, struct cgroup *dst, const char *path,
+	     struct task_struct *task)
+{
+	cgroup_moved(proc_of_task(task), task);
+	return 0;
+}
+
+SEC("raw_tp/cgroup_attach_task")
+int BPF_PROG(cgroup_attach_task_raw, struct cgroup *dst, const char *path,
+	     struct task_struct *task)
+{
+	cgroup_moved(proc_of_untrusted(task), task);
+	return 0;
+}
+
 #include "block.bpf.h"
 #include "net.bpf.h"
 

@@ -86,8 +86,12 @@ static int select_programs(struct collector *c, bool legacy)
 		for (int j = 0; j < HOOK_MAX_ALTS && hooks[i].alts[j].label; j++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names),
 				 "%s%s", j ? " or " : "", hooks[i].alts[j].label);
-		log_warn("%s: none of %s exists on this kernel; %s stays 0",
-			 hooks[i].metric, names, hooks[i].metric);
+		if (hooks[i].fallback)
+			log_warn("%s: none of %s exists on this kernel; %s",
+				 hooks[i].metric, names, hooks[i].fallback);
+		else
+			log_warn("%s: none of %s exists on this kernel; %s stays 0",
+				 hooks[i].metric, names, hooks[i].metric);
 	}
 
 	bpf_object__for_each_program(prog, c->skel->obj) {

@@ -20,7 +20,13 @@ int table_init(struct table *t, size_t cap)
 	t->win_uj = calloc(cap, sizeof(*t->win_uj));
 	t->carbon_ng = calloc(cap, sizeof(*t->carbon_ng));
 	t->carbon_rem = calloc(cap, sizeof(*t->carbon_rem));
-	if (!t->snap || !t->dead_window || !t->dead_key || !t->ekey ||
+	t->cg_key = calloc(cap, sizeof(*t->cg_key));
+	t->cg_id = calloc(cap, sizeof(*t->cg_id));
+	t->cg_base = calloc(cap, sizeof(*t->cg_base));
+	t->cg_base_uj = calloc(cap, sizeof(*t->cg_base_uj));
+	t->cg_base_ng = calloc(cap, sizeof(*t->cg_base_ng));
+	if (!t->cg_key || !t->cg_id || !t->cg_base || !t->cg_base_uj ||
+	    !t->cg_base_ng || !t->snap || !t->dead_window || !t->dead_key || !t->ekey ||
 	    !t->last || !t->energy_uj || !t->carry_pj || !t->scores ||
 	    !t->win_uj || !t->carbon_ng || !t->carbon_rem) {
 		table_fini(t);
@@ -43,6 +49,11 @@ void table_fini(struct table *t)
 	free(t->win_uj);
 	free(t->carbon_ng);
 	free(t->carbon_rem);
+	free(t->cg_key);
+	free(t->cg_id);
+	free(t->cg_base);
+	free(t->cg_base_uj);
+	free(t->cg_base_ng);
 	free(t->folded);
 	memset(t, 0, sizeof(*t));
 }
@@ -98,6 +109,63 @@ static bool key_eq(const struct energy_key *a, const struct energy_key *b)
 	return a->tgid == b->tgid && a->start_ns == b->start_ns;
 }
 
+/* What a counter gained; a counter never shrinks, but a torn read could
+ * make it look so for a moment. */
+static void counters_delta(struct energy_counters *d,
+			   const struct energy_counters *now,
+			   const struct energy_counters *then)
+{
+	const __u64 *n = (const __u64 *)now, *o = (const __u64 *)then;
+	__u64 *out = (__u64 *)d;
+
+	for (size_t k = 0; k < sizeof(*d) / sizeof(__u64); k++)
+		out[k] = n[k] > o[k] ? n[k] - o[k] : 0;
+}
+
+/* What slot @i's process did since it joined the cgroup it is counted in:
+ * its counters into @d, its energy and carbon added to *uj and *ng. */
+static void in_cgroup(const struct table *t, size_t i,
+		      struct energy_counters *d, __u64 *uj, __u64 *ng)
+{
+	const struct energy_proc *p = &t->snap[i];
+	__u64 e = table_energy_of(t, i, &p->key);
+	__u64 c = table_carbon_of(t, i, &p->key);
+
+	counters_delta(d, &p->c, &t->cg_base[i]);
+	*uj += e > t->cg_base_uj[i] ? e - t->cg_base_uj[i] : 0;
+	*ng += c > t->cg_base_ng[i] ? c - t->cg_base_ng[i] : 0;
+}
+
+/* The cgroup slot @i's process is counted in: a new process starts in its
+ * own, whole; one that moved leaves what it did so far in the old one
+ * (lost, never double counted, when memory runs out). */
+static void cgroup_follow(struct table *t, size_t i)
+{
+	const struct energy_proc *p = &t->snap[i];
+	struct energy_counters d;
+	struct cgroup_total *ct;
+
+	if (!key_eq(&t->cg_key[i], &p->key)) {
+		t->cg_key[i] = p->key;
+		t->cg_id[i] = p->cgroup_id;
+		memset(&t->cg_base[i], 0, sizeof(t->cg_base[i]));
+		t->cg_base_uj[i] = 0;
+		t->cg_base_ng[i] = 0;
+		return;
+	}
+	if (t->cg_id[i] == p->cgroup_id)
+		return;
+	ct = total_for(&t->folded, &t->folded_len, &t->folded_cap, t->cg_id[i]);
+	if (ct) {
+		in_cgroup(t, i, &d, &ct->energy_uj, &ct->carbon_ng);
+		counters_add(&ct->c, &d);
+	}
+	t->cg_id[i] = p->cgroup_id;
+	t->cg_base[i] = p->c;
+	t->cg_base_uj[i] = table_energy_of(t, i, &p->key);
+	t->cg_base_ng[i] = table_carbon_of(t, i, &p->key);
+}
+
 size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 {
 	size_t n = 0;
@@ -105,9 +173,13 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 	t->window++;
 	for (size_t i = 0; i < t->len; i++) {
 		struct energy_proc *p = &t->snap[i];
+		struct energy_counters d;
 		struct cgroup_total *ct;
 
-		if (!proc_used(p) || !(p->flags & ENERGY_F_EXITED))
+		if (!proc_used(p))
+			continue;
+		cgroup_follow(t, i);
+		if (!(p->flags & ENERGY_F_EXITED))
 			continue;
 		/* The slot may hold another process than the one marked. */
 		if (!t->dead_window[i] || !key_eq(&t->dead_key[i], &p->key)) {
@@ -122,12 +194,12 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 		ct = total_for(&t->folded, &t->folded_len, &t->folded_cap,
 			       p->cgroup_id);
 		if (ct) {
-			counters_add(&ct->c, &p->c);
-			ct->energy_uj += table_energy_of(t, i, &p->key);
-			ct->carbon_ng += table_carbon_of(t, i, &p->key);
+			in_cgroup(t, i, &d, &ct->energy_uj, &ct->carbon_ng);
+			counters_add(&ct->c, &d);
 			ct->procs_exited++;
 		}
 		memset(&t->ekey[i], 0, sizeof(t->ekey[i]));
+		memset(&t->cg_key[i], 0, sizeof(t->cg_key[i]));
 		freed[n].slot = i;
 		freed[n].key = p->key;
 		n++;
@@ -160,19 +232,6 @@ void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
 						     ug_per_kwh, &t->carbon_rem[i]);
 	c->node_ng += carbon_ng(node_uj, ug_per_kwh, &c->node_rem);
 	c->idle_ng += carbon_ng(idle_uj, ug_per_kwh, &c->idle_rem);
-}
-
-/* What a counter gained; a counter never shrinks, but a torn read could
- * make it look so for a moment. */
-static void counters_delta(struct energy_counters *d,
-			   const struct energy_counters *now,
-			   const struct energy_counters *then)
-{
-	const __u64 *n = (const __u64 *)now, *o = (const __u64 *)then;
-	__u64 *out = (__u64 *)d;
-
-	for (size_t k = 0; k < sizeof(*d) / sizeof(__u64); k++)
-		out[k] = n[k] > o[k] ? n[k] - o[k] : 0;
 }
 
 static void record_add(struct model_record *r, const struct energy_counters *d,
@@ -246,15 +305,26 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 	}
 	for (size_t i = 0; i < t->len; i++) {
 		const struct energy_proc *p = &t->snap[i];
+		struct energy_counters d;
+		bool followed;
 
 		if (!proc_used(p))
 			continue;
-		ct = total_for(&arr, &len, &cap, p->cgroup_id);
+		/* table_window() has set where the process is counted; before
+		 * it, the whole process is in its cgroup. */
+		followed = key_eq(&t->cg_key[i], &p->key);
+		ct = total_for(&arr, &len, &cap,
+			       followed ? t->cg_id[i] : p->cgroup_id);
 		if (!ct)
 			goto nomem;
-		counters_add(&ct->c, &p->c);
-		ct->energy_uj += table_energy_of(t, i, &p->key);
-		ct->carbon_ng += table_carbon_of(t, i, &p->key);
+		if (followed) {
+			in_cgroup(t, i, &d, &ct->energy_uj, &ct->carbon_ng);
+			counters_add(&ct->c, &d);
+		} else {
+			counters_add(&ct->c, &p->c);
+			ct->energy_uj += table_energy_of(t, i, &p->key);
+			ct->carbon_ng += table_carbon_of(t, i, &p->key);
+		}
 		if (p->flags & ENERGY_F_EXITED)
 			ct->procs_exited++;
 		else {

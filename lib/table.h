@@ -59,7 +59,15 @@ struct table {
 	__u64 *scores;			/* scratch, pJ */
 	bool primed;			/* the first window has been seen */
 	struct model_record last_window; /* machine-wide increase, for --record */
-	struct cgroup_total *folded;	/* per cgroup: exited processes folded */
+	/* per slot: the cgroup the process is counted in, and its counters,
+	 * energy and carbon when it joined it (for the process in cg_key) */
+	struct energy_key *cg_key;
+	__u64 *cg_id;
+	struct energy_counters *cg_base;
+	__u64 *cg_base_uj, *cg_base_ng;
+	/* per cgroup: exited processes folded, and what processes that
+	 * moved away did while they were in it */
+	struct cgroup_total *folded;
 	size_t folded_len, folded_cap;
 };
 
@@ -79,8 +87,9 @@ void table_fini(struct table *t);
 void table_sample(struct table *t, const struct energy_proc *live, size_t n);
 
 /*
- * A window boundary. Exited processes published at an earlier boundary are
- * folded into their cgroup's totals, dropped from the table and written to
+ * A window boundary. A process that moved to another cgroup leaves what it
+ * did so far in the old one's totals. Exited processes published at an
+ * earlier boundary are folded into their cgroup's totals, dropped from the table and written to
  * @freed (up to @max; the rest wait for the next boundary); exited processes
  * not yet published are marked published. Returns the number written.
  */

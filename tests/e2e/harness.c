@@ -784,6 +784,11 @@ int cg_create(struct e2e_cg *cg)
 
 int cg_enter(const struct e2e_cg *cg)
 {
+	return cg_move(cg, getpid());
+}
+
+int cg_move(const struct e2e_cg *cg, pid_t pid)
+{
 	char path[PATH_MAX + 16], buf[32];
 	int fd, len, err = 0;
 
@@ -791,7 +796,7 @@ int cg_enter(const struct e2e_cg *cg)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	len = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	len = snprintf(buf, sizeof(buf), "%d\n", pid);
 	if (write(fd, buf, len) != len)
 		err = -errno;
 	close(fd);

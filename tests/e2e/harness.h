@@ -198,6 +198,9 @@ int cg_create(struct e2e_cg *cg);
 /* Moves the calling process into @cg. */
 int cg_enter(const struct e2e_cg *cg);
 
+/* Moves process @pid (all its threads) into @cg. */
+int cg_move(const struct e2e_cg *cg, pid_t pid);
+
 /* Removes @cg (retrying while it is busy); a no-op when never created. */
 void cg_remove(struct e2e_cg *cg);
 
@@ -386,6 +389,8 @@ void fs_json_hostile_comm(void);
 void fs_nobody(void);
 void fs_cgroup_privacy(void);
 void fs_sibling_cgroups(void);
+void cgroup_move_asleep(void);
+void cgroup_move_busy(void);
 void fs_container(void);
 void fs_params(void);
 void fs_window_boundaries(void);

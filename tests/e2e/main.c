@@ -90,6 +90,8 @@ TEST_MAIN(
 	TEST(fs_nobody),
 	TEST(fs_cgroup_privacy),
 	TEST(fs_sibling_cgroups),
+	TEST(cgroup_move_asleep),
+	TEST(cgroup_move_busy),
 	TEST(fs_container),
 	TEST(fs_params),
 	TEST(fs_window_boundaries),

@@ -26,6 +26,7 @@ TEST_MAIN(
 	TEST(test_table_slot_reuse),
 	TEST(test_table_window_limit),
 	TEST(test_table_cgroup_totals),
+	TEST(test_table_cgroup_move),
 	TEST(test_params_parse),
 	TEST(test_params_check_partial),
 	TEST(test_hooks_prefer_new),

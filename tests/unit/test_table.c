@@ -174,3 +174,54 @@ cleanup:
 	free(ct);
 	table_fini(&t);
 }
+
+/* The cpu_ns of cgroup @id in the totals, or ~0 when it is not there. */
+static __u64 cg_cpu(const struct table *t, __u64 id)
+{
+	struct cgroup_total *ct = NULL;
+	__u64 v = ~0ULL;
+	long n = table_cgroup_totals(t, &ct);
+
+	for (long i = 0; i < n; i++)
+		if (ct[i].id == id)
+			v = ct[i].c.cpu_ns;
+	free(ct);
+	return v;
+}
+
+void test_table_cgroup_move(void)
+{
+	struct energy_proc live[SLOTS] = {};
+	struct table_freed freed[4];
+	struct table t;
+
+	if (!ASSERT_EQ(table_init(&t, SLOTS), 0, "init"))
+		return;
+	put(live, 0, 1, 1, 100, 10, 0);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	ASSERT_EQ(cg_cpu(&t, 10), 100, "all of it in A");
+	/* 30 more in A, then moved to B, 50 more there. */
+	put(live, 0, 1, 1, 130, 20, 0);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	ASSERT_EQ(cg_cpu(&t, 10), 130, "what it did in A stays in A");
+	ASSERT_EQ(cg_cpu(&t, 20), 0, "B has it from the move on");
+	put(live, 0, 1, 1, 180, 20, 0);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	ASSERT_EQ(cg_cpu(&t, 10), 130, "A stops growing");
+	ASSERT_EQ(cg_cpu(&t, 20), 50, "B grows");
+	/* Back to A, then it exits: the fold counts B's part in B. */
+	put(live, 0, 1, 1, 200, 10, 0);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	put(live, 0, 1, 1, 210, 10, ENERGY_F_EXITED);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	ASSERT_EQ(table_window(&t, freed, 4), 1, "folded");
+	ASSERT_EQ(cg_cpu(&t, 10), 140, "A: before and after B");
+	ASSERT_EQ(cg_cpu(&t, 20), 70, "B: its stay");
+	ASSERT_EQ(cg_cpu(&t, 10) + cg_cpu(&t, 20), 210, "nothing lost or doubled");
+	table_fini(&t);
+}

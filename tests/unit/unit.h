@@ -23,6 +23,7 @@ void test_table_exit_not_folded_twice(void);
 void test_table_slot_reuse(void);
 void test_table_window_limit(void);
 void test_table_cgroup_totals(void);
+void test_table_cgroup_move(void);
 void test_params_parse(void);
 void test_params_check_partial(void);
 void test_hooks_prefer_new(void);
