@@ -123,29 +123,40 @@ static int select_programs(struct collector *c, bool legacy)
 	return disabled;
 }
 
-/* Count every process alive now, with the CPU time it has used so far. */
-static int seed(struct collector *c)
+/* One pass of the task iterator behind @link. */
+static int iter_run(struct bpf_link *link)
 {
-	struct bpf_link *link;
 	char buf[64];
-	int fd, err = 0;
+	int fd, err;
 
-	link = bpf_program__attach_iter(c->skel->progs.seed_tasks, NULL);
-	if (!link)
-		return -errno;
 	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
+	if (fd < 0)
+		return -errno;
 	while ((err = read(fd, buf, sizeof(buf))) > 0)
 		;
 	if (err < 0)
 		err = -errno;
 	close(fd);
-out:
+	return err;
+}
+
+/* Count every process alive now, with the CPU time it has used so far. */
+static int seed(struct collector *c)
+{
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_iter(c->skel->progs.seed_tasks, NULL);
+	if (!link)
+		return -errno;
+	err = iter_run(link);
 	bpf_link__destroy(link);
 	return err;
+}
+
+int coll_fold_running(struct collector *c)
+{
+	return c->fold_link ? iter_run(c->fold_link) : -ENOENT;
 }
 
 static int ensure_bpffs(void)
@@ -317,6 +328,13 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		log_err("cannot attach the BPF programs: %s", strerror(-err));
 		goto fail;
 	}
+	c->fold_link = bpf_program__attach_iter(c->skel->progs.fold_running, NULL);
+	if (!c->fold_link) {
+		err = -errno;
+		log_err("cannot attach the running tasks' iterator: %s",
+			strerror(-err));
+		goto fail;
+	}
 
 	c->next_slot = &c->skel->bss->next_slot;
 	c->cgroups_fd = bpf_map__fd(c->skel->maps.cgroups);
@@ -333,6 +351,7 @@ void coll_fini(struct collector *c)
 {
 	if (c->pinned)
 		unpin_all();
+	bpf_link__destroy(c->fold_link);
 	if (c->slots)
 		munmap(c->slots, array_bytes(c, sizeof(*c->slots)));
 	if (c->pidns)

@@ -15,6 +15,7 @@
 #include "table.h"
 
 struct energy_bpf;
+struct bpf_link;
 
 struct coll_opts {
 	__u32 max_procs;	/* slots; 0: derived from kernel.pid_max */
@@ -31,6 +32,7 @@ struct collector {
 	const struct energy_pidns *pidns; /* procs_ns, parallel to slots */
 	const __u64 *next_slot;		/* slots [0, *next_slot) were used */
 	int cgroups_fd, stats_fd, index_fd, free_fd;
+	struct bpf_link *fold_link;	/* fold_running, run every sample */
 };
 
 /* Load, seed, attach. Logs the cause and returns -errno on failure, with
@@ -50,6 +52,10 @@ size_t coll_slots_used(const struct collector *c);
 /* Start a new sample: processes that run from now on re-read their mem,
  * cgroup and comm. */
 void coll_new_sample(struct collector *c);
+
+/* Count the CPU time of the threads running now (the fold_running
+ * iterator): 0 or -errno. */
+int coll_fold_running(struct collector *c);
 
 /* Copy every used slot into @t. */
 void coll_read(struct collector *c, struct table *t);

@@ -221,8 +221,14 @@ static void sample(struct sampler *s)
 {
 	struct view *v = s->v;
 	__u64 start = now_ns(), now;
+	int err;
 
 	coll_new_sample(s->coll);
+	err = coll_fold_running(s->coll);
+	if (err)
+		log_limited(&s->fold_limit, LOG_LVL_WARN,
+			    "running tasks' CPU time not counted this sample: %s",
+			    strerror(-err));
 	measure(s, start);
 	now = now_ns();
 	if (now - s->last_window_ns + view_param(v, P_SAMPLE_NS) / 2 >=

@@ -39,7 +39,7 @@ struct sampler {
 	__u64 last_sample_ns;
 	int ncpus;
 	int timer_fd;
-	struct log_limit record_limit, oom_limit, timer_limit;
+	struct log_limit record_limit, oom_limit, timer_limit, fold_limit;
 	struct cgpath cgpath;		/* cgroup id -> path */
 };
 

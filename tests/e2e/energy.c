@@ -67,26 +67,6 @@ static bool sys_has(const char *line)
 	return found;
 }
 
-/* energy (µJ) and cpu_ns of @pid from all. */
-static bool proc_energy(pid_t pid, __u64 *uj, __u64 *cpu)
-{
-	char *t = e2e_read_file(E2E_MNT "/all", NULL), pat[32], *p;
-	unsigned long long mj, frac;
-	bool ok = false;
-
-	if (!t)
-		return false;
-	snprintf(pat, sizeof(pat), "\npid=%d ", pid);
-	p = strstr(t, pat);
-	if (p && sscanf(p + strlen(pat), "energy=%llu.%llu", &mj, &frac) == 2) {
-		*uj = mj * 1000 + frac;
-		p = strstr(p, " cpu_ns=");
-		ok = p && sscanf(p, " cpu_ns=%llu", cpu) == 1;
-	}
-	free(t);
-	return ok;
-}
-
 static void show_log(const char *log)
 {
 	char cmd[256];
@@ -238,11 +218,11 @@ void energy_model_estimate(void)
 	if (!ASSERT_EQ(child_spawn(&c, NULL, duty_body, &d), 0, "busy child"))
 		goto cleanup;
 	sleep_ms(600);
-	ASSERT_TRUE(proc_energy(c.pid, &uj1, &cpu1), "the child is listed");
+	ASSERT_TRUE(e2e_all_proc(c.pid, &uj1, &cpu1), "the child is listed");
 	sleep_ms(600);
 	kill(c.pid, SIGSTOP);
 	sleep_ms(500);		/* two windows: energy catches up with cpu */
-	ASSERT_TRUE(proc_energy(c.pid, &uj2, &cpu2), "still listed");
+	ASSERT_TRUE(e2e_all_proc(c.pid, &uj2, &cpu2), "still listed");
 	ASSERT_TRUE(uj2 > uj1 && uj1 > 0, "energy grows with the work");
 	/* 5000 pJ per ns: µJ = cpu_ns * 5000 / 1e6, plus a little memory */
 	ASSERT_NEAR(uj2, cpu2 * 5000.0 / 1e6, 0.03, "energy follows the model's CPU weight");
@@ -406,7 +386,7 @@ void energy_measured_split(void)
 	thread = false;
 	t1 = now_ns();
 	ASSERT_TRUE(WAIT_UNTIL(caught_up(), 5000), "the windows catch up with the measurement");
-	ASSERT_TRUE(proc_energy(a.pid, &ea, &ca) && proc_energy(b.pid, &eb, &cb),
+	ASSERT_TRUE(e2e_all_proc(a.pid, &ea, &ca) && e2e_all_proc(b.pid, &eb, &cb),
 		    "A and B listed");
 	ASSERT_TRUE(e2e_sys_u64("processes_uj", &procs) && e2e_sys_u64("idle_uj", &idle) &&
 		    e2e_sys_u64("energy_uj", &total) && e2e_sys_u64("rapl_pkg_sum_uj", &sum1),
