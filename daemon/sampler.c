@@ -164,11 +164,9 @@ static void window(struct sampler *s, __u64 window_ns)
 	window_uj = s->at.total_uj - window_uj;
 	n = table_window(t, s->freed, FREED_MAX);
 	coll_free(s->coll, s->freed, n);
-	for (size_t i = 0; i < t->folded_len; i++) {
-		counters_add(&tot.exited, &t->folded[i].c);
-		tot.exited_uj += t->folded[i].energy_uj;
-		tot.exited_ng += t->folded[i].carbon_ng;
-	}
+	tot.exited = t->exited_c;
+	tot.exited_uj = t->exited_uj;
+	tot.exited_ng = t->exited_ng;
 	tot.at = s->at;
 	tot.carbon_ng = t->carbon.node_ng;
 	tot.idle_carbon_ng = t->carbon.idle_ng;

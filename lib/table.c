@@ -198,6 +198,9 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 			counters_add(&ct->c, &d);
 			ct->procs_exited++;
 		}
+		counters_add(&t->exited_c, &p->c);
+		t->exited_uj += table_energy_of(t, i, &p->key);
+		t->exited_ng += table_carbon_of(t, i, &p->key);
 		memset(&t->ekey[i], 0, sizeof(t->ekey[i]));
 		memset(&t->cg_key[i], 0, sizeof(t->cg_key[i]));
 		freed[n].slot = i;

@@ -68,6 +68,9 @@ struct table {
 	/* per cgroup: exited processes folded, and what processes that
 	 * moved away did while they were in it */
 	struct cgroup_total *folded;
+	/* every exited process folded, whole, all cgroups */
+	struct energy_counters exited_c;
+	__u64 exited_uj, exited_ng;
 	size_t folded_len, folded_cap;
 };
 

@@ -212,6 +212,7 @@ void test_table_cgroup_move(void)
 	table_window(&t, freed, 4);
 	ASSERT_EQ(cg_cpu(&t, 10), 130, "A stops growing");
 	ASSERT_EQ(cg_cpu(&t, 20), 50, "B grows");
+	ASSERT_EQ(t.exited_c.cpu_ns, 0, "a move is no exit");
 	/* Back to A, then it exits: the fold counts B's part in B. */
 	put(live, 0, 1, 1, 200, 10, 0);
 	table_sample(&t, live, 1);
@@ -223,5 +224,6 @@ void test_table_cgroup_move(void)
 	ASSERT_EQ(cg_cpu(&t, 10), 140, "A: before and after B");
 	ASSERT_EQ(cg_cpu(&t, 20), 70, "B: its stay");
 	ASSERT_EQ(cg_cpu(&t, 10) + cg_cpu(&t, 20), 210, "nothing lost or doubled");
+	ASSERT_EQ(t.exited_c.cpu_ns, 210, "the exited total has the whole process");
 	table_fini(&t);
 }
