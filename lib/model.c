@@ -74,6 +74,20 @@ __u64 attrib_idle_mw(const struct attrib *a, __u64 configured_mw)
 	return a->any.n ? history_low(&a->any) : 0;
 }
 
+void attrib_learn(struct attrib *a, __u64 e_uj, __u64 window_ns,
+		  bool low_activity)
+{
+	__u64 power_mw;
+
+	if (!e_uj || !window_ns)
+		return;
+	/* µJ / ns -> mW: x 1e6 */
+	power_mw = (unsigned __int128)e_uj * 1000000ULL / window_ns;
+	history_add(&a->any, power_mw);
+	if (low_activity)
+		history_add(&a->low, power_mw);
+}
+
 static __u64 window_model(struct attrib *a, const struct attrib_in *in,
 			  const __u64 *scores, size_t n, __u64 *energy_uj,
 			  __u64 *carry_pj)
@@ -97,20 +111,15 @@ __u64 attrib_window(struct attrib *a, const struct attrib_in *in,
 		    __u64 *carry_pj)
 {
 	unsigned __int128 sum = 0;
-	__u64 power_mw, idle, dyn, given = 0;
+	__u64 idle, dyn, given = 0;
 
 	if (!in->measured)
 		return window_model(a, in, scores, n, energy_uj, carry_pj);
 	if (!in->window_ns)
 		return 0;
 
-	/* µJ / ns -> mW: x 1e6 */
-	power_mw = (unsigned __int128)in->e_uj * 1000000ULL / in->window_ns;
-	if (in->e_uj) {
-		history_add(&a->any, power_mw);
-		if (in->low_activity)
-			history_add(&a->low, power_mw);
-	}
+	if (!in->part)
+		attrib_learn(a, in->e_uj, in->window_ns, in->low_activity);
 
 	idle = (unsigned __int128)attrib_idle_mw(a, in->idle_mw) *
 	       in->window_ns / PJ_PER_UJ;

@@ -233,6 +233,7 @@ void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
 		if (proc_used(&t->snap[i]))
 			t->carbon_ng[i] += carbon_ng(t->energy_uj[i] - t->win_uj[i],
 						     ug_per_kwh, &t->carbon_rem[i]);
+	memcpy(t->win_uj, t->energy_uj, t->len * sizeof(*t->win_uj));
 	c->node_ng += carbon_ng(node_uj, ug_per_kwh, &c->node_rem);
 	c->idle_ng += carbon_ng(idle_uj, ug_per_kwh, &c->idle_rem);
 }
@@ -257,7 +258,6 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 	struct model_record *rec = &t->last_window;
 	__u64 busy_ns = 0, idle;
 
-	memset(rec, 0, sizeof(*rec));
 	for (size_t i = 0; i < t->len; i++) {
 		const struct energy_proc *p = &t->snap[i];
 		struct energy_counters d;
@@ -271,6 +271,7 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 			 * unless it was there before the first window. */
 			t->ekey[i] = p->key;
 			t->energy_uj[i] = 0;
+			t->win_uj[i] = 0;
 			t->carry_pj[i] = 0;
 			t->carbon_ng[i] = 0;
 			t->carbon_rem[i] = 0;
@@ -286,10 +287,9 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 		t->scores[i] = model_score_pj(weights, &d, mem, in->window_ns);
 		record_add(rec, &d, mem, in->window_ns);
 	}
-	rec->window_ns = in->window_ns;
-	rec->energy_uj = in->e_uj;
+	rec->window_ns += in->window_ns;
+	rec->energy_uj += in->e_uj;
 	in->low_activity = busy_ns * 50 < (__u64)ncpus * in->window_ns;
-	memcpy(t->win_uj, t->energy_uj, t->len * sizeof(*t->win_uj));
 	idle = attrib_window(a, in, t->scores, t->len, t->energy_uj, t->carry_pj);
 	t->primed = true;
 	return idle;

@@ -58,7 +58,8 @@ struct table {
 	} carbon;
 	__u64 *scores;			/* scratch, pJ */
 	bool primed;			/* the first window has been seen */
-	struct model_record last_window; /* machine-wide increase, for --record */
+	struct model_record last_window; /* machine-wide increase in the
+					  * window so far, for --record */
 	/* per slot: the cgroup the process is counted in, and its counters,
 	 * energy and carbon when it joined it (for the process in cg_key) */
 	struct energy_key *cg_key;
@@ -103,18 +104,20 @@ __u64 table_energy_of(const struct table *t, size_t i,
 		      const struct energy_key *key);
 
 /*
- * Attribute a window's energy (@in) over the processes of the last sample,
- * scored with @weights; processes alive at the first window start from
- * there. @ncpus sizes the low-activity test (under 2 % of the CPUs busy).
- * Returns the window's idle energy in µJ.
+ * Attribute a window's energy, or a sample's (@in), over the processes of
+ * the last sample, scored with @weights on what they did since the last
+ * call; processes alive at the first call start from there. @ncpus sizes
+ * the low-activity test (under 2 % of the CPUs busy). Adds to last_window
+ * (the caller clears it at each window boundary). Returns the idle energy
+ * in µJ.
  */
 __u64 table_energy_window(struct table *t, struct attrib *a,
 			  struct attrib_in *in, const __u64 weights[M_METRICS],
 			  int ncpus);
 
 /*
- * The carbon of the last window (table_energy_window() just ran): each
- * process's energy in it, the node's @node_uj and its @idle_uj, at the
+ * The carbon of the window that ends: each process's energy since the
+ * last call, the node's @node_uj and its @idle_uj, at the
  * window's intensity @ug_per_kwh (carbon_window_end()).
  */
 void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,

@@ -419,6 +419,7 @@ void daemon_map_full(void);
 void fs_nonempty_mountpoint(void);
 void energy_model_estimate(void);
 void energy_measured_split(void);
+void energy_every_sample(void);
 void energy_carbon(void);
 void energy_bad_fixtures(void);
 void energy_record_unwritable(void);

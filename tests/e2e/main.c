@@ -121,6 +121,7 @@ TEST_MAIN(
 	TEST(fs_nonempty_mountpoint),
 	TEST(energy_model_estimate),
 	TEST(energy_measured_split),
+	TEST(energy_every_sample),
 	TEST(energy_carbon),
 	TEST(energy_bad_fixtures),
 	TEST(energy_record_unwritable),

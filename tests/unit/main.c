@@ -56,6 +56,7 @@ TEST_MAIN(
 	TEST(test_model_score),
 	TEST(test_attrib_conservation),
 	TEST(test_attrib_idle_recovers),
+	TEST(test_attrib_samples),
 	TEST(test_attrib_zero_scores_and_idle),
 	TEST(test_attrib_model_mode),
 	TEST(test_table_energy_window),

@@ -62,6 +62,7 @@ void test_params_check(void);
 void test_model_score(void);
 void test_attrib_conservation(void);
 void test_attrib_idle_recovers(void);
+void test_attrib_samples(void);
 void test_attrib_zero_scores_and_idle(void);
 void test_attrib_model_mode(void);
 void test_table_energy_window(void);
