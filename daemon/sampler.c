@@ -178,14 +178,19 @@ static void window(struct sampler *s, __u64 window_ns)
 	struct cgroup_total *ct;
 	struct window_snap *w;
 	__u64 window_uj;
+	long nct, failed;
 	size_t n;
-	long nct;
+	int err;
 
 	window_uj = s->at.total_uj - s->window_start_uj;
 	s->window_start_uj = s->at.total_uj;
 	window_energy(s, window_ns, window_uj);
 	n = table_window(t, s->freed, FREED_MAX);
-	coll_free(s->coll, s->freed, n);
+	err = coll_free(s->coll, s->freed, n);
+	if (err)
+		log_limited(&s->free_limit, LOG_LVL_WARN,
+			    "slots not handed back for reuse yet (tried again next window): %s",
+			    strerror(-err));
 	tot.exited = t->exited_c;
 	tot.exited_uj = t->exited_uj;
 	tot.exited_ng = t->exited_ng;
@@ -204,7 +209,11 @@ static void window(struct sampler *s, __u64 window_ns)
 	else
 		log_limited(&s->oom_limit, LOG_LVL_WARN,
 			    "window: out of memory; the cgroup file keeps the last window");
-	coll_publish_cgroups(s->coll, ct, nct);
+	err = coll_publish_cgroups(s->coll, ct, nct, &failed);
+	if (err)
+		log_limited(&s->cgmap_limit, LOG_LVL_WARN,
+			    "map cgroups: %ld of %ld cgroups not written: %s",
+			    failed, nct, strerror(-err));
 	free(ct);
 	/* What a burst of readers freed goes back to the system, not kept
 	 * in the arenas for good. */
@@ -231,11 +240,15 @@ static void measure(struct sampler *s, __u64 now)
 /* The sample's measurements, drop counters and energy, published. */
 static void publish(struct sampler *s)
 {
-	__u64 stats[ENERGY_STAT_MAX] = {};
+	int err = coll_stats(s->coll, s->stats);
 
-	coll_stats(s->coll, stats);
+	/* A failed read keeps the last counters, never zeros. */
+	if (err)
+		log_limited(&s->stats_limit, LOG_LVL_WARN,
+			    "drop counters (map stats) not read: %s",
+			    strerror(-err));
 	publish_sample(s->v, s->rapl_uj, s->rapl ? rapl_rejected(s->rapl) : 0,
-		       stats, &s->at);
+		       s->stats, &s->at);
 }
 
 /*

@@ -162,7 +162,8 @@ void cgroup_move_busy(void)
 	struct e2e_child spin = {};
 	struct energy_proc val;
 	struct energy_key key;
-	__u64 window_ms, a1, a2, b1, b2, a, b, sched;
+	__u64 window_ms, a1, a2, b1, b2, a, b, sched, uj;
+	struct energy_cgroup ca, cb;
 	int status;
 
 	if (!work_begin(&w, true))
@@ -202,6 +203,18 @@ void cgroup_move_busy(void)
 		a, b, a + b, val.c.cpu_ns, sched);
 	ASSERT_TRUE(near(a + b, val.c.cpu_ns, 0.01), "A + B is its cpu_ns within 1 %");
 	ASSERT_TRUE(near(val.c.cpu_ns, sched, 0.01), "its cpu_ns is schedstat's");
+	/* The map's energy: what the process earned in each group, which
+	 * together is all of its energy (stopped, it earns no more). */
+	if (ASSERT_EQ(cgroups_lookup(w.cg.id, &ca), 0, "A in the cgroups map") &&
+	    ASSERT_EQ(cgroups_lookup(cgb.id, &cb), 0, "B in the cgroups map") &&
+	    ASSERT_TRUE(e2e_all_proc(spin.pid, &uj, &sched), "its line in all")) {
+		fprintf(stderr, "  energy: A %llu + B %llu µJ in the map; all %llu µJ\n",
+			ca.energy_uj, cb.energy_uj, uj);
+		ASSERT_TRUE(ca.energy_uj > 0 && cb.energy_uj > 0,
+			    "the cgroups map has energy for A and B");
+		ASSERT_EQ(ca.energy_uj + cb.energy_uj, uj,
+			  "A + B in the map is the process's energy");
+	}
 cleanup:
 	child_kill(&spin);
 	cg_remove(&cgb);

@@ -33,6 +33,7 @@ TEST_MAIN(
 	TEST(test_hooks_fallback),
 	TEST(test_hooks_missing_disables_one_metric),
 	TEST(test_hooks_legacy),
+	TEST(test_hooks_cgroup_moves),
 	TEST(test_hooks_no_trampoline),
 	TEST(test_domain_basis),
 	TEST(test_files_handles),

@@ -30,6 +30,7 @@ void test_hooks_prefer_new(void);
 void test_hooks_fallback(void);
 void test_hooks_missing_disables_one_metric(void);
 void test_hooks_legacy(void);
+void test_hooks_cgroup_moves(void);
 void test_hooks_no_trampoline(void);
 void test_domain_basis(void);
 void test_files_handles(void);
