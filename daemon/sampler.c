@@ -276,6 +276,7 @@ static void sample(struct sampler *s)
 	coll_read(s->coll, s->t);
 	sample_energy(s, now - s->last_energy_ns);
 	s->last_energy_ns = now;
+	table_follow_cgroups(s->t);
 	if (now - s->last_window_ns + view_param(v, P_SAMPLE_NS) / 2 >=
 	    view_param(v, P_WINDOW_NS)) {
 		window(s, now - s->last_window_ns);

@@ -272,30 +272,45 @@ static __u64 energy_seq_even(const struct view *v)
 }
 
 /* all: the energy of each process, the totals and the RAPL sums of one
- * sample, rendered again when a sample changed them meanwhile. */
+ * sample, copied again when a sample changed them meanwhile (a few tries);
+ * then rendered from the copy. */
 static void render_all_of(struct view *v, struct rbuf *b)
 {
+	size_t n = view_rows_used(v);
+	__u64 *uj = malloc((n ? n : 1) * sizeof(*uj));
+	struct energy_key *key = malloc((n ? n : 1) * sizeof(*key));
+	struct view_totals tot;
+	struct render_head h;
+	struct render_energy en;
+
+	if (!uj || !key) {
+		b->oom = true;
+		goto out;
+	}
 	for (int tries = 0;; tries++) {
 		__u64 seq = energy_seq_even(v);
-		struct view_totals tot;
-		struct render_head h;
-		struct render_energy en;
 
+		memcpy(uj, v->energy_uj, n * sizeof(*uj));
+		memcpy(key, v->energy_key, n * sizeof(*key));
 		head_of(v, &h, &tot);
-		energy_of(v, &en, &tot);
-		en.measured = v->rapl_domains != 0;
-		if (en.measured) {
-			en.idle_uj = tot.at.idle_uj;
-			en.carry_uj = tot.at.carry_uj;
-			en.exited_uj = tot.exited_uj;
-		}
-		render_all(b, &h, v->rows, view_rows_used(v), &tot.exited, &en);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&v->energy_seq, __ATOMIC_RELAXED) == seq ||
-		    tries == ENERGY_SEQ_TRIES || b->oom)
-			return;
-		b->len = 0;
+		    tries == ENERGY_SEQ_TRIES)
+			break;
 	}
+	energy_of(v, &en, &tot);
+	en.uj = uj;
+	en.key = key;
+	en.measured = v->rapl_domains != 0;
+	if (en.measured) {
+		en.idle_uj = tot.at.idle_uj;
+		en.carry_uj = tot.at.carry_uj;
+		en.exited_uj = tot.exited_uj;
+	}
+	render_all(b, &h, v->rows, n, &tot.exited, &en);
+out:
+	free(uj);
+	free(key);
 }
 
 /* all.json: what all shows, the energy as sys has it, the last window's

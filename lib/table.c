@@ -166,6 +166,13 @@ static void cgroup_follow(struct table *t, size_t i)
 	t->cg_base_ng[i] = table_carbon_of(t, i, &p->key);
 }
 
+void table_follow_cgroups(struct table *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		if (proc_used(&t->snap[i]))
+			cgroup_follow(t, i);
+}
+
 size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 {
 	size_t n = 0;

@@ -99,6 +99,11 @@ void table_sample(struct table *t, const struct energy_proc *live, size_t n);
  */
 size_t table_window(struct table *t, struct table_freed *freed, size_t max);
 
+/* Call at every sample, after its energy: a process that moved to another
+ * cgroup leaves what it did so far (to the sample) in the old one's
+ * totals; table_window() does the same at its boundary. */
+void table_follow_cgroups(struct table *t);
+
 /* The energy of slot @i if it still belongs to @key, else 0. */
 __u64 table_energy_of(const struct table *t, size_t i,
 		      const struct energy_key *key);

@@ -413,7 +413,11 @@ void energy_measured_split(void)
 	fprintf(stderr, "  fixture advanced %llu µJ, energyd measured %llu; total %llu = processes %llu + idle %llu (+ carry)\n",
 		fixture_uj(&f) - base, sum1 - sum0, total, procs, idle);
 	ASSERT_TRUE(near((double)ca / cb, 3.0, 0.15), "CPU time about 3:1");
-	ASSERT_NEAR((double)ea / eb, (double)ca / cb, 0.02, "energy in the ratio of the work");
+	/* Each sample is split on its own: under emulation the fixture's
+	 * steps and the two processes' turns on the CPU come unevenly,
+	 * sample by sample, so the ratio holds more loosely there. */
+	ASSERT_NEAR((double)ea / eb, (double)ca / cb, e2e_emulated() ? 0.05 : 0.02,
+		    "energy in the ratio of the work");
 	ASSERT_NEAR(sum1 - sum0, fixture_uj(&f) - base, 0.01,
 		    "measured = what the fixture advanced, across its wrap");
 	ASSERT_EQ(total, sum1, "every window's measured energy attributed");
@@ -938,7 +942,9 @@ void energy_every_sample(void)
 	struct fixture f = { .watts = 20.0, .run = true };
 	struct e2e_child c = {};
 	struct all_energy prev = {}, cur;
-	int cpu = e2e_lone_cpu(), lone = cpu;
+	/* Under emulation a SCHED_FIFO spinner stalls the guest's other
+	 * vCPU too: a busy loop that shares its CPU stands in there. */
+	int cpu = e2e_lone_cpu(), lone = e2e_emulated() ? -1 : cpu;
 	struct duty d = { .cpu = 0, .nice = 0 };
 	const char *extra[8];
 	bool thread = false;
