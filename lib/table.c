@@ -25,8 +25,12 @@ int table_init(struct table *t, size_t cap)
 	t->cg_base = calloc(cap, sizeof(*t->cg_base));
 	t->cg_base_uj = calloc(cap, sizeof(*t->cg_base_uj));
 	t->cg_base_ng = calloc(cap, sizeof(*t->cg_base_ng));
+	t->cg_prev = calloc(cap, sizeof(*t->cg_prev));
+	t->cg_prev_uj = calloc(cap, sizeof(*t->cg_prev_uj));
+	t->cg_prev_ng = calloc(cap, sizeof(*t->cg_prev_ng));
 	if (!t->cg_key || !t->cg_id || !t->cg_base || !t->cg_base_uj ||
-	    !t->cg_base_ng || !t->snap || !t->dead_window || !t->dead_key || !t->ekey ||
+	    !t->cg_base_ng || !t->cg_prev || !t->cg_prev_uj ||
+	    !t->cg_prev_ng || !t->snap || !t->dead_window || !t->dead_key || !t->ekey ||
 	    !t->last || !t->energy_uj || !t->carry_pj || !t->scores ||
 	    !t->win_uj || !t->carbon_ng || !t->carbon_rem) {
 		table_fini(t);
@@ -54,6 +58,9 @@ void table_fini(struct table *t)
 	free(t->cg_base);
 	free(t->cg_base_uj);
 	free(t->cg_base_ng);
+	free(t->cg_prev);
+	free(t->cg_prev_uj);
+	free(t->cg_prev_ng);
 	free(t->folded);
 	memset(t, 0, sizeof(*t));
 }
@@ -137,12 +144,11 @@ static void in_cgroup(const struct table *t, size_t i,
 }
 
 /* The cgroup slot @i's process is counted in: a new process starts in its
- * own, whole; one that moved leaves what it did so far in the old one
- * (lost, never double counted, when memory runs out). */
+ * own, whole; one that moved leaves what it did up to the last sample in
+ * the old one (lost, never double counted, when memory runs out). */
 static void cgroup_follow(struct table *t, size_t i)
 {
 	const struct energy_proc *p = &t->snap[i];
-	struct energy_counters d;
 	struct cgroup_total *ct;
 
 	if (!key_eq(&t->cg_key[i], &p->key)) {
@@ -151,19 +157,25 @@ static void cgroup_follow(struct table *t, size_t i)
 		memset(&t->cg_base[i], 0, sizeof(t->cg_base[i]));
 		t->cg_base_uj[i] = 0;
 		t->cg_base_ng[i] = 0;
-		return;
+	} else if (t->cg_id[i] != p->cgroup_id) {
+		ct = total_for(&t->folded, &t->folded_len, &t->folded_cap,
+			       t->cg_id[i]);
+		if (ct) {
+			struct energy_counters d;
+
+			counters_delta(&d, &t->cg_prev[i], &t->cg_base[i]);
+			counters_add(&ct->c, &d);
+			ct->energy_uj += t->cg_prev_uj[i] - t->cg_base_uj[i];
+			ct->carbon_ng += t->cg_prev_ng[i] - t->cg_base_ng[i];
+		}
+		t->cg_id[i] = p->cgroup_id;
+		t->cg_base[i] = t->cg_prev[i];
+		t->cg_base_uj[i] = t->cg_prev_uj[i];
+		t->cg_base_ng[i] = t->cg_prev_ng[i];
 	}
-	if (t->cg_id[i] == p->cgroup_id)
-		return;
-	ct = total_for(&t->folded, &t->folded_len, &t->folded_cap, t->cg_id[i]);
-	if (ct) {
-		in_cgroup(t, i, &d, &ct->energy_uj, &ct->carbon_ng);
-		counters_add(&ct->c, &d);
-	}
-	t->cg_id[i] = p->cgroup_id;
-	t->cg_base[i] = p->c;
-	t->cg_base_uj[i] = table_energy_of(t, i, &p->key);
-	t->cg_base_ng[i] = table_carbon_of(t, i, &p->key);
+	t->cg_prev[i] = p->c;
+	t->cg_prev_uj[i] = table_energy_of(t, i, &p->key);
+	t->cg_prev_ng[i] = table_carbon_of(t, i, &p->key);
 }
 
 void table_follow_cgroups(struct table *t)

@@ -66,6 +66,9 @@ struct table {
 	__u64 *cg_id;
 	struct energy_counters *cg_base;
 	__u64 *cg_base_uj, *cg_base_ng;
+	/* ... and as the last sample saw them */
+	struct energy_counters *cg_prev;
+	__u64 *cg_prev_uj, *cg_prev_ng;
 	/* per cgroup: exited processes folded, and what processes that
 	 * moved away did while they were in it */
 	struct cgroup_total *folded;
@@ -100,8 +103,9 @@ void table_sample(struct table *t, const struct energy_proc *live, size_t n);
 size_t table_window(struct table *t, struct table_freed *freed, size_t max);
 
 /* Call at every sample, after its energy: a process that moved to another
- * cgroup leaves what it did so far (to the sample) in the old one's
- * totals; table_window() does the same at its boundary. */
+ * cgroup leaves what it did up to the last sample in the old one's totals
+ * (what it did since, the move somewhere in it, goes to the new one);
+ * table_window() does the same at its boundary. */
 void table_follow_cgroups(struct table *t);
 
 /* The energy of slot @i if it still belongs to @key, else 0. */

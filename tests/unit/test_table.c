@@ -201,17 +201,18 @@ void test_table_cgroup_move(void)
 	table_sample(&t, live, 1);
 	table_window(&t, freed, 4);
 	ASSERT_EQ(cg_cpu(&t, 10), 100, "all of it in A");
-	/* 30 more in A, then moved to B, 50 more there. */
+	/* Moved to B in the next sample's interval: up to the last sample
+	 * (100) stays in A, the 30 since go to B, then 50 more there. */
 	put(live, 0, 1, 1, 130, 20, 0);
 	table_sample(&t, live, 1);
 	table_window(&t, freed, 4);
-	ASSERT_EQ(cg_cpu(&t, 10), 130, "what it did in A stays in A");
-	ASSERT_EQ(cg_cpu(&t, 20), 0, "B has it from the move on");
+	ASSERT_EQ(cg_cpu(&t, 10), 100, "what it did in A stays in A");
+	ASSERT_EQ(cg_cpu(&t, 20), 30, "B has it from the move on");
 	put(live, 0, 1, 1, 180, 20, 0);
 	table_sample(&t, live, 1);
 	table_window(&t, freed, 4);
-	ASSERT_EQ(cg_cpu(&t, 10), 130, "A stops growing");
-	ASSERT_EQ(cg_cpu(&t, 20), 50, "B grows");
+	ASSERT_EQ(cg_cpu(&t, 10), 100, "A stops growing");
+	ASSERT_EQ(cg_cpu(&t, 20), 80, "B grows");
 	ASSERT_EQ(t.exited_c.cpu_ns, 0, "a move is no exit");
 	/* Back to A, then it exits: the fold counts B's part in B. */
 	put(live, 0, 1, 1, 200, 10, 0);
@@ -221,8 +222,8 @@ void test_table_cgroup_move(void)
 	table_sample(&t, live, 1);
 	table_window(&t, freed, 4);
 	ASSERT_EQ(table_window(&t, freed, 4), 1, "folded");
-	ASSERT_EQ(cg_cpu(&t, 10), 140, "A: before and after B");
-	ASSERT_EQ(cg_cpu(&t, 20), 70, "B: its stay");
+	ASSERT_EQ(cg_cpu(&t, 10), 130, "A: before and after B");
+	ASSERT_EQ(cg_cpu(&t, 20), 80, "B: its stay");
 	ASSERT_EQ(cg_cpu(&t, 10) + cg_cpu(&t, 20), 210, "nothing lost or doubled");
 	ASSERT_EQ(t.exited_c.cpu_ns, 210, "the exited total has the whole process");
 	table_fini(&t);
