@@ -58,39 +58,71 @@ static __always_inline __u64 pmu_delta(void)
 }
 
 /*
- * @prev is the outgoing task and still current: a trusted pointer. Its new
- * CPU time is what se.sum_exec_runtime (the runtime schedstat shows, which
- * the kernel has updated before this tracepoint) gained since its last
- * switch-out. The kernel's own prev_sum_exec_runtime is no substitute: it
- * is reset without a switch (autogroup moves at exit, renice, cgroup
- * moves).
+ * Counts what thread @t's runtime gained since it was last counted, once
+ * whoever counts it: its switch-out on its own CPU and the per-sample pass
+ * (fold_running) on another may race, so the counted runtime only moves
+ * forward, by compare-and-swap. Returns the gain.
  */
-static __always_inline int on_switch(struct task_struct *prev, __u32 tgid,
-				     __u64 runtime)
+static __always_inline __u64 runtime_take(struct task_state *ts, __u64 runtime)
+{
+	__u64 old = ts->last_runtime;
+
+	for (int i = 0; i < 4; i++) {
+		__u64 seen;
+
+		if (runtime <= old)
+			return 0;
+		seen = __sync_val_compare_and_swap(&ts->last_runtime, old, runtime);
+		if (seen == old)
+			return runtime - old;
+		old = seen;
+	}
+	return 0;	/* others moved it on meanwhile: theirs to count */
+}
+
+/*
+ * Adds the new CPU time of thread @t (a trusted pointer), se.sum_exec_runtime
+ * (the runtime schedstat shows) less what was counted of it, to its
+ * process; at most once per sample, its mem, cgroup and comm. The kernel's
+ * own prev_sum_exec_runtime is no substitute: it is reset without a switch
+ * (autogroup moves at exit, renice, cgroup moves). Returns the process.
+ */
+static __always_inline struct energy_proc *count_runtime(struct task_struct *t,
+							 __u32 tgid,
+							 __u64 runtime)
 {
 	struct task_state *ts;
 	struct energy_proc *e;
 	__u32 gen = refresh_gen;
 	__u64 delta;
 
-	ts = task_state_of(prev);
+	ts = task_state_of(t);
 	if (!ts)
-		return 0;
-	delta = runtime - ts->last_runtime;
-	ts->last_runtime = runtime;
-	e = proc_of(prev, tgid, ts);
+		return NULL;
+	delta = runtime_take(ts, runtime);
+	e = proc_of(t, tgid, ts);
 	if (!e)
-		return 0;
+		return NULL;
 	if (delta)
 		__sync_fetch_and_add(&e->c.cpu_ns, delta);
-	if (pmu_enabled) {
+	if (e->refresh_gen != gen)
+		proc_refresh(e, t, gen);
+	return e;
+}
+
+/* @prev is the outgoing task and still current; the kernel has updated its
+ * runtime before this tracepoint. */
+static __always_inline int on_switch(struct task_struct *prev, __u32 tgid,
+				     __u64 runtime)
+{
+	struct energy_proc *e = count_runtime(prev, tgid, runtime);
+
+	if (e && pmu_enabled) {
 		__u64 insns = pmu_delta();
 
 		if (insns)
 			__sync_fetch_and_add(&e->c.instructions, insns);
 	}
-	if (e->refresh_gen != gen)
-		proc_refresh(e, prev, gen);
 	return 0;
 }
 
@@ -215,6 +247,37 @@ int BPF_PROG(sched_process_exit_raw)
 	return on_exit();
 }
 
+/*
+ * A move to another cgroup (cgroup.procs or cgroup.threads, a runtime
+ * placing a container's first process): the process's slot follows at
+ * once, running or asleep, so the next window shows it in its new group.
+ * The tracepoint fires after the move, once per move; @task is the leader
+ * for a whole process, else the one thread moved. Where it is missing, the
+ * refresh when a process runs (proc_refresh) is all there is.
+ */
+static __always_inline void cgroup_moved(struct energy_proc *e,
+					 struct task_struct *t)
+{
+	if (e)
+		e->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(cgroup_attach_task_btf, struct cgroup *dst, const char *path,
+	     struct task_struct *task)
+{
+	cgroup_moved(proc_of_task(task), task);
+	return 0;
+}
+
+SEC("raw_tp/cgroup_attach_task")
+int BPF_PROG(cgroup_attach_task_raw, struct cgroup *dst, const char *path,
+	     struct task_struct *task)
+{
+	cgroup_moved(proc_of_untrusted(task), task);
+	return 0;
+}
+
 #include "block.bpf.h"
 #include "net.bpf.h"
 
@@ -242,5 +305,22 @@ int seed_tasks(struct bpf_iter__task *ctx)
 	if (t->pid == t->tgid)
 		ns += t->signal->sum_sched_runtime;
 	__sync_fetch_and_add(&e->c.cpu_ns, ns);
+	return 0;
+}
+
+/*
+ * Run by the daemon at every sample: every thread on a CPU now has its
+ * runtime so far counted (as of the kernel's last update of it, at most a
+ * tick old), so a thread that never switches out (alone on its CPU,
+ * SCHED_FIFO, nohz_full) earns its CPU time in the sample it burns it.
+ */
+SEC("iter/task")
+int fold_running(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+
+	if (!t || !t->pid || !t->on_cpu)
+		return 0;
+	count_runtime(t, t->tgid, t->se.sum_exec_runtime);
 	return 0;
 }

@@ -136,8 +136,12 @@ static int select_programs(struct collector *c, bool legacy)
 		for (int j = 0; j < HOOK_MAX_ALTS && hooks[i].alts[j].label; j++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names),
 				 "%s%s", j ? " or " : "", hooks[i].alts[j].label);
-		log_warn("%s: none of %s exists on this kernel; %s stays 0",
-			 hooks[i].metric, names, hooks[i].metric);
+		if (hooks[i].fallback)
+			log_warn("%s: none of %s exists on this kernel; %s",
+				 hooks[i].metric, names, hooks[i].fallback);
+		else
+			log_warn("%s: none of %s exists on this kernel; %s stays 0",
+				 hooks[i].metric, names, hooks[i].metric);
 	}
 
 	bpf_object__for_each_program(prog, c->skel->obj) {
@@ -169,29 +173,40 @@ static int select_programs(struct collector *c, bool legacy)
 	return disabled;
 }
 
-/* Count every process alive now, with the CPU time it has used so far. */
-static int seed(struct collector *c)
+/* One pass of the task iterator behind @link. */
+static int iter_run(struct bpf_link *link)
 {
-	struct bpf_link *link;
 	char buf[64];
-	int fd, err = 0;
+	int fd, err;
 
-	link = bpf_program__attach_iter(c->skel->progs.seed_tasks, NULL);
-	if (!link)
-		return -errno;
 	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
+	if (fd < 0)
+		return -errno;
 	while ((err = read(fd, buf, sizeof(buf))) > 0)
 		;
 	if (err < 0)
 		err = -errno;
 	close(fd);
-out:
+	return err;
+}
+
+/* Count every process alive now, with the CPU time it has used so far. */
+static int seed(struct collector *c)
+{
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_iter(c->skel->progs.seed_tasks, NULL);
+	if (!link)
+		return -errno;
+	err = iter_run(link);
 	bpf_link__destroy(link);
 	return err;
+}
+
+int coll_fold_running(struct collector *c)
+{
+	return c->fold_link ? iter_run(c->fold_link) : -ENOENT;
 }
 
 static int ensure_bpffs(void)
@@ -344,6 +359,12 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 	}
 	log_capacity(c, pid_max);
 
+	c->unpushed = calloc(c->max_procs, sizeof(*c->unpushed));
+	if (!c->unpushed) {
+		err = -ENOMEM;
+		log_err("cannot allocate the slot list: %s", strerror(-err));
+		goto fail;
+	}
 	c->slots = map_array(c, c->skel->maps.procs, sizeof(*c->slots),
 			     PROT_READ | PROT_WRITE);
 	c->pidns = map_array(c, c->skel->maps.procs_ns, sizeof(*c->pidns),
@@ -365,6 +386,13 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		log_err("cannot attach the BPF programs: %s", strerror(-err));
 		goto fail;
 	}
+	c->fold_link = bpf_program__attach_iter(c->skel->progs.fold_running, NULL);
+	if (!c->fold_link) {
+		err = -errno;
+		log_err("cannot attach the running tasks' iterator: %s",
+			strerror(-err));
+		goto fail;
+	}
 
 	c->next_slot = &c->skel->bss->next_slot;
 	c->cgroups_fd = bpf_map__fd(c->skel->maps.cgroups);
@@ -381,12 +409,14 @@ void coll_fini(struct collector *c)
 {
 	if (c->pinned)
 		unpin_all();
+	bpf_link__destroy(c->fold_link);
 	if (c->slots)
 		munmap(c->slots, array_bytes(c, sizeof(*c->slots)));
 	if (c->pidns)
 		munmap((void *)c->pidns, array_bytes(c, sizeof(*c->pidns)));
 	energy_bpf__destroy(c->skel);
 	pmu_close(&c->pmu);
+	free(c->unpushed);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -407,54 +437,79 @@ void coll_read(struct collector *c, struct table *t)
 	table_sample(t, c->slots, coll_slots_used(c));
 }
 
+/* Hand @slot to the BPF side for reuse; kept for the next call when the
+ * queue refuses it. */
+static int slot_push(struct collector *c, __u32 slot)
+{
+	int err = bpf_map_update_elem(c->free_fd, NULL, &slot, BPF_ANY);
+
+	if (err && c->unpushed_len < c->max_procs)
+		c->unpushed[c->unpushed_len++] = slot;
+	return err;
+}
+
 int coll_free(struct collector *c, const struct table_freed *freed, size_t n)
 {
-	int ret = 0;
+	size_t retry = c->unpushed_len;
+	int ret = 0, err;
 
+	/* What the queue refused before, first. */
+	c->unpushed_len = 0;
+	for (size_t i = 0; i < retry; i++) {
+		err = slot_push(c, c->unpushed[i]);
+		if (err)
+			ret = err;
+	}
 	for (size_t i = 0; i < n; i++) {
 		__u32 slot = freed[i].slot;
-		int err;
 
 		/* Unfindable first, then cleared, then reusable. */
 		bpf_map_delete_elem(c->index_fd, &freed[i].key);
 		memset(&c->slots[slot], 0, sizeof(c->slots[slot]));
-		err = bpf_map_update_elem(c->free_fd, NULL, &slot, BPF_ANY);
-		if (err) {
-			log_warn("returning slot %u to free_slots: %s", slot,
-				 strerror(-err));
+		err = slot_push(c, slot);
+		if (err)
 			ret = err;
-		}
 	}
 	return ret;
 }
 
 int coll_publish_cgroups(struct collector *c, const struct cgroup_total *ct,
-			 long n)
+			 long n, long *failed)
 {
+	int first = 0;
+
+	*failed = 0;
 	for (long i = 0; i < n; i++) {
 		struct energy_cgroup v = {
 			.c = ct[i].c,
+			.energy_uj = ct[i].energy_uj,
 			.procs_alive = ct[i].procs_alive,
 			.procs_exited = ct[i].procs_exited,
 		};
 		int err = bpf_map_update_elem(c->cgroups_fd, &ct[i].id, &v,
 					      BPF_ANY);
 
+		/* One that does not fit (E2BIG: the map is full) keeps none
+		 * of the others from their update. */
 		if (err) {
-			log_warn("writing map cgroups: %s", strerror(-err));
-			return err;
+			if (!first)
+				first = err;
+			(*failed)++;
 		}
 	}
-	return 0;
+	return first;
 }
 
 int coll_stats(struct collector *c, __u64 out[ENERGY_STAT_MAX])
 {
+	__u64 v[ENERGY_STAT_MAX];
+
 	for (__u32 i = 0; i < ENERGY_STAT_MAX; i++) {
-		int err = bpf_map_lookup_elem(c->stats_fd, &i, &out[i]);
+		int err = bpf_map_lookup_elem(c->stats_fd, &i, &v[i]);
 
 		if (err)
 			return err;
 	}
+	memcpy(out, v, sizeof(v));
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "table.h"
 
 struct energy_bpf;
+struct bpf_link;
 
 struct coll_opts {
 	__u32 max_procs;	/* slots; 0: derived from kernel.pid_max */
@@ -31,6 +32,9 @@ struct collector {
 	const struct energy_pidns *pidns; /* procs_ns, parallel to slots */
 	const __u64 *next_slot;		/* slots [0, *next_slot) were used */
 	int cgroups_fd, stats_fd, index_fd, free_fd;
+	struct bpf_link *fold_link;	/* fold_running, run every sample */
+	__u32 *unpushed;		/* cleared slots free_slots refused */
+	size_t unpushed_len;
 };
 
 /* Load, seed, attach. Logs the cause and returns -errno on failure, with
@@ -51,17 +55,25 @@ size_t coll_slots_used(const struct collector *c);
  * cgroup and comm. */
 void coll_new_sample(struct collector *c);
 
+/* Count the CPU time of the threads running now (the fold_running
+ * iterator): 0 or -errno. */
+int coll_fold_running(struct collector *c);
+
 /* Copy every used slot into @t. */
 void coll_read(struct collector *c, struct table *t);
 
-/* Clear slots and hand them back to the BPF side for reuse. */
+/* Clear slots and hand them back to the BPF side for reuse; one the queue
+ * refuses is tried again at the next call. 0, or the last -errno. */
 int coll_free(struct collector *c, const struct table_freed *freed, size_t n);
 
-/* Replace the per-cgroup totals in the cgroups map. */
+/* Replace the per-cgroup totals (energy included) in the cgroups map,
+ * every one that fits: 0, or the first -errno with the number that
+ * failed in @failed. */
 int coll_publish_cgroups(struct collector *c, const struct cgroup_total *ct,
-			 long n);
+			 long n, long *failed);
 
-/* Read the drop counters (enum energy_stat). */
+/* Read the drop counters (enum energy_stat): all of them into @out, or
+ * -errno and @out as it was. */
 int coll_stats(struct collector *c, __u64 out[ENERGY_STAT_MAX]);
 
 #endif /* ENERGY_COLLECTOR_H */

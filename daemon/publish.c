@@ -88,7 +88,8 @@ int view_param_commit(struct view *v, enum param_id id, const char *s,
 }
 
 void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
-		    __u64 rapl_rejected, const __u64 stats[ENERGY_STAT_MAX])
+		    __u64 rapl_rejected, const __u64 stats[ENERGY_STAT_MAX],
+		    const struct attrib *at)
 {
 	__atomic_store_n(&v->rapl_rejected, rapl_rejected, __ATOMIC_RELAXED);
 	for (int i = 0; i < ENERGY_STAT_MAX; i++)
@@ -97,6 +98,7 @@ void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
 	__atomic_store_n(&v->sample_time, real_ns(), __ATOMIC_RELAXED);
 	pthread_mutex_lock(&v->lock);
 	memcpy(v->totals.rapl_uj, rapl_uj, sizeof(v->totals.rapl_uj));
+	v->totals.at = *at;
 	pthread_mutex_unlock(&v->lock);
 }
 

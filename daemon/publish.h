@@ -8,9 +8,11 @@
 
 #include "view.h"
 
-/* The RAPL sums, readings refused and drop counters of a sample. */
+/* The RAPL sums, readings refused, drop counters and the energy handed
+ * out so far (@at) of a sample. */
 void publish_sample(struct view *v, const __u64 rapl_uj[RAPL_DOMAINS],
-		    __u64 rapl_rejected, const __u64 stats[ENERGY_STAT_MAX]);
+		    __u64 rapl_rejected, const __u64 stats[ENERGY_STAT_MAX],
+		    const struct attrib *at);
 
 /* How the RAPL counters fare: failed reads per domain, moves to another
  * CPU, the domains all of whose counters read at this sample. */

@@ -38,6 +38,15 @@ static int timer_arm(int fd, __u64 ns)
 	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
 }
 
+/* Start or end (energy_seq odd, then even) the sampler's changes to what
+ * all shows: the per-process energy, the totals. */
+static void energy_write(struct view *v)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_add_fetch(&v->energy_seq, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
 static int cg_by_id(const void *a, const void *b)
 {
 	const struct window_cgroup *x = a, *y = b;
@@ -111,44 +120,57 @@ static struct window_snap *window_snapshot(struct sampler *s,
 	return w;
 }
 
-/* The window's energy, split over the processes of the last sample, and
- * its carbon. */
-static void window_energy(struct sampler *s, __u64 window_ns)
+/* The sample's energy (measured since the last sample, or the model's),
+ * split over the processes of this sample; @ns 0 only primes the table:
+ * the energy measured so far goes to the first real sample. */
+static void sample_energy(struct sampler *s, __u64 ns)
 {
 	struct view *v = s->v;
 	struct attrib_in in = {
 		.measured = s->rapl != NULL,
-		.window_ns = window_ns,
+		.window_ns = ns,
 		.idle_mw = view_param(v, P_IDLE_MW),
+		.part = true,
 	};
 	__u64 now_uj = domain_basis_uj(v->rapl_domains, s->rapl_uj);
-	__u64 total_uj = s->at.total_uj, idle_uj;
 
-	/* The first call only primes the table: the energy measured so far
-	 * goes to the first real window. */
-	if (in.measured && window_ns) {
+	if (in.measured && ns) {
 		in.e_uj = now_uj - s->window_basis_uj;
 		s->window_basis_uj = now_uj;
 	}
-	idle_uj = table_energy_window(s->t, &s->at, &in, &v->params[P_WEIGHT0],
-				      s->ncpus);
-	table_carbon_window(s->t, carbon_window_end(&s->carbon),
-			    s->at.total_uj - total_uj, idle_uj);
+	s->window_idle_uj += table_energy_window(s->t, &s->at, &in,
+						 &v->params[P_WEIGHT0], s->ncpus);
+}
+
+/* The end of a window: the idle power learned from it as a whole, its
+ * carbon, its record. */
+static void window_energy(struct sampler *s, __u64 window_ns, __u64 window_uj)
+{
+	struct model_record *rec = &s->t->last_window;
+
+	if (s->rapl)
+		attrib_learn(&s->at, rec->energy_uj, rec->window_ns,
+			     rec->x[M_CPU_NS] * 50 < (__u64)s->ncpus * rec->window_ns);
+	table_carbon_window(s->t, carbon_window_end(&s->carbon), window_uj,
+			    s->window_idle_uj);
+	s->window_idle_uj = 0;
 	if (s->record_fd >= 0 && window_ns) {
 		char line[512];
-		int n = model_record_format(line, sizeof(line), &s->t->last_window);
+		int n = model_record_format(line, sizeof(line), rec);
 
 		if (write(s->record_fd, line, n) != n)
 			log_limited(&s->record_limit, LOG_LVL_WARN,
 				    "--record: window not recorded: %s",
 				    strerror(errno));
 	}
+	memset(rec, 0, sizeof(*rec));
 }
 
 /*
- * A window boundary: energy for the window, then fold what was published
- * a window ago (its energy too) and free its slots, publish the window to
- * the cgroup file and the cgroup totals to their map.
+ * A window boundary (its samples' energy handed out already): what the
+ * window teaches, then fold what was published a window ago (its energy
+ * too) and free its slots, publish the window to the cgroup file and the
+ * cgroup totals to their map.
  */
 static void window(struct sampler *s, __u64 window_ns)
 {
@@ -157,19 +179,22 @@ static void window(struct sampler *s, __u64 window_ns)
 	struct cgroup_total *ct;
 	struct window_snap *w;
 	__u64 window_uj;
+	long nct, failed;
 	size_t n;
-	long nct;
+	int err;
 
-	window_uj = s->at.total_uj;
-	window_energy(s, window_ns);
-	window_uj = s->at.total_uj - window_uj;
+	window_uj = s->at.total_uj - s->window_start_uj;
+	s->window_start_uj = s->at.total_uj;
+	window_energy(s, window_ns, window_uj);
 	n = table_window(t, s->freed, FREED_MAX);
-	coll_free(s->coll, s->freed, n);
-	for (size_t i = 0; i < t->folded_len; i++) {
-		counters_add(&tot.exited, &t->folded[i].c);
-		tot.exited_uj += t->folded[i].energy_uj;
-		tot.exited_ng += t->folded[i].carbon_ng;
-	}
+	err = coll_free(s->coll, s->freed, n);
+	if (err)
+		log_limited(&s->free_limit, LOG_LVL_WARN,
+			    "slots not handed back for reuse yet (tried again next window): %s",
+			    strerror(-err));
+	tot.exited = t->exited_c;
+	tot.exited_uj = t->exited_uj;
+	tot.exited_ng = t->exited_ng;
 	tot.at = s->at;
 	tot.carbon_ng = t->carbon.node_ng;
 	tot.idle_carbon_ng = t->carbon.idle_ng;
@@ -190,7 +215,11 @@ static void window(struct sampler *s, __u64 window_ns)
 	else
 		log_limited(&s->oom_limit, LOG_LVL_WARN,
 			    "window: out of memory; the cgroup file keeps the last window");
-	coll_publish_cgroups(s->coll, ct, nct);
+	err = coll_publish_cgroups(s->coll, ct, nct, &failed);
+	if (err)
+		log_limited(&s->cgmap_limit, LOG_LVL_WARN,
+			    "map cgroups: %ld of %ld cgroups not written: %s",
+			    failed, nct, strerror(-err));
 	free(ct);
 	notify_status(s->v);
 	/* What a burst of readers freed goes back to the system, not kept
@@ -198,11 +227,11 @@ static void window(struct sampler *s, __u64 window_ns)
 	malloc_trim(0);
 }
 
-/* The RAPL counters (so that none wraps twice unseen) and the drop
- * counters, published. */
+/* The RAPL counters (so that none wraps twice unseen) and the sample's
+ * carbon intensity. */
 static void measure(struct sampler *s, __u64 now)
 {
-	__u64 stats[ENERGY_STAT_MAX] = {}, basis_uj = 0;
+	__u64 basis_uj = 0;
 
 	if (s->rapl) {
 		struct rapl_health h;
@@ -217,31 +246,55 @@ static void measure(struct sampler *s, __u64 now)
 		      view_param(s->v, P_CARBON_G_PER_KWH));
 	s->carbon_basis_uj = basis_uj;
 	s->last_sample_ns = now;
-	coll_stats(s->coll, stats);
+}
+
+/* The sample's measurements, drop counters and energy, published. */
+static void publish(struct sampler *s)
+{
+	int err = coll_stats(s->coll, s->stats);
+
+	/* A failed read keeps the last counters, never zeros. */
+	if (err)
+		log_limited(&s->stats_limit, LOG_LVL_WARN,
+			    "drop counters (map stats) not read: %s",
+			    strerror(-err));
 	publish_sample(s->v, s->rapl_uj, s->rapl ? rapl_rejected(s->rapl) : 0,
-		       stats);
+		       s->stats, &s->at);
 }
 
 /*
- * One sample: a new mem/cgroup/comm generation and the measurements; at a
- * window boundary, a copy of the slots into the table and the window's
- * work. The all file reads the live slots itself, so no copy is needed
- * between windows.
+ * One sample: a new mem/cgroup/comm generation, the running threads' CPU
+ * time and the measurements; a copy of the slots into the table and the
+ * sample's energy split over them; at a window boundary, the window's
+ * work. Readers of all see the energy and the totals of one sample: they
+ * render again when energy_seq moved meanwhile (odd: being written).
  */
 static void sample(struct sampler *s)
 {
 	struct view *v = s->v;
 	__u64 start = now_ns(), now;
+	int err;
 
 	coll_new_sample(s->coll);
+	err = coll_fold_running(s->coll);
+	if (err)
+		log_limited(&s->fold_limit, LOG_LVL_WARN,
+			    "running tasks' CPU time not counted this sample: %s",
+			    strerror(-err));
 	measure(s, start);
 	now = now_ns();
+	energy_write(v);
+	coll_read(s->coll, s->t);
+	sample_energy(s, now - s->last_energy_ns);
+	s->last_energy_ns = now;
+	table_follow_cgroups(s->t);
 	if (now - s->last_window_ns + view_param(v, P_SAMPLE_NS) / 2 >=
 	    view_param(v, P_WINDOW_NS)) {
-		coll_read(s->coll, s->t);
 		window(s, now - s->last_window_ns);
 		s->last_window_ns = now;
 	}
+	publish(s);
+	energy_write(v);
 	__atomic_store_n(&v->sample_cost_ns, now_ns() - start, __ATOMIC_RELAXED);
 }
 
@@ -270,10 +323,15 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 	}
 	s->last_window_ns = now_ns();
 	s->last_sample_ns = s->last_window_ns;
+	s->last_energy_ns = s->last_window_ns;
 	coll_new_sample(coll);
 	measure(s, s->last_sample_ns);
+	energy_write(v);
 	coll_read(coll, t);
+	sample_energy(s, 0);
 	window(s, 0);
+	publish(s);
+	energy_write(v);
 	return 0;
 }
 

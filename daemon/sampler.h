@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The sampling loop: every sample_ns, collect (a new mem/cgroup/comm
- * generation), measure (RAPL); at each window boundary, copy the slots into
- * the table, attribute the window's energy, fold what exited a window ago
- * and publish the window for the filesystem. Runs in the daemon's main
+ * generation, the running threads' CPU time), measure (RAPL), copy the
+ * slots into the table and split the sample's energy; at each window
+ * boundary, learn from the window, fold what exited a window ago and
+ * publish the window for the filesystem. Runs in the daemon's main
  * thread; nothing else touches its state.
  */
 #ifndef ENERGY_SAMPLER_H
@@ -31,15 +32,21 @@ struct sampler {
 	struct attrib at;
 	__u64 last_window_ns;
 	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
-	__u64 window_basis_uj;		/* measured energy at the last window
+	__u64 window_basis_uj;		/* measured energy at the last sample
 					 * (the sums start at 0 when opened) */
+	__u64 last_energy_ns;		/* when the last sample's energy was
+					 * handed out */
+	__u64 window_start_uj;		/* at.total_uj when the window began */
+	__u64 window_idle_uj;		/* idle energy of the window so far */
 	__u64 sample_ns;		/* the interval the timer runs at */
 	struct carbon_window carbon;	/* the window's samples' intensities */
 	__u64 carbon_basis_uj;		/* measured energy at the last sample */
 	__u64 last_sample_ns;
 	int ncpus;
 	int timer_fd;
-	struct log_limit record_limit, oom_limit, timer_limit;
+	struct log_limit record_limit, oom_limit, timer_limit, fold_limit;
+	struct log_limit free_limit, cgmap_limit, stats_limit;
+	__u64 stats[ENERGY_STAT_MAX];	/* drop counters as last read */
 	struct cgpath cgpath;		/* cgroup id -> path */
 	void (*reload)(void *arg);	/* on SIGHUP; NULL: ignored */
 	void *reload_arg;

@@ -215,17 +215,85 @@ static void render_sys(struct view *v, struct rbuf *b)
 	render_system_line(b, v->rows, n, &tot.exited, tot.at.total_uj);
 }
 
+/* The per-slot energy and carbon, and the machine's energy of @tot. */
+static void energy_of(struct view *v, struct render_energy *en,
+		      const struct view_totals *tot)
+{
+	*en = (struct render_energy){
+		.uj = v->energy_uj,
+		.ng = v->carbon_ng,
+		.key = v->energy_key,
+		.total_uj = tot->at.total_uj,
+	};
+}
+
+/* When energy_seq is even (the sampler between samples): its value; after
+ * ENERGY_SEQ_WAITS tries 1 ms apart, whatever it is. */
+#define ENERGY_SEQ_WAITS	100
+#define ENERGY_SEQ_TRIES	8
+
+static __u64 energy_seq_even(const struct view *v)
+{
+	__u64 seq = 0;
+
+	for (int i = 0; i < ENERGY_SEQ_WAITS; i++) {
+		seq = __atomic_load_n(&v->energy_seq, __ATOMIC_ACQUIRE);
+		if (!(seq & 1))
+			break;
+		usleep(1000);
+	}
+	return seq;
+}
+
+/* all: the energy of each process, the totals and the RAPL sums of one
+ * sample, copied again when a sample changed them meanwhile (a few tries);
+ * then rendered from the copy. */
+static void render_all_of(struct view *v, struct rbuf *b)
+{
+	size_t n = view_rows_used(v);
+	__u64 *uj = malloc((n ? n : 1) * sizeof(*uj));
+	struct energy_key *key = malloc((n ? n : 1) * sizeof(*key));
+	struct view_totals tot;
+	struct render_head h;
+	struct render_energy en;
+
+	if (!uj || !key) {
+		b->oom = true;
+		goto out;
+	}
+	for (int tries = 0;; tries++) {
+		__u64 seq = energy_seq_even(v);
+
+		memcpy(uj, v->energy_uj, n * sizeof(*uj));
+		memcpy(key, v->energy_key, n * sizeof(*key));
+		head_of(v, &h, &tot);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&v->energy_seq, __ATOMIC_RELAXED) == seq ||
+		    tries == ENERGY_SEQ_TRIES)
+			break;
+	}
+	energy_of(v, &en, &tot);
+	en.uj = uj;
+	en.key = key;
+	en.measured = v->rapl_domains != 0;
+	if (en.measured) {
+		en.idle_uj = tot.at.idle_uj;
+		en.carry_uj = tot.at.carry_uj;
+		en.exited_uj = tot.exited_uj;
+	}
+	render_all(b, &h, v->rows, n, &tot.exited, &en);
+out:
+	free(uj);
+	free(key);
+}
+
 /* all.json: what all shows, the energy as sys has it, the last window's
  * cgroups. */
 static void render_all_json_of(struct view *v, struct rbuf *b)
 {
 	struct view_totals tot;
 	struct render_head h;
-	struct render_energy en = {
-		.uj = v->energy_uj,
-		.ng = v->carbon_ng,
-		.key = v->energy_key,
-	};
+	struct render_energy en;
 	struct render_json_all in = {
 		.h = &h,
 		.tot = &tot,
@@ -238,7 +306,7 @@ static void render_all_json_of(struct view *v, struct rbuf *b)
 	};
 
 	head_of(v, &h, &tot);
-	en.total_uj = tot.at.total_uj;
+	energy_of(v, &en, &tot);
 	in.idle_mw = attrib_idle_mw(&tot.at, view_param(v, P_IDLE_MW));
 	in.carbon_g_per_kwh = view_param(v, P_CARBON_G_PER_KWH);
 	in.win = view_window_get(v);
@@ -268,22 +336,14 @@ static void render(struct efs *fs, fuse_ino_t ino, const struct caller *c,
 	struct reader rd = { fs, c };
 	struct render_filter filter = { reader_may_see, &rd };
 	struct view *v = fs->v;
-	struct render_energy en;
-	struct view_totals tot;
 	struct window_snap *w;
-	struct render_head h;
 
 	switch (ino) {
 	case INO_SYS:
 		render_sys(v, b);
 		break;
 	case INO_ALL:
-		head_of(v, &h, &tot);
-		en.uj = v->energy_uj;
-		en.ng = v->carbon_ng;
-		en.key = v->energy_key;
-		en.total_uj = tot.at.total_uj;
-		render_all(b, &h, v->rows, view_rows_used(v), &tot.exited, &en);
+		render_all_of(v, b);
 		break;
 	case INO_METRICS:
 		metrics_of_view(v, b);

@@ -76,6 +76,9 @@ void render_all(struct rbuf *b, const struct render_head *h,
 		const struct render_energy *en)
 {
 	render_head(b, h);
+	if (en->measured)
+		rbuf_printf(b, "idle_uj=%llu\ncarry_uj=%llu\nexited_uj=%llu\n",
+			    en->idle_uj, en->carry_uj, en->exited_uj);
 	render_system_line(b, slots, n, exited, en->total_uj);
 	for (size_t i = 0; i < n; i++) {
 		/* A copy: the slot may change while it is formatted. */

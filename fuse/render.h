@@ -31,6 +31,11 @@ struct render_energy {
 	const __u64 *ng;	/* carbon per slot; NULL: none */
 	const struct energy_key *key;
 	__u64 total_uj;		/* the machine's, for the *system* line */
+	/* Measured energy only (else all 0, not shown): of total_uj, idle,
+	 * the carry not handed out yet, and what exited processes folded
+	 * away had; the process lines hold the rest. */
+	bool measured;
+	__u64 idle_uj, carry_uj, exited_uj;
 };
 
 /* The machine-wide totals into @sys: counters summed over @n slots plus
@@ -49,7 +54,8 @@ void render_system_line(struct rbuf *b, const struct energy_proc *slots,
  * rapl_<domain>_sum_uj= for each domain measured. */
 void render_head(struct rbuf *b, const struct render_head *h);
 
-/* "all": header, the *system* line, one line per used slot. */
+/* "all": header, with measured energy the split lines (idle_uj=,
+ * carry_uj=, exited_uj=), the *system* line, one line per used slot. */
 void render_all(struct rbuf *b, const struct render_head *h,
 		const struct energy_proc *slots, size_t n,
 		const struct energy_counters *exited,

@@ -26,6 +26,9 @@ struct hook_alt {
 struct hook {
 	const char *metric;
 	struct hook_alt alts[HOOK_MAX_ALTS];
+	/* What stands in when no alternative exists; NULL: the metric
+	 * stays 0. */
+	const char *fallback;
 	int chosen;		/* index into alts, -1: metric disabled */
 };
 

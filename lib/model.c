@@ -103,6 +103,24 @@ long attrib_model_error(const struct attrib *a, unsigned int *windows)
 	return off > LONG_MAX ? LONG_MAX : (long)off;
 }
 
+void attrib_learn(struct attrib *a, __u64 e_uj, __u64 window_ns,
+		  bool low_activity)
+{
+	__u64 power_mw;
+
+	/* the model's estimate of the window against its measurement */
+	if (e_uj)
+		error_add(&a->error, a->window_estimate_uj, e_uj);
+	a->window_estimate_uj = 0;
+	if (!e_uj || !window_ns)
+		return;
+	/* µJ / ns -> mW: x 1e6 */
+	power_mw = (unsigned __int128)e_uj * 1000000ULL / window_ns;
+	history_add(&a->any, power_mw);
+	if (low_activity)
+		history_add(&a->low, power_mw);
+}
+
 static __u64 window_model(struct attrib *a, const struct attrib_in *in,
 			  const __u64 *scores, size_t n, __u64 *energy_uj,
 			  __u64 *carry_pj)
@@ -126,29 +144,22 @@ __u64 attrib_window(struct attrib *a, const struct attrib_in *in,
 		    __u64 *carry_pj)
 {
 	unsigned __int128 sum = 0;
-	__u64 power_mw, idle, dyn, given = 0;
+	__u64 idle, dyn, given = 0;
 
 	if (!in->measured)
 		return window_model(a, in, scores, n, energy_uj, carry_pj);
 	if (!in->window_ns)
 		return 0;
 
-	/* µJ / ns -> mW: x 1e6 */
-	power_mw = (unsigned __int128)in->e_uj * 1000000ULL / in->window_ns;
-	if (in->e_uj) {
-		history_add(&a->any, power_mw);
-		if (in->low_activity)
-			history_add(&a->low, power_mw);
-	}
-
 	idle = (unsigned __int128)attrib_idle_mw(a, in->idle_mw) *
 	       in->window_ns / PJ_PER_UJ;
 	for (size_t i = 0; i < n; i++)
 		sum += scores[i];
-	if (in->e_uj)
-		error_add(&a->error, sat_add(idle, sum / PJ_PER_UJ > U64_MAX_ ?
-					     U64_MAX_ : (__u64)(sum / PJ_PER_UJ)),
-			  in->e_uj);
+	a->window_estimate_uj = sat_add(a->window_estimate_uj,
+					sat_add(idle, sum / PJ_PER_UJ > U64_MAX_ ?
+						U64_MAX_ : (__u64)(sum / PJ_PER_UJ)));
+	if (!in->part)
+		attrib_learn(a, in->e_uj, in->window_ns, in->low_activity);
 	if (idle > in->e_uj)
 		idle = in->e_uj;
 	if (!sum)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The energy model and the attribution of energy to processes, per
- * window. Pure arithmetic: no I/O.
+ * sample (the idle power learned per window). Pure arithmetic: no I/O.
  *
  * A weight is picojoules per unit of its metric's increase in the window
  * (shown as nanojoules with three decimals, the original's fixed point);
@@ -67,6 +67,7 @@ struct attrib {
 	struct idle_history low;	/* low-activity windows */
 	struct idle_history any;	/* every window with energy */
 	struct error_history error;	/* estimate vs measurement */
+	__u64 window_estimate_uj;	/* of the window's samples so far */
 	__u64 total_uj;		/* energy of all windows (measured or model) */
 	__u64 idle_uj;		/* of which idle */
 	__u64 procs_uj;		/* of which handed to processes */
@@ -78,7 +79,15 @@ struct attrib_in {
 	__u64 window_ns;
 	__u64 idle_mw;		/* configured idle power; 0: learn it */
 	bool low_activity;	/* little CPU use: a candidate for idle */
+	bool part;		/* a sample within a window: split, learn
+				 * nothing (attrib_learn() at its end) */
 };
+
+/* A whole window of @e_uj measured over @window_ns, @low_activity or not:
+ * what the idle power is learned from. A window without energy teaches
+ * nothing. */
+void attrib_learn(struct attrib *a, __u64 e_uj, __u64 window_ns,
+		  bool low_activity);
 
 /* The idle power used now, in mW: configured, else learned (the tenth
  * percentile of the power of the last IDLE_HISTORY low-activity windows,
@@ -96,7 +105,8 @@ __u64 attrib_idle_mw(const struct attrib *a, __u64 configured_mw);
 long attrib_model_error(const struct attrib *a, unsigned int *windows);
 
 /*
- * One window: @n processes with @scores (pJ). Adds each one's energy to
+ * One window, or one sample of it (in->part): @n processes with @scores
+ * (pJ). Adds each one's energy to
  * @energy_uj[i]; @carry_pj[i] keeps the sub-microjoule rest of a modelled
  * process. Returns the window's idle energy (µJ).
  */

@@ -20,7 +20,17 @@ int table_init(struct table *t, size_t cap)
 	t->win_uj = calloc(cap, sizeof(*t->win_uj));
 	t->carbon_ng = calloc(cap, sizeof(*t->carbon_ng));
 	t->carbon_rem = calloc(cap, sizeof(*t->carbon_rem));
-	if (!t->snap || !t->dead_window || !t->dead_key || !t->ekey ||
+	t->cg_key = calloc(cap, sizeof(*t->cg_key));
+	t->cg_id = calloc(cap, sizeof(*t->cg_id));
+	t->cg_base = calloc(cap, sizeof(*t->cg_base));
+	t->cg_base_uj = calloc(cap, sizeof(*t->cg_base_uj));
+	t->cg_base_ng = calloc(cap, sizeof(*t->cg_base_ng));
+	t->cg_prev = calloc(cap, sizeof(*t->cg_prev));
+	t->cg_prev_uj = calloc(cap, sizeof(*t->cg_prev_uj));
+	t->cg_prev_ng = calloc(cap, sizeof(*t->cg_prev_ng));
+	if (!t->cg_key || !t->cg_id || !t->cg_base || !t->cg_base_uj ||
+	    !t->cg_base_ng || !t->cg_prev || !t->cg_prev_uj ||
+	    !t->cg_prev_ng || !t->snap || !t->dead_window || !t->dead_key || !t->ekey ||
 	    !t->last || !t->energy_uj || !t->carry_pj || !t->scores ||
 	    !t->win_uj || !t->carbon_ng || !t->carbon_rem) {
 		table_fini(t);
@@ -43,6 +53,14 @@ void table_fini(struct table *t)
 	free(t->win_uj);
 	free(t->carbon_ng);
 	free(t->carbon_rem);
+	free(t->cg_key);
+	free(t->cg_id);
+	free(t->cg_base);
+	free(t->cg_base_uj);
+	free(t->cg_base_ng);
+	free(t->cg_prev);
+	free(t->cg_prev_uj);
+	free(t->cg_prev_ng);
 	free(t->folded);
 	memset(t, 0, sizeof(*t));
 }
@@ -98,6 +116,75 @@ static bool key_eq(const struct energy_key *a, const struct energy_key *b)
 	return a->tgid == b->tgid && a->start_ns == b->start_ns;
 }
 
+/* What a counter gained; a counter never shrinks, but a torn read could
+ * make it look so for a moment. */
+static void counters_delta(struct energy_counters *d,
+			   const struct energy_counters *now,
+			   const struct energy_counters *then)
+{
+	const __u64 *n = (const __u64 *)now, *o = (const __u64 *)then;
+	__u64 *out = (__u64 *)d;
+
+	for (size_t k = 0; k < sizeof(*d) / sizeof(__u64); k++)
+		out[k] = n[k] > o[k] ? n[k] - o[k] : 0;
+}
+
+/* What slot @i's process did since it joined the cgroup it is counted in:
+ * its counters into @d, its energy and carbon added to *uj and *ng. */
+static void in_cgroup(const struct table *t, size_t i,
+		      struct energy_counters *d, __u64 *uj, __u64 *ng)
+{
+	const struct energy_proc *p = &t->snap[i];
+	__u64 e = table_energy_of(t, i, &p->key);
+	__u64 c = table_carbon_of(t, i, &p->key);
+
+	counters_delta(d, &p->c, &t->cg_base[i]);
+	*uj += e > t->cg_base_uj[i] ? e - t->cg_base_uj[i] : 0;
+	*ng += c > t->cg_base_ng[i] ? c - t->cg_base_ng[i] : 0;
+}
+
+/* The cgroup slot @i's process is counted in: a new process starts in its
+ * own, whole; one that moved leaves what it did up to the last sample in
+ * the old one (lost, never double counted, when memory runs out). */
+static void cgroup_follow(struct table *t, size_t i)
+{
+	const struct energy_proc *p = &t->snap[i];
+	struct cgroup_total *ct;
+
+	if (!key_eq(&t->cg_key[i], &p->key)) {
+		t->cg_key[i] = p->key;
+		t->cg_id[i] = p->cgroup_id;
+		memset(&t->cg_base[i], 0, sizeof(t->cg_base[i]));
+		t->cg_base_uj[i] = 0;
+		t->cg_base_ng[i] = 0;
+	} else if (t->cg_id[i] != p->cgroup_id) {
+		ct = total_for(&t->folded, &t->folded_len, &t->folded_cap,
+			       t->cg_id[i]);
+		if (ct) {
+			struct energy_counters d;
+
+			counters_delta(&d, &t->cg_prev[i], &t->cg_base[i]);
+			counters_add(&ct->c, &d);
+			ct->energy_uj += t->cg_prev_uj[i] - t->cg_base_uj[i];
+			ct->carbon_ng += t->cg_prev_ng[i] - t->cg_base_ng[i];
+		}
+		t->cg_id[i] = p->cgroup_id;
+		t->cg_base[i] = t->cg_prev[i];
+		t->cg_base_uj[i] = t->cg_prev_uj[i];
+		t->cg_base_ng[i] = t->cg_prev_ng[i];
+	}
+	t->cg_prev[i] = p->c;
+	t->cg_prev_uj[i] = table_energy_of(t, i, &p->key);
+	t->cg_prev_ng[i] = table_carbon_of(t, i, &p->key);
+}
+
+void table_follow_cgroups(struct table *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		if (proc_used(&t->snap[i]))
+			cgroup_follow(t, i);
+}
+
 size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 {
 	size_t n = 0;
@@ -105,9 +192,13 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 	t->window++;
 	for (size_t i = 0; i < t->len; i++) {
 		struct energy_proc *p = &t->snap[i];
+		struct energy_counters d;
 		struct cgroup_total *ct;
 
-		if (!proc_used(p) || !(p->flags & ENERGY_F_EXITED))
+		if (!proc_used(p))
+			continue;
+		cgroup_follow(t, i);
+		if (!(p->flags & ENERGY_F_EXITED))
 			continue;
 		/* The slot may hold another process than the one marked. */
 		if (!t->dead_window[i] || !key_eq(&t->dead_key[i], &p->key)) {
@@ -122,12 +213,15 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 		ct = total_for(&t->folded, &t->folded_len, &t->folded_cap,
 			       p->cgroup_id);
 		if (ct) {
-			counters_add(&ct->c, &p->c);
-			ct->energy_uj += table_energy_of(t, i, &p->key);
-			ct->carbon_ng += table_carbon_of(t, i, &p->key);
+			in_cgroup(t, i, &d, &ct->energy_uj, &ct->carbon_ng);
+			counters_add(&ct->c, &d);
 			ct->procs_exited++;
 		}
+		counters_add(&t->exited_c, &p->c);
+		t->exited_uj += table_energy_of(t, i, &p->key);
+		t->exited_ng += table_carbon_of(t, i, &p->key);
 		memset(&t->ekey[i], 0, sizeof(t->ekey[i]));
+		memset(&t->cg_key[i], 0, sizeof(t->cg_key[i]));
 		freed[n].slot = i;
 		freed[n].key = p->key;
 		n++;
@@ -158,21 +252,9 @@ void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
 		if (proc_used(&t->snap[i]))
 			t->carbon_ng[i] += carbon_ng(t->energy_uj[i] - t->win_uj[i],
 						     ug_per_kwh, &t->carbon_rem[i]);
+	memcpy(t->win_uj, t->energy_uj, t->len * sizeof(*t->win_uj));
 	c->node_ng += carbon_ng(node_uj, ug_per_kwh, &c->node_rem);
 	c->idle_ng += carbon_ng(idle_uj, ug_per_kwh, &c->idle_rem);
-}
-
-/* What a counter gained; a counter never shrinks, but a torn read could
- * make it look so for a moment. */
-static void counters_delta(struct energy_counters *d,
-			   const struct energy_counters *now,
-			   const struct energy_counters *then)
-{
-	const __u64 *n = (const __u64 *)now, *o = (const __u64 *)then;
-	__u64 *out = (__u64 *)d;
-
-	for (size_t k = 0; k < sizeof(*d) / sizeof(__u64); k++)
-		out[k] = n[k] > o[k] ? n[k] - o[k] : 0;
 }
 
 static void record_add(struct model_record *r, const struct energy_counters *d,
@@ -195,7 +277,6 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 	struct model_record *rec = &t->last_window;
 	__u64 busy_ns = 0, idle;
 
-	memset(rec, 0, sizeof(*rec));
 	for (size_t i = 0; i < t->len; i++) {
 		const struct energy_proc *p = &t->snap[i];
 		struct energy_counters d;
@@ -209,6 +290,7 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 			 * unless it was there before the first window. */
 			t->ekey[i] = p->key;
 			t->energy_uj[i] = 0;
+			t->win_uj[i] = 0;
 			t->carry_pj[i] = 0;
 			t->carbon_ng[i] = 0;
 			t->carbon_rem[i] = 0;
@@ -224,10 +306,9 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 		t->scores[i] = model_score_pj(weights, &d, mem, in->window_ns);
 		record_add(rec, &d, mem, in->window_ns);
 	}
-	rec->window_ns = in->window_ns;
-	rec->energy_uj = in->e_uj;
+	rec->window_ns += in->window_ns;
+	rec->energy_uj += in->e_uj;
 	in->low_activity = busy_ns * 50 < (__u64)ncpus * in->window_ns;
-	memcpy(t->win_uj, t->energy_uj, t->len * sizeof(*t->win_uj));
 	idle = attrib_window(a, in, t->scores, t->len, t->energy_uj, t->carry_pj);
 	t->primed = true;
 	return idle;
@@ -246,15 +327,26 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 	}
 	for (size_t i = 0; i < t->len; i++) {
 		const struct energy_proc *p = &t->snap[i];
+		struct energy_counters d;
+		bool followed;
 
 		if (!proc_used(p))
 			continue;
-		ct = total_for(&arr, &len, &cap, p->cgroup_id);
+		/* table_window() has set where the process is counted; before
+		 * it, the whole process is in its cgroup. */
+		followed = key_eq(&t->cg_key[i], &p->key);
+		ct = total_for(&arr, &len, &cap,
+			       followed ? t->cg_id[i] : p->cgroup_id);
 		if (!ct)
 			goto nomem;
-		counters_add(&ct->c, &p->c);
-		ct->energy_uj += table_energy_of(t, i, &p->key);
-		ct->carbon_ng += table_carbon_of(t, i, &p->key);
+		if (followed) {
+			in_cgroup(t, i, &d, &ct->energy_uj, &ct->carbon_ng);
+			counters_add(&ct->c, &d);
+		} else {
+			counters_add(&ct->c, &p->c);
+			ct->energy_uj += table_energy_of(t, i, &p->key);
+			ct->carbon_ng += table_carbon_of(t, i, &p->key);
+		}
 		if (p->flags & ENERGY_F_EXITED)
 			ct->procs_exited++;
 		else {

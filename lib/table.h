@@ -58,8 +58,23 @@ struct table {
 	} carbon;
 	__u64 *scores;			/* scratch, pJ */
 	bool primed;			/* the first window has been seen */
-	struct model_record last_window; /* machine-wide increase, for --record */
-	struct cgroup_total *folded;	/* per cgroup: exited processes folded */
+	struct model_record last_window; /* machine-wide increase in the
+					  * window so far, for --record */
+	/* per slot: the cgroup the process is counted in, and its counters,
+	 * energy and carbon when it joined it (for the process in cg_key) */
+	struct energy_key *cg_key;
+	__u64 *cg_id;
+	struct energy_counters *cg_base;
+	__u64 *cg_base_uj, *cg_base_ng;
+	/* ... and as the last sample saw them */
+	struct energy_counters *cg_prev;
+	__u64 *cg_prev_uj, *cg_prev_ng;
+	/* per cgroup: exited processes folded, and what processes that
+	 * moved away did while they were in it */
+	struct cgroup_total *folded;
+	/* every exited process folded, whole, all cgroups */
+	struct energy_counters exited_c;
+	__u64 exited_uj, exited_ng;
 	size_t folded_len, folded_cap;
 };
 
@@ -79,30 +94,39 @@ void table_fini(struct table *t);
 void table_sample(struct table *t, const struct energy_proc *live, size_t n);
 
 /*
- * A window boundary. Exited processes published at an earlier boundary are
- * folded into their cgroup's totals, dropped from the table and written to
+ * A window boundary. A process that moved to another cgroup leaves what it
+ * did so far in the old one's totals. Exited processes published at an
+ * earlier boundary are folded into their cgroup's totals, dropped from the table and written to
  * @freed (up to @max; the rest wait for the next boundary); exited processes
  * not yet published are marked published. Returns the number written.
  */
 size_t table_window(struct table *t, struct table_freed *freed, size_t max);
+
+/* Call at every sample, after its energy: a process that moved to another
+ * cgroup leaves what it did up to the last sample in the old one's totals
+ * (what it did since, the move somewhere in it, goes to the new one);
+ * table_window() does the same at its boundary. */
+void table_follow_cgroups(struct table *t);
 
 /* The energy of slot @i if it still belongs to @key, else 0. */
 __u64 table_energy_of(const struct table *t, size_t i,
 		      const struct energy_key *key);
 
 /*
- * Attribute a window's energy (@in) over the processes of the last sample,
- * scored with @weights; processes alive at the first window start from
- * there. @ncpus sizes the low-activity test (under 2 % of the CPUs busy).
- * Returns the window's idle energy in µJ.
+ * Attribute a window's energy, or a sample's (@in), over the processes of
+ * the last sample, scored with @weights on what they did since the last
+ * call; processes alive at the first call start from there. @ncpus sizes
+ * the low-activity test (under 2 % of the CPUs busy). Adds to last_window
+ * (the caller clears it at each window boundary). Returns the idle energy
+ * in µJ.
  */
 __u64 table_energy_window(struct table *t, struct attrib *a,
 			  struct attrib_in *in, const __u64 weights[M_METRICS],
 			  int ncpus);
 
 /*
- * The carbon of the last window (table_energy_window() just ran): each
- * process's energy in it, the node's @node_uj and its @idle_uj, at the
+ * The carbon of the window that ends: each process's energy since the
+ * last call, the node's @node_uj and its @idle_uj, at the
  * window's intensity @ug_per_kwh (carbon_window_end()).
  */
 void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,

@@ -59,7 +59,7 @@ struct view_totals {
 	struct energy_counters exited;	/* processes folded away, all cgroups */
 	__u64 exited_uj;		/* and their energy */
 	__u64 exited_ng;		/* and their carbon, ng CO2e */
-	struct attrib at;		/* attribution at the last window */
+	struct attrib at;		/* attribution at the last sample */
 	__u64 carbon_ng, idle_carbon_ng; /* the node's carbon, and idle's */
 };
 
@@ -88,6 +88,9 @@ struct view {
 	__u64 rapl_rebinds;		/* msr counters moved to another CPU */
 	__u64 rapl_measuring;		/* domains all of whose counters read */
 	__u64 sample_cost_ns;		/* how long the last sample took */
+	/* Odd while the sampler changes the per-slot energy and the totals;
+	 * moves on at every sample (a sequence lock for all's readers). */
+	__u64 energy_seq;
 	/* CLOCK_REALTIME ns, the files' times */
 	__u64 start_time;		/* the daemon's start */
 	__u64 sample_time;		/* the last sample */

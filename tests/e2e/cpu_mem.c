@@ -233,3 +233,64 @@ void mem_vs_vmrss(void)
 cleanup:
 	work_end(&w);
 }
+
+/*
+ * A SCHED_FIFO spin loop alone on its CPU never switches out: at every
+ * read of all, 100 ms apart, its cpu_ns is within one sample (and the
+ * kernel's tick, which updates the runtime schedstat shows) of
+ * /proc/PID/schedstat, never ahead of it.
+ */
+void cpu_never_switches(void)
+{
+	struct e2e_work w = {};
+	struct e2e_child c = {};
+	struct energy_proc val;
+	struct energy_key key;
+	__u64 sample_ns, lag_max = 0;
+	pid_t daemon = e2e_daemon_pid();
+	int cpu = e2e_lone_cpu();
+	bool moved = false;
+
+	if (!work_begin(&w, true))
+		goto cleanup;
+	if (cpu < 0) {
+		TEST_SKIP("one CPU: nothing can have one to itself");
+		goto cleanup;
+	}
+	sample_ns = e2e_param_read("sample_ns");
+	/* The test and the daemon's threads keep off the spinner's CPU. */
+	moved = true;
+	if (!ASSERT_EQ(e2e_avoid_cpu(getpid(), cpu), 0, "the test off the CPU") ||
+	    !ASSERT_EQ(e2e_avoid_cpu(daemon, cpu), 0, "energyd off the CPU"))
+		goto cleanup;
+	if (!ASSERT_EQ(work_fork(&w, &c, e2e_fifo_spin, &cpu), 0, "fork the spinner"))
+		goto cleanup;
+	if (!child_wait_procs(&c, &key, &val, "spinner in procs"))
+		goto cleanup;
+	sleep_ms(300);
+	for (int i = 0; i < 10; i++) {
+		__u64 before = 0, after = 0, cpu_ns = 0, uj;
+
+		read_schedstat_ns(c.pid, &before);
+		if (!ASSERT_TRUE(e2e_all_proc(c.pid, &uj, &cpu_ns), "spinner in all"))
+			break;
+		read_schedstat_ns(c.pid, &after);
+		if (before > cpu_ns && before - cpu_ns > lag_max)
+			lag_max = before - cpu_ns;
+		if (!ASSERT_TRUE(cpu_ns <= after, "cpu_ns never ahead of schedstat") ||
+		    !ASSERT_TRUE(cpu_ns + sample_ns + 10000000ULL >= before,
+				 "cpu_ns within a sample (and a tick) of schedstat"))
+			fprintf(stderr, "  read %d: cpu_ns %llu, schedstat %llu .. %llu\n",
+				i, cpu_ns, before, after);
+		sleep_ms(100);
+	}
+	fprintf(stderr, "  largest lag behind schedstat: %llu ns (sample_ns %llu)\n",
+		lag_max, sample_ns);
+cleanup:
+	child_kill(&c);
+	if (moved) {
+		e2e_avoid_cpu(getpid(), -1);
+		e2e_avoid_cpu(daemon, -1);
+	}
+	work_end(&w);
+}

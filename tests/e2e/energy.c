@@ -68,26 +68,6 @@ static bool sys_has(const char *line)
 	return found;
 }
 
-/* energy (µJ) and cpu_ns of @pid from all. */
-static bool proc_energy(pid_t pid, __u64 *uj, __u64 *cpu)
-{
-	char *t = e2e_read_file(E2E_MNT "/all", NULL), pat[32], *p;
-	unsigned long long mj, frac;
-	bool ok = false;
-
-	if (!t)
-		return false;
-	snprintf(pat, sizeof(pat), "\npid=%d ", pid);
-	p = strstr(t, pat);
-	if (p && sscanf(p + strlen(pat), "energy=%llu.%llu", &mj, &frac) == 2) {
-		*uj = mj * 1000 + frac;
-		p = strstr(p, " cpu_ns=");
-		ok = p && sscanf(p, " cpu_ns=%llu", cpu) == 1;
-	}
-	free(t);
-	return ok;
-}
-
 static void show_log(const char *log)
 {
 	char cmd[256];
@@ -219,6 +199,23 @@ static void fixture_remove(struct fixture *f)
 		test_rm_tree(f->dir);
 }
 
+/* The end of a test on the fixture and a daemon of its own: the fixture's
+ * thread stopped (when @thread), the daemon stopped cleanly, its log shown
+ * on failure, the fixture removed. */
+static void fixture_daemon_end(struct fixture *f, bool thread, pid_t pid,
+			       const char *log)
+{
+	if (thread) {
+		f->run = false;
+		pthread_join(f->thread, NULL);
+	}
+	if (pid > 0 && !ASSERT_TRUE(WIFEXITED(stop_energyd(pid)), "clean stop"))
+		show_log(log);
+	if (test__failures)
+		show_log(log);
+	fixture_remove(f);
+}
+
 /* ---- tests ---- */
 
 /* No measured source here: energy= is the model's estimate (5 nJ per ns of
@@ -241,11 +238,11 @@ void energy_model_estimate(void)
 	if (!ASSERT_EQ(child_spawn(&c, NULL, duty_body, &d), 0, "busy child"))
 		goto cleanup;
 	sleep_ms(600);
-	ASSERT_TRUE(proc_energy(c.pid, &uj1, &cpu1), "the child is listed");
+	ASSERT_TRUE(e2e_all_proc(c.pid, &uj1, &cpu1), "the child is listed");
 	sleep_ms(600);
 	kill(c.pid, SIGSTOP);
 	sleep_ms(500);		/* two windows: energy catches up with cpu */
-	ASSERT_TRUE(proc_energy(c.pid, &uj2, &cpu2), "still listed");
+	ASSERT_TRUE(e2e_all_proc(c.pid, &uj2, &cpu2), "still listed");
 	ASSERT_TRUE(uj2 > uj1 && uj1 > 0, "energy grows with the work");
 	/* 5000 pJ per ns: µJ = cpu_ns * 5000 / 1e6, plus a little memory */
 	ASSERT_NEAR(uj2, cpu2 * 5000.0 / 1e6, 0.03, "energy follows the model's CPU weight");
@@ -399,7 +396,7 @@ void energy_measured_split(void)
 	thread = false;
 	t1 = now_ns();
 	ASSERT_TRUE(WAIT_UNTIL(caught_up(), 5000), "the windows catch up with the measurement");
-	ASSERT_TRUE(proc_energy(a.pid, &ea, &ca) && proc_energy(b.pid, &eb, &cb),
+	ASSERT_TRUE(e2e_all_proc(a.pid, &ea, &ca) && e2e_all_proc(b.pid, &eb, &cb),
 		    "A and B listed");
 	ASSERT_TRUE(e2e_sys_u64("processes_uj", &procs) && e2e_sys_u64("idle_uj", &idle) &&
 		    e2e_sys_u64("energy_uj", &total) && e2e_sys_u64("rapl_pkg_sum_uj", &sum1),
@@ -409,7 +406,11 @@ void energy_measured_split(void)
 	fprintf(stderr, "  fixture advanced %llu µJ, energyd measured %llu; total %llu = processes %llu + idle %llu (+ carry)\n",
 		fixture_uj(&f) - base, sum1 - sum0, total, procs, idle);
 	ASSERT_TRUE(near((double)ca / cb, 3.0, 0.15), "CPU time about 3:1");
-	ASSERT_NEAR((double)ea / eb, (double)ca / cb, 0.02, "energy in the ratio of the work");
+	/* Each sample is split on its own: under emulation the fixture's
+	 * steps and the two processes' turns on the CPU come unevenly,
+	 * sample by sample, so the ratio holds more loosely there. */
+	ASSERT_NEAR((double)ea / eb, (double)ca / cb, e2e_emulated() ? 0.05 : 0.02,
+		    "energy in the ratio of the work");
 	ASSERT_NEAR(sum1 - sum0, fixture_uj(&f) - base, 0.01,
 		    "measured = what the fixture advanced, across its wrap");
 	ASSERT_EQ(total, sum1, "every window's measured energy attributed");
@@ -945,17 +946,126 @@ void energy_ctl_record(void)
 		out);
 cleanup:
 	child_kill(&c);
-	if (thread) {
-		f.run = false;
-		pthread_join(f.thread, NULL);
-	}
-	if (pid > 0 && !ASSERT_TRUE(WIFEXITED(stop_energyd(pid)), "clean stop"))
-		show_log(log);
-	if (test__failures)
-		show_log(log);
-	fixture_remove(&f);
+	fixture_daemon_end(&f, thread, pid, log);
 	free(text);
 	unlink(rec);
 	if (conf[0])
 		unlink(conf);
+}
+
+/* One read of all: its energy figures, µJ. */
+struct all_energy {
+	__u64 rapl_pkg, idle, carry, exited;
+	__u64 system;		/* the *system* line's energy */
+	__u64 procs;		/* the process lines' energy, summed */
+	__u64 spinner;		/* the line of the pid asked for */
+	bool seen;		/* that line was there */
+};
+
+static bool all_energy_read(pid_t pid, struct all_energy *a)
+{
+	char *t = e2e_read_file(E2E_MNT "/all", NULL), *line, *save;
+	int fields = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (!t)
+		return false;
+	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long mj, frac;
+		unsigned int p;
+
+		fields += sscanf(line, "rapl_pkg_sum_uj=%llu", &a->rapl_pkg) == 1;
+		fields += sscanf(line, "idle_uj=%llu", &a->idle) == 1;
+		fields += sscanf(line, "carry_uj=%llu", &a->carry) == 1;
+		fields += sscanf(line, "exited_uj=%llu", &a->exited) == 1;
+		if (sscanf(line, "pid=%u energy=%llu.%llu", &p, &mj, &frac) != 3)
+			continue;
+		if (!p) {
+			a->system = mj * 1000 + frac;
+			fields++;
+			continue;
+		}
+		a->procs += mj * 1000 + frac;
+		if (p == (unsigned int)pid) {
+			a->spinner = mj * 1000 + frac;
+			a->seen = true;
+		}
+	}
+	free(t);
+	return fields == 5;
+}
+
+/*
+ * A 20 W fixture sampled every 10 ms (200 ms windows): in each of ten
+ * reads of all 50 ms apart, the *system* energy is the RAPL sum of the
+ * same read within a sample's worth (0.2 J), and the process lines plus
+ * idle, the carry and the exited processes add up to it exactly; a spin
+ * loop that never gives its CPU up gains energy between every two reads.
+ */
+void energy_every_sample(void)
+{
+	const char *log = "/tmp/energyd-e2e-msr-sample.log";
+	struct fixture f = { .watts = 20.0, .run = true };
+	struct e2e_child c = {};
+	struct all_energy prev = {}, cur;
+	/* Under emulation a SCHED_FIFO spinner stalls the guest's other
+	 * vCPU too: a busy loop that shares its CPU stands in there. */
+	int cpu = e2e_lone_cpu(), lone = e2e_emulated() ? -1 : cpu;
+	struct duty d = { .cpu = 0, .nice = 0 };
+	const char *extra[8];
+	bool thread = false;
+	pid_t pid = 0;
+
+	if (!ASSERT_EQ(fixture_make(&f, 1000), 0, "fixture"))
+		goto cleanup;
+	extra[0] = "--energy-source";
+	extra[1] = "msr";
+	extra[2] = "--msr-dir";
+	extra[3] = f.dir;
+	extra[4] = "--sample-ns";
+	extra[5] = "10000000";
+	extra[6] = NULL;
+	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
+		goto cleanup;
+	thread = true;
+	pid = own_energyd(log, extra);
+	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves"))
+		goto cleanup;
+	/* With two CPUs or more: a SCHED_FIFO spinner on one of its own, the
+	 * daemon and the test kept off it; else a busy loop that shares. */
+	if (lone >= 0) {
+		if (!ASSERT_EQ(e2e_avoid_cpu(getpid(), cpu), 0, "the test off the CPU") ||
+		    !ASSERT_EQ(e2e_avoid_cpu(pid, cpu), 0, "energyd off the CPU"))
+			goto cleanup;
+	}
+	if (!ASSERT_EQ(child_spawn(&c, NULL, lone >= 0 ? e2e_fifo_spin : duty_body,
+				   lone >= 0 ? (void *)&cpu : (void *)&d), 0, "spinner"))
+		goto cleanup;
+	sleep_ms(500);
+	for (int i = 0; i < 10; i++) {
+		if (!ASSERT_TRUE(all_energy_read(c.pid, &cur), "all has the energy lines"))
+			break;
+		fprintf(stderr, "  read %d: rapl %llu system %llu = processes %llu + idle %llu + carry %llu + exited %llu; spinner %llu\n",
+			i, cur.rapl_pkg, cur.system, cur.procs, cur.idle, cur.carry,
+			cur.exited, cur.spinner);
+		ASSERT_TRUE(cur.system <= cur.rapl_pkg &&
+			    cur.rapl_pkg - cur.system <= 200000,
+			    "*system* is the RAPL sum within a sample's worth");
+		ASSERT_EQ(cur.procs + cur.idle + cur.carry + cur.exited, cur.system,
+			  "processes + idle + carry + exited = *system*, exactly");
+		ASSERT_TRUE(cur.seen, "the spinner listed");
+		if (i)
+			ASSERT_TRUE(cur.spinner > prev.spinner,
+				    "the spinner's energy grows between reads");
+		prev = cur;
+		sleep_ms(50);
+	}
+cleanup:
+	child_kill(&c);
+	if (lone >= 0) {
+		e2e_avoid_cpu(getpid(), -1);
+		if (pid > 0)
+			e2e_avoid_cpu(pid, -1);
+	}
+	fixture_daemon_end(&f, thread, pid, log);
 }

@@ -8,9 +8,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mntent.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -784,6 +786,11 @@ int cg_create(struct e2e_cg *cg)
 
 int cg_enter(const struct e2e_cg *cg)
 {
+	return cg_move(cg, getpid());
+}
+
+int cg_move(const struct e2e_cg *cg, pid_t pid)
+{
 	char path[PATH_MAX + 16], buf[32];
 	int fd, len, err = 0;
 
@@ -791,7 +798,7 @@ int cg_enter(const struct e2e_cg *cg)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	len = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	len = snprintf(buf, sizeof(buf), "%d\n", pid);
 	if (write(fd, buf, len) != len)
 		err = -errno;
 	close(fd);
@@ -1113,4 +1120,81 @@ bool near(double got, double want, double tol)
 	double e = got > want ? got - want : want - got;
 
 	return want > 0 && e <= tol * want;
+}
+
+/* ---- a CPU to itself ---- */
+
+int e2e_lone_cpu(void)
+{
+	cpu_set_t set;
+	int last = -1, n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set)) {
+			last = cpu;
+			n++;
+		}
+	return n > 1 ? last : -1;
+}
+
+int e2e_avoid_cpu(pid_t pid, int cpu)
+{
+	char path[64];
+	struct dirent *d;
+	cpu_set_t set;
+	int err = 0;
+	DIR *dir;
+
+	CPU_ZERO(&set);
+	for (long c = 0; c < sysconf(_SC_NPROCESSORS_ONLN) && c < CPU_SETSIZE; c++)
+		if (c != cpu)
+			CPU_SET(c, &set);
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.' &&
+		    sched_setaffinity(atoi(d->d_name), sizeof(set), &set))
+			err = -errno;
+	closedir(dir);
+	return err;
+}
+
+int e2e_fifo_spin(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	const int *cpu = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(*cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return 10;
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		return 11;
+	for (;;)
+		burn_cpu_ns(~0ULL);
+	return 0;
+}
+
+bool e2e_all_proc(pid_t pid, __u64 *uj, __u64 *cpu)
+{
+	char *t = e2e_read_file(E2E_MNT "/all", NULL), pat[32], *p;
+	unsigned long long mj, frac;
+	bool ok = false;
+
+	if (!t)
+		return false;
+	snprintf(pat, sizeof(pat), "\npid=%d ", pid);
+	p = strstr(t, pat);
+	if (p && sscanf(p + strlen(pat), "energy=%llu.%llu", &mj, &frac) == 2) {
+		*uj = mj * 1000 + frac;
+		p = strstr(p, " cpu_ns=");
+		ok = p && sscanf(p, " cpu_ns=%llu", cpu) == 1;
+	}
+	free(t);
+	return ok;
 }

@@ -198,6 +198,9 @@ int cg_create(struct e2e_cg *cg);
 /* Moves the calling process into @cg. */
 int cg_enter(const struct e2e_cg *cg);
 
+/* Moves process @pid (all its threads) into @cg. */
+int cg_move(const struct e2e_cg *cg, pid_t pid);
+
 /* Removes @cg (retrying while it is busy); a no-op when never created. */
 void cg_remove(struct e2e_cg *cg);
 
@@ -309,6 +312,22 @@ bool work_skip_kernel_only(const struct e2e_work *w);
  * returned: kills @w's children, removes its cgroup, then e2e_end(). */
 void work_end(struct e2e_work *w);
 
+/* ---- a CPU to itself ---- */
+
+/* The last CPU the caller may run on, or -1 when it may run on one only. */
+int e2e_lone_cpu(void);
+
+/* Lets every thread of @pid run on every online CPU but @cpu (-1: on
+ * all). 0 or -errno. */
+int e2e_avoid_cpu(pid_t pid, int cpu);
+
+/* A child body: pinned to CPU *(int *)arg, SCHED_FIFO, spins until killed
+ * without ever giving its CPU up. */
+int e2e_fifo_spin(void *arg);
+
+/* energy (µJ) and cpu_ns of @pid's line in all. */
+bool e2e_all_proc(pid_t pid, __u64 *uj, __u64 *cpu);
+
 /* ---- the kernel's accounting ---- */
 
 /* First field of /proc/PID/schedstat: se.sum_exec_runtime in ns. */
@@ -365,6 +384,7 @@ void daemon_start(void);
 void daemon_stop(void);
 void cpu_vs_schedstat(void);
 void cpu_across_renice(void);
+void cpu_never_switches(void);
 void short_lived_vs_cpu_stat(void);
 void mem_vs_vmrss(void);
 void disk_direct_io(void);
@@ -387,6 +407,8 @@ void fs_json_hostile_comm(void);
 void fs_nobody(void);
 void fs_cgroup_privacy(void);
 void fs_sibling_cgroups(void);
+void cgroup_move_asleep(void);
+void cgroup_move_busy(void);
 void fs_container(void);
 void fs_params(void);
 void fs_window_boundaries(void);
@@ -398,6 +420,7 @@ void daemon_map_full(void);
 void fs_nonempty_mountpoint(void);
 void energy_model_estimate(void);
 void energy_measured_split(void);
+void energy_every_sample(void);
 void energy_carbon(void);
 void energy_model_error(void);
 void energy_bad_fixtures(void);

@@ -99,3 +99,18 @@ void test_hooks_legacy(void)
 	ASSERT_STREQ(chosen("rx"), "skb_copy_datagram_iovec", "rx");
 	ASSERT_STREQ(chosen("cpu_ns"), "sched_switch", "single alternative");
 }
+
+void test_hooks_cgroup_moves(void)
+{
+	const char *none[] = { NULL };
+	const char *missing[] = { "cgroup_attach_task", NULL };
+
+	hooks_choose(hooks, hooks_len, false, exists_except, none);
+	ASSERT_STREQ(chosen("cgroup moves"), "cgroup_attach_task", "tracked when they happen");
+	ASSERT_EQ(hooks_choose(hooks, hooks_len, false, exists_except, missing),
+		  1, "missing: one hook off");
+	ASSERT_STREQ(chosen("cgroup moves"), "(disabled)", "cgroup moves");
+	ASSERT_TRUE(metric("cgroup moves")->fallback != NULL,
+		    "with a fallback named, not a metric at 0");
+	ASSERT_TRUE(!metric("cpu_ns")->fallback, "cpu_ns has none");
+}

@@ -274,3 +274,30 @@ void test_attrib_model_error(void)
 	attrib_window(&a, &in, scores, 2, e, carry);
 	ASSERT_EQ(attrib_model_error(&a, &n), -ENODATA, "modelled energy: no error");
 }
+
+/* Samples of a window (part) are split as they come and teach nothing;
+ * the window as a whole teaches its power; the conservation holds at
+ * every sample. */
+void test_attrib_samples(void)
+{
+	__u64 scores[2] = { 1, 2 }, e[2] = {}, carry[2] = {};
+	struct attrib a = {};
+	struct attrib_in in = { .measured = true, .window_ns = 10000000,
+				.idle_mw = 1000, .part = true };
+
+	for (int i = 0; i < 10; i++) {
+		in.e_uj = 50001;	/* 5 W over 10 ms */
+		ASSERT_EQ(attrib_window(&a, &in, scores, 2, e, carry), 10000,
+			  "1 W idle of each sample");
+		ASSERT_EQ(e[0] + e[1] + a.idle_uj + a.carry_uj, a.total_uj,
+			  "processes + idle + carry = measured, at every sample");
+		ASSERT_EQ(a.total_uj, 50001ULL * (i + 1), "every sample's energy");
+	}
+	ASSERT_EQ(a.any.n, 0, "samples teach nothing");
+	/* 1:2, give or take the µJ each sample rounds */
+	ASSERT_TRUE(e[1] + 10 >= 2 * e[0] && e[1] <= 2 * e[0] + 10, "split 1:2");
+	attrib_learn(&a, 500010, 100000000, true);
+	ASSERT_EQ(attrib_idle_mw(&a, 0), 5000, "the window teaches 5 W");
+	attrib_learn(&a, 0, 100000000, true);
+	ASSERT_EQ(a.any.n, 1, "a window without energy teaches nothing");
+}

@@ -48,6 +48,16 @@ void test_render_all(void)
 		     "pid=12 energy=0.000 alive=0 kernel=0 cpu_ns=7 mem=8192 instructions=0 wakeups=0 diski=0 disko=0 rx=1 tx=0 comm=ended\n",
 		     "all: header with the measured domains, system line with the machine's energy (listed exited and folded included, mem of the live), processes with their own energy only");
 	ASSERT_EQ(b.len, strlen(b.data), "length");
+
+	/* Measured: the split of the *system* energy under the RAPL sums. */
+	b.len = 0;
+	en.measured = true;
+	en.idle_uj = 2000000;
+	en.carry_uj = 7;
+	en.exited_uj = 999259;
+	render_all(&b, &h, s, 3, &exited, &en);
+	ASSERT_TRUE(b.data && strstr(b.data, "rapl_psys_sum_uj=7\nidle_uj=2000000\ncarry_uj=7\nexited_uj=999259\npid=0 energy=3000.500 "),
+		    "all: idle, carry and exited after the sums, then *system*");
 	rbuf_free(&b);
 }
 

@@ -174,3 +174,57 @@ cleanup:
 	free(ct);
 	table_fini(&t);
 }
+
+/* The cpu_ns of cgroup @id in the totals, or ~0 when it is not there. */
+static __u64 cg_cpu(const struct table *t, __u64 id)
+{
+	struct cgroup_total *ct = NULL;
+	__u64 v = ~0ULL;
+	long n = table_cgroup_totals(t, &ct);
+
+	for (long i = 0; i < n; i++)
+		if (ct[i].id == id)
+			v = ct[i].c.cpu_ns;
+	free(ct);
+	return v;
+}
+
+void test_table_cgroup_move(void)
+{
+	struct energy_proc live[SLOTS] = {};
+	struct table_freed freed[4];
+	struct table t;
+
+	if (!ASSERT_EQ(table_init(&t, SLOTS), 0, "init"))
+		return;
+	put(live, 0, 1, 1, 100, 10, 0);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	ASSERT_EQ(cg_cpu(&t, 10), 100, "all of it in A");
+	/* Moved to B in the next sample's interval: up to the last sample
+	 * (100) stays in A, the 30 since go to B, then 50 more there. */
+	put(live, 0, 1, 1, 130, 20, 0);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	ASSERT_EQ(cg_cpu(&t, 10), 100, "what it did in A stays in A");
+	ASSERT_EQ(cg_cpu(&t, 20), 30, "B has it from the move on");
+	put(live, 0, 1, 1, 180, 20, 0);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	ASSERT_EQ(cg_cpu(&t, 10), 100, "A stops growing");
+	ASSERT_EQ(cg_cpu(&t, 20), 80, "B grows");
+	ASSERT_EQ(t.exited_c.cpu_ns, 0, "a move is no exit");
+	/* Back to A, then it exits: the fold counts B's part in B. */
+	put(live, 0, 1, 1, 200, 10, 0);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	put(live, 0, 1, 1, 210, 10, ENERGY_F_EXITED);
+	table_sample(&t, live, 1);
+	table_window(&t, freed, 4);
+	ASSERT_EQ(table_window(&t, freed, 4), 1, "folded");
+	ASSERT_EQ(cg_cpu(&t, 10), 130, "A: before and after B");
+	ASSERT_EQ(cg_cpu(&t, 20), 80, "B: its stay");
+	ASSERT_EQ(cg_cpu(&t, 10) + cg_cpu(&t, 20), 210, "nothing lost or doubled");
+	ASSERT_EQ(t.exited_c.cpu_ns, 210, "the exited total has the whole process");
+	table_fini(&t);
+}
