@@ -4,6 +4,7 @@
 # make run        install missing build dependencies, build, run energyd (root)
 # make check      install missing build dependencies, build, run every test (root)
 # make check-kernels  the end-to-end tests on Debian's 6.1 kernel under qemu (root)
+# make check-system   energyd under systemd and Docker in a booted Debian under qemu (root)
 # make bench      overhead figures
 # make fuzz       every fuzz target for FUZZ_SECONDS (60) each (clang libFuzzer)
 # make vmlinux    regenerate include/vmlinux.h from the running kernel's BTF
@@ -83,7 +84,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: FORCE all run check check-kernels unit e2e bench fuzz fuzzers deps vmlinux clean \
+.PHONY: FORCE all run check check-kernels check-system unit e2e bench fuzz fuzzers deps vmlinux clean \
 	install uninstall
 
 all: $(OUT)/energyd $(OUT)/energyctl
@@ -141,7 +142,9 @@ $(OUT)/bench: $(call obj,$(BENCH_SRCS))
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -lbpf -lelf -lz -o $@
 
--include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+# Not into the guests' trees (build/kernels, build/system), full of *.d.
+-include $(shell find $(OUT) \( -path $(OUT)/kernels -o -path $(OUT)/system \) -prune \
+	-o -name '*.d' -type f -print 2>/dev/null)
 
 # The fuzz targets (fuzz/*.c): clang libFuzzer with ASan and UBSan, over
 # the pure parsers of outside input; objects apart in $(OUT)/fuzz.
@@ -204,6 +207,10 @@ check-kernels: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/e2e
 	$(Q)scripts/check-kernels.sh $(OUT)
 
+check-system: deps
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl
+	$(Q)scripts/check-system.sh $(OUT)
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/bench
 	$(Q)bench/run.sh $(OUT)
@@ -222,9 +229,10 @@ install: $(OUT)/energyd $(OUT)/energyctl
 	install -D -m 0755 $(OUT)/energyd $(DESTDIR)$(PREFIX)/sbin/energyd
 	install -D -m 0755 $(OUT)/energyctl $(DESTDIR)$(PREFIX)/bin/energyctl
 	install -D -m 0644 ctl/energyctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/energyctl.1
-	install -D -m 0644 systemd/energyd.service $(DESTDIR)/etc/systemd/system/energyd.service
+	install -d $(DESTDIR)/etc/systemd/system
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/energyd.service > $(DESTDIR)/etc/systemd/system/energyd.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/energyd/README.md
-	-systemctl daemon-reload 2>/dev/null
+	$(if $(DESTDIR),,-systemctl daemon-reload 2>/dev/null)
 
 uninstall:
 	-systemctl disable --now energyd 2>/dev/null
