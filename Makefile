@@ -207,8 +207,11 @@ check-kernels: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/e2e
 	$(Q)scripts/check-kernels.sh $(OUT)
 
+# The guest installs the package when there is a deb target, else make
+# install's tree.
 check-system: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl
+	$(Q)if $(MAKE) -n deb >/dev/null 2>&1; then $(MAKE) --no-print-directory deb; fi
 	$(Q)scripts/check-system.sh $(OUT)
 
 bench: deps

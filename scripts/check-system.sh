@@ -114,7 +114,6 @@ if [ ! -f "$tarball" ] || [ "${SYSTEM_REFRESH:-}" = 1 ]; then
 		--include="$(echo "$packages" | paste -sd,)" \
 		--aptopt='APT::Install-Recommends "false"' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
-		--dpkgopt='path-exclude=/usr/share/man/*' \
 		--dpkgopt='path-exclude=/usr/share/locale/*' \
 		bookworm "$scache/building.tar" \
 		"deb $mirror bookworm main" \
