@@ -7,6 +7,7 @@
 # make deb        the Debian package, build/deb/energyd_<version>_<arch>.deb
 # make check-deb  the package installed, removed and purged on this host (root)
 # make install    see below (PREFIX, DESTDIR)
+# make check-system   energyd under systemd and Docker in a booted Debian under qemu (root)
 # make bench      overhead figures
 # make fuzz       every fuzz target for FUZZ_SECONDS (60) each (clang libFuzzer)
 # make vmlinux    regenerate include/vmlinux.h from the running kernel's BTF
@@ -86,7 +87,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: FORCE all run check check-kernels unit e2e bench fuzz fuzzers deps vmlinux clean \
+.PHONY: FORCE all run check check-kernels check-system unit e2e bench fuzz fuzzers deps vmlinux clean \
 	install uninstall deb check-deb
 
 all: $(OUT)/energyd $(OUT)/energyctl
@@ -144,7 +145,9 @@ $(OUT)/bench: $(call obj,$(BENCH_SRCS))
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -lbpf -lelf -lz -o $@
 
--include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+# Not into the guests' trees (build/kernels, build/system), full of *.d.
+-include $(shell find $(OUT) \( -path $(OUT)/kernels -o -path $(OUT)/system \) -prune \
+	-o -name '*.d' -type f -print 2>/dev/null)
 
 # The fuzz targets (fuzz/*.c): clang libFuzzer with ASan and UBSan, over
 # the pure parsers of outside input; objects apart in $(OUT)/fuzz.
@@ -206,6 +209,13 @@ check: deps
 check-kernels: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/e2e
 	$(Q)scripts/check-kernels.sh $(OUT)
+
+# The guest installs the package when there is a deb target, else make
+# install's tree.
+check-system: deps
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl
+	$(Q)if $(MAKE) -n deb >/dev/null 2>&1; then $(MAKE) --no-print-directory deb; fi
+	$(Q)scripts/check-system.sh $(OUT)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/bench
