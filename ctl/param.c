@@ -22,6 +22,7 @@
 #include "io.h"
 #include "params.h"
 #include "pmsg.h"
+#include "rbuf.h"
 
 #define CONFIG_DEFAULT	"/etc/energyd/energyd.conf"
 /* Most bytes of a weights file, as energyd --weights. */
@@ -182,7 +183,8 @@ static void usage_apply(FILE *f)
 		   "energyd's params/ (root). When energyd refuses one, the values already\n"
 		   "written are set back to what they were.\n\n"
 		   "  -m, --mountpoint DIR    energyd's files (default " CTL_MOUNT_DEFAULT ")\n"
-		   "  -p, --persist           also write WEIGHTS to the configuration file\n"
+		   "  -p, --persist           also set them in the configuration file, its\n"
+		   "                          other lines kept\n"
 		   "  -c, --config-file PATH  that file (default " CONFIG_DEFAULT ")\n"
 		   "  -h, --help              this text\n");
 }
@@ -285,8 +287,20 @@ int ctl_apply(int argc, char **argv)
 	}
 	printf("%s: %d parameter%s applied\n", path, n, n == 1 ? "" : "s");
 	if (persist) {
-		int err = io_write_atomic(config, text, len);
+		char *old = io_read("", config, NULL);
+		struct rbuf b = {};
+		int err;
 
+		/* A file that is not there yet starts empty. */
+		if (!old && errno != ENOENT) {
+			fprintf(stderr, "energyctl apply: %s: %s (the values are applied, not persisted)\n",
+				config, strerror(errno));
+			goto out;
+		}
+		pmsg_persist(old, set, want, path, &b);
+		free(old);
+		err = b.oom ? -ENOMEM : io_write_atomic(config, b.data ? b.data : "", b.len);
+		rbuf_free(&b);
 		if (err) {
 			fprintf(stderr, "energyctl apply: %s: %s (the values are applied, not persisted)\n",
 				config, strerror(-err));

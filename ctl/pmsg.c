@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The parameter subcommands' messages and write order (pmsg.h). Pure. */
+/* The parameter subcommands' messages, write order and persisted file
+ * (pmsg.h). Pure. */
 #include <stdio.h>
 #include <string.h>
 
 #include "pmsg.h"
+#include "rbuf.h"
 
 void pmsg_refused(char *buf, size_t len, enum param_id id, const char *val,
 		  const __u64 cur[P_MAX])
@@ -41,4 +43,51 @@ int pmsg_order(const bool set[P_MAX], const __u64 want[P_MAX],
 	if (set[P_WINDOW_NS] && !window_first)
 		order[n++] = P_WINDOW_NS;
 	return n;
+}
+
+/* The parameter @line sets ("  name = ..."), or -1. */
+static int line_param(const char *line, size_t len)
+{
+	size_t i = 0, k;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	for (k = i; k < len && line[k] != '=' && line[k] != ' ' && line[k] != '\t' &&
+		    line[k] != '#'; k++)
+		;
+	if (k == i)
+		return -1;
+	for (int id = 0; id < P_MAX; id++)
+		if (strlen(param_descs[id].name) == k - i &&
+		    !strncmp(param_descs[id].name, line + i, k - i))
+			return id;
+	return -1;
+}
+
+void pmsg_persist(const char *old, const bool set[P_MAX], const __u64 want[P_MAX],
+		  const char *from, struct rbuf *out)
+{
+	bool done[P_MAX] = {}, more = false;
+
+	for (const char *l = old; l && *l;) {
+		size_t len = strcspn(l, "\n");
+		int id = line_param(l, len);
+
+		if (id >= 0 && set[id]) {
+			if (!done[id])
+				rbuf_printf(out, "%s = %llu\n", param_descs[id].name, want[id]);
+			done[id] = true;
+		} else {
+			rbuf_printf(out, "%.*s\n", (int)len, l);
+		}
+		l += len + (l[len] == '\n');
+	}
+	for (int id = 0; id < P_MAX; id++) {
+		if (!set[id] || done[id])
+			continue;
+		if (!more)
+			rbuf_printf(out, "%s# energyctl apply %s\n", old && *old ? "\n" : "", from);
+		more = true;
+		rbuf_printf(out, "%s = %llu\n", param_descs[id].name, want[id]);
+	}
 }

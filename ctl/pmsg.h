@@ -32,4 +32,16 @@ void pmsg_refused(char *buf, size_t len, enum param_id id, const char *val,
 int pmsg_order(const bool set[P_MAX], const __u64 want[P_MAX],
 	       const __u64 cur[P_MAX], int order[P_MAX]);
 
+struct rbuf;
+
+/*
+ * The configuration file @old (NULL: none yet) with the parameters marked
+ * in @set at @want, into @out: a "name = value" line of such a parameter
+ * is rewritten in place (its later repeats dropped, as they would win),
+ * every other line kept as it is, and those the file did not hold added at
+ * its end under a comment naming @from.
+ */
+void pmsg_persist(const char *old, const bool set[P_MAX], const __u64 want[P_MAX],
+		  const char *from, struct rbuf *out);
+
 #endif /* ENERGY_CTL_PMSG_H */

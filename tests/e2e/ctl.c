@@ -173,11 +173,21 @@ void ctl_apply(void)
 	fprintf(f, "# trained\nw_wakeups = %llu\n", v0 + 3);
 	fclose(f);
 	snprintf(persist, sizeof(persist), "%s.conf", conf);
+	/* the configuration's other settings stay */
+	f = fopen(persist, "w");
+	fprintf(f, "# site\nmountpoint = /run/energy\nw_wakeups = 1\nlisten = 9101\n");
+	fclose(f);
 	rc = sh(out, sizeof(out), "%s apply %s --persist --config-file %s", ctl(), conf, persist);
 	ASSERT_EQ(rc, 0, out);
 	ASSERT_EQ(e2e_param_read("w_wakeups"), v0 + 3, "applied");
 	text = e2e_read_file(persist, NULL);
-	ASSERT_TRUE(text && strstr(text, "# trained\nw_wakeups = "), "persisted whole");
+	{
+		char want[160];
+
+		snprintf(want, sizeof(want), "# site\nmountpoint = /run/energy\nw_wakeups = %llu\nlisten = 9101\n",
+			 v0 + 3);
+		ASSERT_TRUE(text && !strcmp(text, want), "persisted in place, the other lines kept");
+	}
 	fprintf(stderr, "  apply: refused file rolled back to %llu, good one applied %llu\n",
 		v0, v0 + 3);
 cleanup:

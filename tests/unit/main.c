@@ -8,6 +8,7 @@ TEST_MAIN(
 	TEST(test_ctl_status_report),
 	TEST(test_ctl_record_line),
 	TEST(test_ctl_param_messages),
+	TEST(test_ctl_persist),
 	TEST(test_format_line),
 	TEST(test_metrics_render),
 	TEST(test_metrics_model_no_window),

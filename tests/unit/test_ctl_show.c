@@ -321,3 +321,25 @@ void test_ctl_param_messages(void)
 	ASSERT_EQ(order[1], P_SAMPLE_NS, "a shrinking window after sample_ns");
 	ASSERT_EQ(order[2], P_WINDOW_NS, "window last");
 }
+
+/* apply --persist: the configuration's other lines kept as they are, a
+ * parameter's line rewritten in place and its repeat dropped, the ones the
+ * file lacked added at its end; a file not there yet gets them alone. */
+void test_ctl_persist(void)
+{
+	const char *old = "# site\nmountpoint = /run/energy\n  w_cpu_ns=1 # old\n"
+			  "listen = 9101\nw_cpu_ns = 2\nidle_mw_x = 3\n";
+	__u64 want[P_MAX] = { [P_W_CPU_NS] = 5000, [P_IDLE_MW] = 1500 };
+	bool set[P_MAX] = { [P_W_CPU_NS] = true, [P_IDLE_MW] = true };
+	struct rbuf b = {};
+
+	pmsg_persist(old, set, want, "w.conf", &b);
+	ASSERT_STREQ(b.data, "# site\nmountpoint = /run/energy\nw_cpu_ns = 5000\n"
+		     "listen = 9101\nidle_mw_x = 3\n\n# energyctl apply w.conf\nidle_mw = 1500\n",
+		     "merged");
+	rbuf_free(&b);
+	pmsg_persist(NULL, set, want, "w.conf", &b);
+	ASSERT_STREQ(b.data, "# energyctl apply w.conf\nw_cpu_ns = 5000\nidle_mw = 1500\n",
+		     "a new file");
+	rbuf_free(&b);
+}

@@ -121,5 +121,6 @@ void test_ctl_top_rows(void);
 void test_ctl_status_report(void);
 void test_ctl_record_line(void);
 void test_ctl_param_messages(void);
+void test_ctl_persist(void);
 
 #endif /* ENERGY_UNIT_H */
