@@ -436,9 +436,10 @@ void ctl_top_tmux(void)
 			  s, ctl()), 0, out))
 		goto cleanup;
 	started = true;
+	/* a capture can catch the terminal mid-frame: wait for a whole one */
 	ASSERT_TRUE(WAIT_UNTIL((pane(s, out, sizeof(out)), strstr(out, "sorted by power") &&
-				pane_first_pid(out) == c.pid), 5000),
-		    "header, the busy process at the top");
+				pane_first_pid(out) == c.pid && strstr(out, "q quit")), 5000),
+		    "header, the busy process at the top, the keys line");
 	ASSERT_TRUE(strstr(out, "energyd top: machine ") && strstr(out, "q quit"), out);
 	sh(out, sizeof(out), "tmux send-keys -t %s n", s);
 	ASSERT_TRUE(WAIT_UNTIL((pane(s, out, sizeof(out)), strstr(out, "sorted by name") != NULL),
