@@ -685,6 +685,31 @@ static bool carbon_settled(struct fixture *f, const struct e2e_cg *cg,
 	return ok;
 }
 
+/*
+ * A weights file @conf (a mkstemp() template) holding @text, the fixture
+ * @f's thread started (*@thread), and energyd of the test's own on @f
+ * with those weights (*@pid), serving: false, with the failure asserted,
+ * when any step fails.
+ */
+static bool fixture_energyd(struct fixture *f, char *conf, const char *text,
+			    const char *log, bool *thread, pid_t *pid)
+{
+	const char *extra[] = { "--energy-source", "msr", "--msr-dir", f->dir,
+				"--weights", conf, NULL };
+	int fd = mkstemp(conf);
+	bool ok = ASSERT_TRUE(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text),
+			      "weights file");
+
+	if (fd >= 0)
+		close(fd);
+	if (!ok || !ASSERT_EQ(pthread_create(&f->thread, NULL, fixture_thread, f), 0,
+			      "fixture thread"))
+		return false;
+	*thread = true;
+	*pid = own_energyd(log, extra);
+	return ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves");
+}
+
 #define ERROR_CONF	"idle_mw = 7500\nw_cpu_ns = 0\nw_mem_bytes = 0\nw_instructions = 0\n" \
 			"w_wakeups = 0\nw_disk_read_bytes = 0\nw_disk_write_bytes = 0\n" \
 			"w_net_rx_packets = 0\nw_net_tx_packets = 0\n"
@@ -702,30 +727,11 @@ void energy_model_error(void)
 	struct fixture f = { .watts = 15.0, .run = true };
 	double pct = -1, want;
 	__u64 uj0 = 0, uj1 = 0, n = 0, ns0, ns1;
-	const char *extra[7];
 	bool thread = false;
 	pid_t pid = 0;
-	int fd;
 
-	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture"))
-		goto cleanup;
-	fd = mkstemp(conf);
-	if (!ASSERT_TRUE(fd >= 0 && write(fd, ERROR_CONF, strlen(ERROR_CONF)) ==
-			 (ssize_t)strlen(ERROR_CONF), "configuration"))
-		goto cleanup;
-	close(fd);
-	extra[0] = "--energy-source";
-	extra[1] = "msr";
-	extra[2] = "--msr-dir";
-	extra[3] = f.dir;
-	extra[4] = "--weights";
-	extra[5] = conf;
-	extra[6] = NULL;
-	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
-		goto cleanup;
-	thread = true;
-	pid = own_energyd(log, extra);
-	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves"))
+	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture") ||
+	    !fixture_energyd(&f, conf, ERROR_CONF, log, &thread, &pid))
 		goto cleanup;
 	/* from the first window judged on */
 	ASSERT_TRUE(WAIT_UNTIL(e2e_sys_u64("model_error_windows", &n) && n >= 1, 3000),
@@ -776,33 +782,14 @@ void energy_carbon(void)
 	struct carbon_point p0 = {}, p1 = {}, p2 = {};
 	struct e2e_cg cg = {};
 	struct e2e_child c = {};
-	const char *extra[7];
 	bool thread = false;
 	pid_t pid = 0;
-	int fd;
 
-	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture") ||
-	    !ASSERT_EQ(cg_create(&cg), 0, "test cgroup"))
-		goto cleanup;
-	fd = mkstemp(conf);
 	/* The fixture's power does not follow the load: idle is set, not
 	 * learned, so that the busy cgroup's share is known to be large. */
-	if (!ASSERT_TRUE(fd >= 0 && write(fd, CARBON_CONF, strlen(CARBON_CONF)) ==
-			 (ssize_t)strlen(CARBON_CONF), "configuration"))
-		goto cleanup;
-	close(fd);
-	extra[0] = "--energy-source";
-	extra[1] = "msr";
-	extra[2] = "--msr-dir";
-	extra[3] = f.dir;
-	extra[4] = "--weights";
-	extra[5] = conf;
-	extra[6] = NULL;
-	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
-		goto cleanup;
-	thread = true;
-	pid = own_energyd(log, extra);
-	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves") ||
+	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture") ||
+	    !ASSERT_EQ(cg_create(&cg), 0, "test cgroup") ||
+	    !fixture_energyd(&f, conf, CARBON_CONF, log, &thread, &pid) ||
 	    !ASSERT_EQ(e2e_param_read("carbon_g_per_kwh"), 400, "intensity from the configuration") ||
 	    !ASSERT_EQ(child_spawn(&c, &cg, duty_body, &d), 0, "busy child"))
 		goto cleanup;
