@@ -686,28 +686,36 @@ static bool carbon_settled(struct fixture *f, const struct e2e_cg *cg,
 }
 
 /*
- * A weights file @conf (a mkstemp() template) holding @text, the fixture
- * @f's thread started (*@thread), and energyd of the test's own on @f
- * with those weights (*@pid), serving: false, with the failure asserted,
- * when any step fails.
+ * The fixture @f's thread started (*@thread), and energyd of the test's
+ * own measuring @f, with the options @more (NULL-terminated, up to 4) too
+ * (*@pid), serving: false, with the failure asserted, when a step fails.
  */
-static bool fixture_energyd(struct fixture *f, char *conf, const char *text,
+static bool fixture_energyd(struct fixture *f, const char *const *more,
 			    const char *log, bool *thread, pid_t *pid)
 {
-	const char *extra[] = { "--energy-source", "msr", "--msr-dir", f->dir,
-				"--weights", conf, NULL };
+	const char *extra[9] = { "--energy-source", "msr", "--msr-dir", f->dir };
+
+	for (int i = 0; more && more[i] && i < 4; i++)
+		extra[4 + i] = more[i];
+	if (!ASSERT_EQ(pthread_create(&f->thread, NULL, fixture_thread, f), 0,
+		       "fixture thread"))
+		return false;
+	*thread = true;
+	*pid = own_energyd(log, extra);
+	return ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves");
+}
+
+/* A weights file @conf (a mkstemp() template) holding @text: true when
+ * written, asserted. */
+static bool weights_file(char *conf, const char *text)
+{
 	int fd = mkstemp(conf);
 	bool ok = ASSERT_TRUE(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text),
 			      "weights file");
 
 	if (fd >= 0)
 		close(fd);
-	if (!ok || !ASSERT_EQ(pthread_create(&f->thread, NULL, fixture_thread, f), 0,
-			      "fixture thread"))
-		return false;
-	*thread = true;
-	*pid = own_energyd(log, extra);
-	return ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves");
+	return ok;
 }
 
 #define ERROR_CONF	"idle_mw = 7500\nw_cpu_ns = 0\nw_mem_bytes = 0\nw_instructions = 0\n" \
@@ -725,13 +733,14 @@ void energy_model_error(void)
 	const char *log = "/tmp/energyd-e2e-moderr.log";
 	char conf[] = "/tmp/energyd-e2e-moderr-XXXXXX";
 	struct fixture f = { .watts = 15.0, .run = true };
+	const char *more[] = { "--weights", conf, NULL };
 	double pct = -1, want;
 	__u64 uj0 = 0, uj1 = 0, n = 0, ns0, ns1;
 	bool thread = false;
 	pid_t pid = 0;
 
-	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture") ||
-	    !fixture_energyd(&f, conf, ERROR_CONF, log, &thread, &pid))
+	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture") || !weights_file(conf, ERROR_CONF) ||
+	    !fixture_energyd(&f, more, log, &thread, &pid))
 		goto cleanup;
 	/* from the first window judged on */
 	ASSERT_TRUE(WAIT_UNTIL(e2e_sys_u64("model_error_windows", &n) && n >= 1, 3000),
@@ -782,14 +791,15 @@ void energy_carbon(void)
 	struct carbon_point p0 = {}, p1 = {}, p2 = {};
 	struct e2e_cg cg = {};
 	struct e2e_child c = {};
+	const char *more[] = { "--weights", conf, NULL };
 	bool thread = false;
 	pid_t pid = 0;
 
 	/* The fixture's power does not follow the load: idle is set, not
 	 * learned, so that the busy cgroup's share is known to be large. */
 	if (!ASSERT_EQ(fixture_make(&f, 0), 0, "fixture") ||
-	    !ASSERT_EQ(cg_create(&cg), 0, "test cgroup") ||
-	    !fixture_energyd(&f, conf, CARBON_CONF, log, &thread, &pid) ||
+	    !ASSERT_EQ(cg_create(&cg), 0, "test cgroup") || !weights_file(conf, CARBON_CONF) ||
+	    !fixture_energyd(&f, more, log, &thread, &pid) ||
 	    !ASSERT_EQ(e2e_param_read("carbon_g_per_kwh"), 400, "intensity from the configuration") ||
 	    !ASSERT_EQ(child_spawn(&c, &cg, duty_body, &d), 0, "busy child"))
 		goto cleanup;
@@ -862,7 +872,6 @@ void energy_ctl_record(void)
 	bool thread = false;
 	char *text = NULL, *line, *save;
 	int lines = 0, bad = 0, status, fd;
-	const char *extra[5];
 	pid_t pid = 0;
 	FILE *p;
 
@@ -874,18 +883,8 @@ void energy_ctl_record(void)
 		goto cleanup;
 	close(fd);
 	snprintf(conf, sizeof(conf), "%s.conf", rec);
-	if (!ASSERT_EQ(fixture_make(&f, 1000), 0, "fixture"))
-		goto cleanup;
-	extra[0] = "--energy-source";
-	extra[1] = "msr";
-	extra[2] = "--msr-dir";
-	extra[3] = f.dir;
-	extra[4] = NULL;
-	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
-		goto cleanup;
-	thread = true;
-	pid = own_energyd(log, extra);
-	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves"))
+	if (!ASSERT_EQ(fixture_make(&f, 1000), 0, "fixture") ||
+	    !fixture_energyd(&f, NULL, log, &thread, &pid))
 		goto cleanup;
 	if (!ASSERT_EQ(child_spawn(&c, NULL, duty_body, &d), 0, "busy child"))
 		goto cleanup;
@@ -1003,24 +1002,12 @@ void energy_every_sample(void)
 	 * vCPU too: a busy loop that shares its CPU stands in there. */
 	int cpu = e2e_lone_cpu(), lone = e2e_emulated() ? -1 : cpu;
 	struct duty d = { .cpu = 0, .nice = 0 };
-	const char *extra[8];
+	const char *more[] = { "--sample-ns", "10000000", NULL };
 	bool thread = false;
 	pid_t pid = 0;
 
-	if (!ASSERT_EQ(fixture_make(&f, 1000), 0, "fixture"))
-		goto cleanup;
-	extra[0] = "--energy-source";
-	extra[1] = "msr";
-	extra[2] = "--msr-dir";
-	extra[3] = f.dir;
-	extra[4] = "--sample-ns";
-	extra[5] = "10000000";
-	extra[6] = NULL;
-	if (!ASSERT_EQ(pthread_create(&f.thread, NULL, fixture_thread, &f), 0, "fixture thread"))
-		goto cleanup;
-	thread = true;
-	pid = own_energyd(log, extra);
-	if (!ASSERT_TRUE(WAIT_UNTIL(served(), 10000), "energyd serves"))
+	if (!ASSERT_EQ(fixture_make(&f, 1000), 0, "fixture") ||
+	    !fixture_energyd(&f, more, log, &thread, &pid))
 		goto cleanup;
 	/* With two CPUs or more: a SCHED_FIFO spinner on one of its own, the
 	 * daemon and the test kept off it; else a busy loop that shares. */
