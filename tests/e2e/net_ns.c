@@ -28,8 +28,8 @@
 #define NS_PORT		9391
 
 /* The namespace, its veth pair (a, b) and its bridged pair (c, d), with
- * fixed addresses and static neighbours: no ARP, no IPv6, nothing sent on
- * them but the test's datagrams. */
+ * fixed addresses and static neighbours: no ARP, no IPv6, no multicast
+ * (IGMP), nothing sent on them but the test's datagrams. */
 #define NS_SETUP							\
 	"set -e; ns=$1\n"						\
 	"ip netns add $ns\n"						\
@@ -38,6 +38,8 @@
 	"ip link add e2etxc address 02:e2:00:00:02:01 type veth peer name e2etxd address 02:e2:00:00:02:02 netns $ns\n" \
 	"for i in e2etxa e2etxbr e2etxc; do echo 1 > /proc/sys/net/ipv6/conf/$i/disable_ipv6 || true; done\n" \
 	"ip netns exec $ns sh -c 'for i in lo e2etxb e2etxd; do echo 1 > /proc/sys/net/ipv6/conf/$i/disable_ipv6 || true; done'\n" \
+	"for i in e2etxa e2etxbr e2etxc; do ip link set $i multicast off; done\n" \
+	"for i in e2etxb e2etxd; do ip -n $ns link set $i multicast off; done\n" \
 	"ip link set e2etxc master e2etxbr\n"				\
 	"ip addr add 10.231.1.1/24 dev e2etxa\n"			\
 	"ip addr add 10.231.2.1/24 dev e2etxbr\n"			\
