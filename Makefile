@@ -57,7 +57,7 @@ LIB_SRCS	:= $(wildcard lib/*.c)
 RAPL_SRCS	:= $(wildcard rapl/*.c)
 # The filesystem's pure parts, linked by the unit tests.
 FUSE_PURE_SRCS	:= fuse/access.c fuse/caller.c fuse/files.c fuse/render.c fuse/render_json.c
-FUSE_SRCS	:= $(FUSE_PURE_SRCS) fuse/fs.c fuse/mount.c fuse/refuse.c
+FUSE_SRCS	:= $(FUSE_PURE_SRCS) fuse/fs.c fuse/loop.c fuse/mount.c fuse/refuse.c
 # The HTTP listener's pure parts (address, routing), linked by the unit tests.
 EXPORTER_PURE_SRCS := exporter/listen.c exporter/route.c
 EXPORTER_SRCS	:= $(EXPORTER_PURE_SRCS) exporter/http.c

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "dump.h"
 #include "fs.h"
+#include "handover.h"
 #include "http.h"
 #include "log.h"
 #include "options.h"
@@ -201,11 +202,13 @@ static void reload(void *arg)
  * readiness, then samples until a stop signal. */
 static int serve(struct config *cfg, struct view *v,
 		 struct collector *coll, struct table *t, struct rapl *rapl,
-		 struct http *http, int record_fd, int ready_fd, int signal_fd)
+		 struct http *http, struct handover *h, int record_fd,
+		 int ready_fd, int signal_fd)
 {
 	struct reload r = { cfg, v };
 	struct efs *fs = NULL;
 	struct sampler smp;
+	bool keep = false;
 	int err;
 
 	err = sampler_init(&smp, v, coll, t, rapl, record_fd);
@@ -214,10 +217,12 @@ static int serve(struct config *cfg, struct view *v,
 	smp.reload = reload;
 	smp.reload_arg = &r;
 	if (cfg->mountpoint) {
-		err = efs_start(&fs, cfg->mountpoint, v);
+		err = efs_start(&fs, cfg->mountpoint, v, &h->fuse);
 		if (err)
 			goto out;
 		log_info("serving %s", cfg->mountpoint);
+		if (!efs_adopted(fs))
+			handover_store_fuse(fs);
 	}
 	if (http) {
 		err = http_start(http, v);
@@ -232,9 +237,14 @@ static int serve(struct config *cfg, struct view *v,
 	if (ready_fd >= 0 && write(ready_fd, "", 1) != 1)
 		log_warn("cannot report readiness: %s", strerror(errno));
 	err = sampler_run(&smp, signal_fd, fs);
+	/* A restart that systemd queued keeps the mount for the next
+	 * energyd; any other stop takes it away. */
+	keep = !err && fs && handover_restart_pending();
 out:
 	http_stop(http);
-	efs_stop(fs);
+	efs_stop(fs, keep);
+	if (!keep)
+		handover_forget();
 	sampler_fini(&smp);
 	return err;
 }
@@ -249,6 +259,7 @@ int main(int argc, char **argv)
 	int lock_fd = -1, ready_fd = -1, record_fd = -1, signal_fd = -1, err;
 	struct rapl *rapl = NULL;
 	struct http *http = NULL;
+	struct handover h = { .fuse = { -1, -1 } };
 	struct collector coll;
 	struct table table;
 	struct config cfg;
@@ -289,6 +300,7 @@ int main(int argc, char **argv)
 		lock_fd = take_lock();
 		if (lock_fd < 0)
 			return 1;
+		handover_collect(&h);
 		if (cfg.listen.len) {
 			err = http_open(&http, &cfg.listen);
 			if (err)
@@ -322,8 +334,8 @@ int main(int argc, char **argv)
 		log_err("eventfd, signalfd: %s", strerror(errno));
 		goto out_fds;
 	}
-	err = serve(&cfg, &v, &coll, &table, rapl, http, record_fd, ready_fd,
-		    signal_fd);
+	err = serve(&cfg, &v, &coll, &table, rapl, http, &h, record_fd,
+		    ready_fd, signal_fd);
 out_fds:
 	if (signal_fd >= 0)
 		close(signal_fd);
@@ -339,6 +351,7 @@ out_table:
 out_coll:
 	coll_fini(&coll);
 out_lock:
+	handover_fini(&h);
 	http_close(http);
 	if (ready_fd >= 0)
 		close(ready_fd);

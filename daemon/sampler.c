@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "handover.h"
 #include "log.h"
 #include "publish.h"
 #include "notify.h"
@@ -410,8 +411,10 @@ int sampler_run(struct sampler *s, int signal_fd, struct efs *fs)
 			sample_ns_changed(s);
 		if (pfd[3].revents & (POLLPRI | POLLERR)) {
 			err = efs_check(fs);
-			if (err)
+			if (err < 0)
 				return err;
+			if (err)	/* a new connection */
+				handover_store_fuse(fs);
 		}
 		if (!(pfd[1].revents & POLLIN) ||
 		    read(s->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))

@@ -18,6 +18,9 @@
 #include "files.h"
 #include "view.h"
 
+/* Threads reading requests: handlers never wait, so a few suffice. */
+#define EFS_THREADS	6
+
 enum {
 	INO_ROOT = FUSE_ROOT_ID,
 	INO_ALL,
@@ -45,14 +48,43 @@ struct efs {
 	struct file_table files;
 	struct node nodes[INO_END];
 	char *mountpoint;
-	struct fuse_loop_config *loop_cfg;
 	int mountinfo_fd;		/* polled for changes of the mounts */
-	/* The session serving the mount now. */
+	/* The session serving the mount now, and its threads (loop.c). */
 	struct fuse_session *se;
-	pthread_t thread;
-	bool running;			/* the thread was started */
+	pthread_t threads[EFS_THREADS];
+	int nthreads;
+	int stop_fd;			/* eventfd: readable once they stop */
+	bool stopping;
+	bool adopted;			/* handed over by an earlier energyd */
+	void *init_req;			/* the connection's FUSE_INIT */
+	size_t init_len;
 	unsigned int conn;		/* its connection in fusectl */
 };
+
+/* The session's threads and the connection's handover (loop.c). */
+
+/* Read and answer requests on @dev_fd (made non-blocking) through the
+ * threads' own I/O. 0 or -errno. */
+int efs_session_io(struct efs *fs, int dev_fd);
+
+/* Start EFS_THREADS threads serving fs->se; 0 or -errno. */
+int efs_loop_start(struct efs *fs);
+
+/* Stop them between requests, none read and left unanswered. */
+void efs_loop_stop(struct efs *fs);
+
+/* A sealed memfd holding the connection's FUSE_INIT, for a successor;
+ * the fd or -errno. */
+int efs_init_save(const struct efs *fs);
+
+/* The FUSE_INIT in such a memfd into fs->init_req; 0 or -EINVAL. */
+int efs_init_load(struct efs *fs, int init_fd);
+
+/* Hand fs->init_req to the new session, as if the kernel sent it. */
+void efs_init_replay(struct efs *fs);
+
+/* Ask the kernel to queue again what a dead energyd read unanswered. */
+void efs_resend(const struct efs *fs);
 
 /* The request handlers. */
 extern const struct fuse_lowlevel_ops efs_ops;

@@ -41,7 +41,7 @@ __u64 files_add(struct file_table *ft, struct open_file *of)
 	if (i == ft->cap) {
 		size_t cap = ft->cap ? ft->cap * 2 : 64;
 		struct open_file **s = realloc(ft->slot, cap * sizeof(*s));
-		__u32 *g = s ? realloc(ft->gen, cap * sizeof(*g)) : NULL;
+		__u16 *g = s ? realloc(ft->gen, cap * sizeof(*g)) : NULL;
 
 		if (s)
 			ft->slot = s;
@@ -58,7 +58,7 @@ __u64 files_add(struct file_table *ft, struct open_file *of)
 	/* Generation 0 is never handed out, so no handle is 0. */
 	if (++ft->gen[i] == 0)
 		ft->gen[i] = 1;
-	fh = (__u64)ft->gen[i] << 32 | i;
+	fh = (__u64)ft->tag << 48 | (__u64)ft->gen[i] << 32 | i;
 out:
 	pthread_mutex_unlock(&ft->lock);
 	return fh;
@@ -70,7 +70,8 @@ struct open_file *files_get(struct file_table *ft, __u64 fh)
 	struct open_file *of = NULL;
 
 	pthread_mutex_lock(&ft->lock);
-	if (i < ft->cap && ft->gen[i] == fh >> 32 && ft->slot[i]) {
+	if (i < ft->cap && !files_foreign(ft, fh) &&
+	    ft->gen[i] == (__u16)(fh >> 32) && ft->slot[i]) {
 		of = ft->slot[i];
 		of->refs++;
 	}
@@ -95,12 +96,18 @@ struct open_file *files_remove(struct file_table *ft, __u64 fh)
 	struct open_file *of = NULL;
 
 	pthread_mutex_lock(&ft->lock);
-	if (i < ft->cap && ft->gen[i] == fh >> 32) {
+	if (i < ft->cap && !files_foreign(ft, fh) &&
+	    ft->gen[i] == (__u16)(fh >> 32)) {
 		of = ft->slot[i];
 		ft->slot[i] = NULL;
 	}
 	pthread_mutex_unlock(&ft->lock);
 	return of;
+}
+
+bool files_foreign(const struct file_table *ft, __u64 fh)
+{
+	return fh >> 48 != ft->tag;
 }
 
 void files_fini(struct file_table *ft)

@@ -31,11 +31,15 @@ struct open_file {
 	bool wbad;		/* a write was refused: apply nothing */
 };
 
+/* A handle is the table's tag (16 bits), the slot's generation (16) and
+ * its index (32): an energyd that took the connection over from another,
+ * with another tag, tells the handles of the files opened before. */
 struct file_table {
 	pthread_mutex_t lock;
 	struct open_file **slot;
-	__u32 *gen;
+	__u16 *gen;
 	size_t cap;
+	__u16 tag;
 };
 
 /* An empty table. */
@@ -64,5 +68,8 @@ void files_put(struct file_table *ft, struct open_file *of);
 /* Forget handle @fh; its file lives on while replies hold it. Returns the
  * file (with the table's reference, for files_put), NULL when unknown. */
 struct open_file *files_remove(struct file_table *ft, __u64 fh);
+
+/* Whether @fh was handed out by another table (an earlier energyd's). */
+bool files_foreign(const struct file_table *ft, __u64 fh);
 
 #endif /* ENERGY_FILES_H */

@@ -414,6 +414,37 @@ static void efs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 /*
+ * A read on a file opened before this energyd took the connection over:
+ * its text is gone with the energyd that rendered it, so the present is
+ * rendered for this reader, checked as at an open, and the part at @off
+ * is sent.
+ */
+static void read_foreign(struct efs *fs, fuse_req_t req, fuse_ino_t ino,
+			 size_t size, off_t off)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct rbuf text = { 0 };
+	struct caller c;
+	int err;
+
+	err = caller_identify(&fs->env, ctx->pid, ctx->uid, ctx->gid, &c) ?:
+	      access_open(fs->nodes[ino].rule, c.privileged, O_RDONLY);
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	render(fs, ino, &c, &text);
+	if (text.oom)
+		fuse_reply_err(req, ENOMEM);
+	else if (off < 0 || (size_t)off >= text.len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, text.data + off,
+			       size < text.len - off ? size : text.len - off);
+	rbuf_free(&text);
+}
+
+/*
  * A read at any offset comes from the text rendered at open. Once a read
  * finds its end, the text is freed (a file whose release is still queued
  * in the kernel holds no text); a read from offset 0 after that renders
@@ -425,9 +456,12 @@ static void efs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct efs *fs = fuse_req_userdata(req);
 	struct open_file *of = files_get(&fs->files, fi->fh);
 
-	(void)ino;
 	if (!of) {
-		fuse_reply_err(req, EBADF);
+		if (files_foreign(&fs->files, fi->fh) && node_valid(ino) &&
+		    !S_ISDIR(fs->nodes[ino].mode))
+			read_foreign(fs, req, ino, size, off);
+		else
+			fuse_reply_err(req, EBADF);
 		return;
 	}
 	pthread_mutex_lock(&of->lock);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The mount's life: prepare the mount point, mount and serve from a
- * thread of sessions; notice when the mount is taken away from outside
- * and mount again; abort a connection whose tree is still in use when its
- * session must end.
+ * The mount's life: prepare the mount point, mount, or take over the
+ * connection an energyd before this one handed over; notice when the mount
+ * is taken away from outside and mount again; at the end, keep the
+ * connection for the next energyd, or unmount and abort a connection whose
+ * tree is still in use.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -20,11 +22,8 @@
 #include "fs.h"
 #include "log.h"
 
-/* Worker threads kept waiting for requests, and the most there are. */
-#define EFS_IDLE_THREADS	10
-#define EFS_MAX_THREADS		16
 #define FUSECTL_DIR		"/sys/fs/fuse/connections"
-#define MOUNT_OPTS		"allow_other,fsname=energyd,subtype=energyd"
+#define FSNAME			"energyd"
 
 /* Whether @mp is a mount whose daemon is gone: it answers ENOTCONN (its
  * attributes may still be cached, so the directory is opened too). */
@@ -127,76 +126,131 @@ static void conn_abort(struct efs *fs)
 	close(fd);
 }
 
-static void *loop_thread(void *arg)
+/* Stop serving. A connection kept for the next energyd stays mounted,
+ * every request in it answered or still queued; otherwise the mount is
+ * detached (when still there), what is queued is served, and what comes
+ * after is ended with ENOTCONN. */
+static void session_down(struct efs *fs, bool keep)
 {
-	struct efs *fs = arg;
-
-	fuse_session_loop_mt(fs->se, fs->loop_cfg);
-	return NULL;
+	if (!fs->se)
+		return;
+	if (!keep && mounted(fs) && umount2(fs->mountpoint, MNT_DETACH))
+		log_warn("%s: unmount: %s", fs->mountpoint, strerror(errno));
+	efs_loop_stop(fs);
+	if (!keep)
+		conn_abort(fs);
+	fuse_session_destroy(fs->se);	/* closes the fd */
+	fs->se = NULL;
+	free(fs->init_req);
+	fs->init_req = NULL;
 }
 
-/* Mount a new session at fs->mountpoint and serve it; 0 or -errno,
- * logged. */
-static int session_up(struct efs *fs)
+/* A new connection mounted at @mp; its /dev/fuse fd, or -errno (logged).
+ * The mount libfuse makes as root: nosuid, nodev, open to all. */
+static int mount_new(const char *mp)
 {
-	char *argv[] = { "energyd", "-o", MOUNT_OPTS, NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-	struct stat st;
-	int err;
+	char opts[128];
+	int fd, err;
 
-	err = prepare_mountpoint(fs->mountpoint);
-	if (err)
+	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		log_err("/dev/fuse: %s", strerror(errno));
+		return -errno;
+	}
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
+	if (mount(FSNAME, mp, "fuse." FSNAME, MS_NOSUID | MS_NODEV, opts)) {
+		err = -errno;
+		log_err("%s: cannot mount: %s", mp, strerror(errno));
+		close(fd);
 		return err;
+	}
+	return fd;
+}
+
+/* The connection in @adopt, when it can be served: its fds are taken
+ * (kept in fs, or closed). Returns its /dev/fuse fd or -1. */
+static int adopt_conn(struct efs *fs, struct efs_conn *adopt)
+{
+	int fd = adopt->dev_fd, err;
+
+	adopt->dev_fd = -1;
+	err = adopt->init_fd >= 0 ? efs_init_load(fs, adopt->init_fd) : -ENODATA;
+	if (adopt->init_fd >= 0)
+		close(adopt->init_fd);
+	adopt->init_fd = -1;
+	if (!err && mounted(fs))
+		return fd;
+	log_warn("%s: the connection handed over %s; mounting anew",
+		 fs->mountpoint, err ? "comes without a valid INIT" :
+		 "is not mounted there any more");
+	close(fd);
+	free(fs->init_req);
+	fs->init_req = NULL;
+	return -1;
+}
+
+/* Serve a connection: the one in @adopt (NULL: none) that an earlier
+ * energyd handed over, or a new one mounted at fs->mountpoint. 0 or
+ * -errno, logged. */
+static int session_up(struct efs *fs, struct efs_conn *adopt)
+{
+	char *argv[] = { FSNAME, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	int fd = -1, err;
+	struct stat st;
+
+	if (adopt && adopt->dev_fd >= 0)
+		fd = adopt_conn(fs, adopt);
+	fs->adopted = fd >= 0;
+	if (!fs->adopted) {
+		err = prepare_mountpoint(fs->mountpoint);
+		if (err)
+			return err;
+	}
 	fs->se = fuse_session_new(&args, &efs_ops, sizeof(efs_ops), fs);
 	fuse_opt_free_args(&args);	/* what the session added to them */
 	if (!fs->se) {
 		log_err("cannot create the FUSE session");
+		if (fd >= 0)
+			close(fd);
 		return -EIO;
 	}
-	if (fuse_session_mount(fs->se, fs->mountpoint)) {
-		log_err("%s: cannot mount (is /dev/fuse there?)", fs->mountpoint);
-		err = -EIO;
+	if (fd < 0)
+		fd = mount_new(fs->mountpoint);
+	if (fd < 0) {
+		err = fd;
 		goto fail;
 	}
-	err = -pthread_create(&fs->thread, NULL, loop_thread, fs);
+	err = efs_session_io(fs, fd);
 	if (err) {
-		log_err("cannot start the FUSE thread: %s", strerror(-err));
-		fuse_session_unmount(fs->se);
+		log_err("cannot serve %s: %s", fs->mountpoint, strerror(-err));
+		close(fd);
 		goto fail;
 	}
-	fs->running = true;
+	if (fs->adopted) {
+		efs_init_replay(fs);
+		efs_resend(fs);
+	}
+	err = efs_loop_start(fs);
+	if (err) {
+		log_err("cannot start the FUSE threads: %s", strerror(-err));
+		goto fail;
+	}
 	/* The connection's number in fusectl is its device's; stat only
-	 * now, as the mount answers only once the loop runs. */
+	 * now, as the mount answers only once the threads run. */
 	fs->conn = stat(fs->mountpoint, &st) ? 0 : minor(st.st_dev);
+	if (fs->adopted)
+		log_info("%s: serving the connection an earlier energyd handed over",
+			 fs->mountpoint);
 	return 0;
 fail:
-	fuse_session_destroy(fs->se);
-	fs->se = NULL;
+	session_down(fs, false);
 	return err;
 }
 
-/* Stop serving: detach the mount (when still there) and end the session. */
-static void session_down(struct efs *fs)
-{
-	if (!fs->se)
-		return;
-	if (fs->running) {
-		fuse_session_exit(fs->se);
-		/* Detaching ends the connection once nobody uses the tree;
-		 * aborting ends it when somebody still does. Either way
-		 * the loop's reads fail and its threads return. */
-		if (mounted(fs) && umount2(fs->mountpoint, MNT_DETACH))
-			log_warn("%s: unmount: %s", fs->mountpoint, strerror(errno));
-		conn_abort(fs);
-		pthread_join(fs->thread, NULL);
-		fs->running = false;
-	}
-	fuse_session_unmount(fs->se);
-	fuse_session_destroy(fs->se);
-	fs->se = NULL;
-}
-
-int efs_start(struct efs **out, const char *mountpoint, struct view *v)
+int efs_start(struct efs **out, const char *mountpoint, struct view *v,
+	      struct efs_conn *adopt)
 {
 	struct efs *fs;
 	int err;
@@ -206,7 +260,12 @@ int efs_start(struct efs **out, const char *mountpoint, struct view *v)
 		return -ENOMEM;
 	fs->v = v;
 	fs->mountinfo_fd = -1;
+	fs->stop_fd = -1;
 	files_init(&fs->files);
+	/* This energyd's handles, told from those of one before it. */
+	if (getrandom(&fs->files.tag, sizeof(fs->files.tag), 0) !=
+	    sizeof(fs->files.tag))
+		fs->files.tag = getpid();
 	efs_build_tree(fs);
 	err = caller_env_init(&fs->env);
 	if (err) {
@@ -214,25 +273,21 @@ int efs_start(struct efs **out, const char *mountpoint, struct view *v)
 		goto fail;
 	}
 	fs->mountpoint = strdup(mountpoint);
-	fs->loop_cfg = fuse_loop_cfg_create();
-	if (!fs->mountpoint || !fs->loop_cfg) {
+	if (!fs->mountpoint) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	fuse_loop_cfg_set_clone_fd(fs->loop_cfg, 0);
-	fuse_loop_cfg_set_idle_threads(fs->loop_cfg, EFS_IDLE_THREADS);
-	fuse_loop_cfg_set_max_threads(fs->loop_cfg, EFS_MAX_THREADS);
 	fs->mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fs->mountinfo_fd < 0)
 		log_warn("/proc/self/mountinfo: %s: an unmount from outside goes unnoticed",
 			 strerror(errno));
-	err = session_up(fs);
+	err = session_up(fs, adopt);
 	if (err)
 		goto fail;
 	*out = fs;
 	return 0;
 fail:
-	efs_stop(fs);
+	efs_stop(fs, false);
 	return err;
 }
 
@@ -243,21 +298,39 @@ int efs_watch_fd(const struct efs *fs)
 
 int efs_check(struct efs *fs)
 {
+	int err;
+
 	if (!fs || mounted(fs))
 		return 0;
 	log_warn("%s: unmounted from outside energyd; mounting it again",
 		 fs->mountpoint);
-	session_down(fs);
-	return session_up(fs);
+	session_down(fs, false);
+	err = session_up(fs, NULL);
+	return err ?: 1;
 }
 
-void efs_stop(struct efs *fs)
+bool efs_adopted(const struct efs *fs)
+{
+	return fs && fs->adopted;
+}
+
+int efs_handover(const struct efs *fs, struct efs_conn *out)
+{
+	out->dev_fd = out->init_fd = -1;
+	if (!fs || !fs->se)
+		return -ENOTCONN;
+	out->init_fd = efs_init_save(fs);
+	if (out->init_fd < 0)
+		return out->init_fd;
+	out->dev_fd = fuse_session_fd(fs->se);
+	return 0;
+}
+
+void efs_stop(struct efs *fs, bool keep)
 {
 	if (!fs)
 		return;
-	session_down(fs);
-	if (fs->loop_cfg)
-		fuse_loop_cfg_destroy(fs->loop_cfg);
+	session_down(fs, keep);
 	if (fs->mountinfo_fd >= 0)
 		close(fs->mountinfo_fd);
 	files_fini(&fs->files);

@@ -40,6 +40,7 @@ TEST_MAIN(
 	TEST(test_domain_basis),
 	TEST(test_files_handles),
 	TEST(test_files_many),
+	TEST(test_files_foreign),
 	TEST(test_log_limit),
 	TEST(test_rapl_names),
 	TEST(test_rapl_msr_unit),

@@ -76,3 +76,29 @@ void test_files_many(void)
 	ASSERT_TRUE(ok, "the released ones gone, the others found");
 	files_fini(&ft);
 }
+
+/* A table with another tag (the energyd before a restart) hands out
+ * handles this one tells apart, even at the same slot and generation. */
+void test_files_foreign(void)
+{
+	struct open_file *a = new_file("a\n"), *b = new_file("b\n");
+	struct file_table old, cur;
+	__u64 fa, fb;
+
+	files_init(&old);
+	files_init(&cur);
+	old.tag = 0x1234;
+	cur.tag = 0x4321;
+	fa = files_add(&old, a);
+	fb = files_add(&cur, b);
+	ASSERT_EQ(fa & 0xffffffffffffULL, fb & 0xffffffffffffULL,
+		  "same slot and generation in both");
+	ASSERT_TRUE(files_foreign(&cur, fa), "the old table's handle is foreign");
+	ASSERT_TRUE(!files_foreign(&cur, fb), "its own is not");
+	ASSERT_TRUE(files_get(&cur, fa) == NULL, "a foreign handle finds nothing");
+	ASSERT_TRUE(files_remove(&cur, fa) == NULL, "nor removes its file");
+	ASSERT_TRUE(files_get(&cur, fb) == b, "its own handle finds its file");
+	files_put(&cur, b);
+	files_fini(&old);
+	files_fini(&cur);
+}

@@ -36,6 +36,7 @@ void test_hooks_no_trampoline(void);
 void test_domain_basis(void);
 void test_files_handles(void);
 void test_files_many(void);
+void test_files_foreign(void);
 void test_log_limit(void);
 void test_caller_parse_cap_eff(void);
 void test_caller_parse_nspid(void);
