@@ -357,6 +357,12 @@ static bool daemon_launch(void)
 
 pid_t e2e_spawn_energyd(const char *log, const char *const *extra, uid_t uid)
 {
+	return e2e_spawn_energyd_with(log, extra, uid, NULL, NULL);
+}
+
+pid_t e2e_spawn_energyd_with(const char *log, const char *const *extra,
+			     uid_t uid, void (*child)(void *), void *arg)
+{
 	const char *bin = getenv("ENERGYD");
 	const char *argv[24] = { bin && *bin ? bin : "build/energyd", "-f",
 				 "--sample-ns", "10000000" };
@@ -378,6 +384,8 @@ pid_t e2e_spawn_energyd(const char *log, const char *const *extra, uid_t uid)
 		}
 		if (uid && (setgid(uid) || setuid(uid)))
 			_exit(126);
+		if (child)
+			child(arg);
 		execv(argv[0], (char **)argv);
 		_exit(127);
 	}

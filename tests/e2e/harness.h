@@ -82,6 +82,11 @@ bool e2e_daemon_logged(const char *text);
  */
 pid_t e2e_spawn_energyd(const char *log, const char *const *extra, uid_t uid);
 
+/* The same, with @child(@arg) called in the child just before the exec
+ * (its environment, its fds). */
+pid_t e2e_spawn_energyd_with(const char *log, const char *const *extra,
+			     uid_t uid, void (*child)(void *), void *arg);
+
 /* ---- the files ---- */
 
 /* A whole file read in small reads, NUL-terminated, to be freed; NULL with
@@ -416,6 +421,7 @@ void fs_concurrent_readers(void);
 void fs_after_stop(void);
 void fs_kill_restart(void);
 void daemon_not_root(void);
+void fs_handover(void);
 void daemon_map_full(void);
 void fs_nonempty_mountpoint(void);
 void energy_model_estimate(void);

@@ -120,6 +120,7 @@ TEST_MAIN(
 	TEST(daemon_stop),
 	TEST(fs_after_stop),
 	TEST(fs_kill_restart),
+	TEST(fs_handover),
 	TEST(daemon_not_root),
 	TEST(daemon_map_full),
 	TEST(fs_nonempty_mountpoint),

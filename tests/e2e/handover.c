@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A restart that readers never notice, with this test playing systemd's
+ * part: the notification socket that takes READY=1 and the fds energyd
+ * stores (FDSTORE=1, FDSTOREREMOVE=1), and the next energyd started with
+ * them (LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID), as systemd does after a
+ * kill -9 with Restart=on-failure.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/mount.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <linux/magic.h>
+
+#include "harness.h"
+
+#define NOTIFY_PATH	"/run/energyd-e2e-notify.sock"
+#define HANDOVER_LOG	"/tmp/energyd-e2e-handover.log"
+#define STORE_MAX	8
+#define READ_GAP_MS	20
+
+/* What the test keeps of systemd's part. */
+struct sysd {
+	int sock;
+	bool ready;
+	int removed;			/* FDSTOREREMOVE=1 messages */
+	struct {
+		char name[32];
+		int fd;
+	} store[STORE_MAX];
+	int nstore;
+};
+
+static int sysd_open(struct sysd *s)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	memset(s, 0, sizeof(*s));
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", NOTIFY_PATH);
+	unlink(NOTIFY_PATH);
+	s->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s->sock < 0 || bind(s->sock, (struct sockaddr *)&a, sizeof(a)))
+		return -errno;
+	return 0;
+}
+
+static void sysd_close(struct sysd *s)
+{
+	for (int i = 0; i < s->nstore; i++)
+		close(s->store[i].fd);
+	s->nstore = 0;
+	if (s->sock > 0)
+		close(s->sock);
+	unlink(NOTIFY_PATH);
+}
+
+/* The value of "key=" in a notification, into @out. */
+static bool field(const char *msg, const char *key, char *out, size_t len)
+{
+	size_t k = strlen(key);
+
+	for (const char *l = msg; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, key, k) && l[k] == '=') {
+			snprintf(out, len, "%.*s", (int)strcspn(l + k + 1, "\n"),
+				 l + k + 1);
+			return true;
+		}
+	return false;
+}
+
+static void store_drop(struct sysd *s, const char *name)
+{
+	for (int i = 0; i < s->nstore; i++)
+		if (!strcmp(s->store[i].name, name)) {
+			close(s->store[i].fd);
+			s->store[i] = s->store[--s->nstore];
+			i--;
+		}
+}
+
+/* One notification, waiting up to @ms; false when none came. */
+static bool sysd_pump(struct sysd *s, int ms)
+{
+	char msg[512], cbuf[CMSG_SPACE(sizeof(int) * 4)], name[32] = "";
+	struct iovec iov = { msg, sizeof(msg) - 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct pollfd p = { s->sock, POLLIN, 0 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (poll(&p, 1, ms) != 1)
+		return false;
+	n = recvmsg(s->sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return false;
+	msg[n] = '\0';
+	field(msg, "FDNAME", name, sizeof(name));
+	if (strstr(msg, "READY=1"))
+		s->ready = true;
+	if (strstr(msg, "FDSTOREREMOVE=1")) {
+		store_drop(s, name);
+		s->removed++;
+	}
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		int *fds = (int *)CMSG_DATA(c);
+		size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < nfds; i++) {
+			if (!strstr(msg, "FDSTORE=1") || s->nstore == STORE_MAX) {
+				close(fds[i]);
+				continue;
+			}
+			snprintf(s->store[s->nstore].name,
+				 sizeof(s->store[s->nstore].name), "%s", name);
+			s->store[s->nstore++].fd = fds[i];
+		}
+	}
+	return true;
+}
+
+/* Notifications until READY=1, at most @ms. */
+static bool sysd_wait_ready(struct sysd *s, int ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s->ready = false;
+	do {
+		sysd_pump(s, 100);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!s->ready && (t.tv_sec - t0.tv_sec) * 1000 +
+		 (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+	return s->ready;
+}
+
+static bool stored(const struct sysd *s, const char *name)
+{
+	for (int i = 0; i < s->nstore; i++)
+		if (!strcmp(s->store[i].name, name))
+			return true;
+	return false;
+}
+
+/* In the next energyd: its notification socket and, when @arg is set, the
+ * stored fds at 3, 4, ... as systemd passes them. */
+static void as_systemd_child(void *arg)
+{
+	struct sysd *s = arg;
+	char names[256] = "", n[16];
+
+	setenv("NOTIFY_SOCKET", NOTIFY_PATH, 1);
+	if (!s || !s->nstore)
+		return;
+	/* Out of the way of 3, 4, ... first, then into place. */
+	for (int i = 0; i < s->nstore; i++)
+		s->store[i].fd = fcntl(s->store[i].fd, F_DUPFD, 64);
+	for (int i = 0; i < s->nstore; i++) {
+		dup2(s->store[i].fd, 3 + i);
+		snprintf(names + strlen(names), sizeof(names) - strlen(names),
+			 "%s%s", i ? ":" : "", s->store[i].name);
+	}
+	snprintf(n, sizeof(n), "%d", s->nstore);
+	setenv("LISTEN_FDS", n, 1);
+	setenv("LISTEN_FDNAMES", names, 1);
+	snprintf(n, sizeof(n), "%d", getpid());
+	setenv("LISTEN_PID", n, 1);
+}
+
+/* sys opened before the kill and read once after the restart (when
+ * @stop_fd closes): "1 0" to @out_fd when it reads. */
+static void held_reader(int stop_fd, int out_fd)
+{
+	struct pollfd p = { stop_fd, POLLIN, 0 };
+	int fd = open(E2E_MNT "/sys", O_RDONLY | O_CLOEXEC);
+	char buf[64] = "", line[128];
+	ssize_t n = -1;
+
+	while (fd >= 0 && poll(&p, 1, -1) < 0)
+		;
+	if (fd >= 0)
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n > 10 && !strncmp(buf, "timestamp=", 10))
+		snprintf(line, sizeof(line), "1 0");
+	else
+		snprintf(line, sizeof(line), "1 1 %s", fd < 0 ? "open failed" :
+			 n < 0 ? strerror(errno) : "not sys");
+	if (write(out_fd, line, strlen(line)) < 0)
+		_exit(2);
+	_exit(0);
+}
+
+/* A reader that reads @path every READ_GAP_MS until @stop_fd closes, then
+ * writes "reads failures" to @out_fd: a failure is an error or an empty
+ * file. */
+static void reader(const char *path, int stop_fd, int out_fd)
+{
+	struct pollfd p = { stop_fd, POLLIN, 0 };
+	unsigned long reads = 0, bad = 0;
+	char line[64], first[160] = "";
+
+	if (!path) {
+		held_reader(stop_fd, out_fd);
+		return;
+	}
+	while (poll(&p, 1, READ_GAP_MS) == 0) {
+		size_t len = 0;
+		char *t = e2e_read_file(path, &len);
+
+		reads++;
+		if (!t || !len) {
+			if (!bad++)
+				snprintf(first, sizeof(first), "read %lu: %s", reads,
+					 t ? "empty" : strerror(errno));
+		}
+		free(t);
+	}
+	snprintf(line, sizeof(line), "%lu %lu ", reads, bad);
+	if (write(out_fd, line, strlen(line)) < 0 ||
+	    write(out_fd, first, strlen(first)) < 0)
+		_exit(2);
+	_exit(0);
+}
+
+static bool is_fuse(const char *path)
+{
+	struct statfs sf;
+
+	return !statfs(path, &sf) && sf.f_type == FUSE_SUPER_MAGIC;
+}
+
+/* Whether the kernel has FUSE_NOTIFY_RESEND (Linux 6.9 on). */
+static bool resend_kernel(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	return !uname(&u) && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+	       (major > 6 || (major == 6 && minor >= 9));
+}
+
+static int reap(pid_t pid, int sig)
+{
+	int status = -1;
+
+	if (sig)
+		kill(pid, sig);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+/*
+ * energyd under a stand-in for systemd stores its FUSE connection; killed
+ * with SIGKILL, the next one takes the connection over: a reader of
+ * `cgroup` and `sys` in a loop sees no failed and no empty read, and a
+ * file opened before the kill reads after it. A SIGTERM that no restart
+ * job follows (nobody to ask here) unmounts and takes the fds back out of
+ * the store.
+ */
+void fs_handover(void)
+{
+	pid_t pid = 0, rd[3] = { 0, 0, 0 };
+	int stop[2] = { -1, -1 }, res[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	/* NULL: sys held open across the restart. No FUSE file is ever open
+	 * in this process: the exec of the next energyd would close it, and
+	 * that close waits for an energyd. */
+	const char *paths[3] = { E2E_MNT "/cgroup", E2E_MNT "/sys", NULL };
+	int status;
+	struct sysd s;
+	char buf[256];
+	ssize_t n;
+
+	if (!ASSERT_EQ(sysd_open(&s), 0, "bind the notification socket " NOTIFY_PATH))
+		goto cleanup;
+	pid = e2e_spawn_energyd_with(HANDOVER_LOG, NULL, 0, as_systemd_child, NULL);
+	if (!ASSERT_TRUE(sysd_wait_ready(&s, 20000), "the first energyd says READY=1"))
+		goto cleanup;
+	if (!ASSERT_TRUE(stored(&s, "fuse") && stored(&s, "fuse-init"),
+			 "it stored the fds 'fuse' and 'fuse-init'"))
+		goto cleanup;
+	if (!ASSERT_EQ(pipe2(stop, O_CLOEXEC), 0, "pipe"))
+		goto cleanup;
+	for (int i = 0; i < 3; i++) {
+		if (!ASSERT_EQ(pipe2(res[i], O_CLOEXEC), 0, "pipe"))
+			goto cleanup;
+		fflush(NULL);
+		rd[i] = fork();
+		if (!rd[i]) {
+			close(stop[1]);
+			reader(paths[i], stop[0], res[i][1]);
+		}
+		close(res[i][1]);
+		res[i][1] = -1;
+	}
+	close(stop[0]);
+	stop[0] = -1;
+	usleep(500 * 1000);
+
+	status = reap(pid, SIGKILL);
+	pid = 0;
+	ASSERT_TRUE(WIFSIGNALED(status), "the first energyd was killed");
+	usleep(300 * 1000);	/* the readers wait meanwhile */
+	pid = e2e_spawn_energyd_with(HANDOVER_LOG ".2", NULL, 0,
+				     as_systemd_child, &s);
+	if (!ASSERT_TRUE(sysd_wait_ready(&s, 20000), "the next energyd says READY=1"))
+		goto cleanup;
+	ASSERT_TRUE(is_fuse(E2E_MNT), E2E_MNT " is the same FUSE mount");
+	usleep(800 * 1000);
+	close(stop[1]);
+	stop[1] = -1;
+	for (int i = 0; i < 3; i++) {
+		const char *what = paths[i] ? paths[i] : "sys opened before the kill";
+		unsigned long reads = 0, bad = ~0UL;
+		char first[160] = "";
+
+		struct pollfd p = { res[i][0], POLLIN, 0 };
+
+		if (poll(&p, 1, 10000) != 1 && !resend_kernel()) {
+			/* A request the killed energyd had read: before 6.9
+			 * nothing asks the kernel to send it again. */
+			printf("  fs_handover: %s: the reader waits on a request the killed energyd read; Linux before 6.9 cannot send it again (README)\n",
+			       what);
+			continue;
+		}
+		n = read(res[i][0], buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		sscanf(buf, "%lu %lu %159[^\n]", &reads, &bad, first);
+		reap(rd[i], 0);
+		rd[i] = 0;
+		printf("  fs_handover: %s: %lu reads across the kill, %lu failed%s%s\n",
+		       what, reads, bad, *first ? "; first: " : "", first);
+		ASSERT_GE(reads, paths[i] ? 20 : 1, "the reader read all along");
+		ASSERT_EQ(bad, 0, "no read failed, none was empty");
+	}
+	ASSERT_TRUE(system("grep -q 'handed over' " HANDOVER_LOG ".2") == 0,
+		    "the next energyd logged that it serves the connection handed over");
+
+	s.removed = 0;
+	status = reap(pid, SIGTERM);
+	pid = 0;
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit 0 on SIGTERM");
+	while (sysd_pump(&s, 200))
+		;
+	ASSERT_TRUE(!is_fuse(E2E_MNT), "a stop with no restart after it unmounts");
+	ASSERT_TRUE(!stored(&s, "fuse") && !stored(&s, "fuse-init") && s.removed >= 2,
+		    "and takes its fds out of the store");
+cleanup:
+	if (stop[1] >= 0)
+		close(stop[1]);
+	if (stop[0] >= 0)
+		close(stop[0]);
+	sysd_close(&s);		/* no energyd: the connection ends */
+	for (int i = 0; i < 3; i++) {
+		if (rd[i] > 0)
+			reap(rd[i], SIGKILL);
+		if (res[i][0] >= 0)
+			close(res[i][0]);
+		if (res[i][1] >= 0)
+			close(res[i][1]);
+	}
+	if (pid > 0)
+		reap(pid, SIGKILL);
+	if (is_fuse(E2E_MNT))
+		umount2(E2E_MNT, MNT_DETACH);
+	if (test__failures)
+		system("sed 's/^/  energyd| /' " HANDOVER_LOG " " HANDOVER_LOG ".2 >&2");
+}
