@@ -467,7 +467,11 @@ void coll_read(struct collector *c, struct table *t)
 
 int coll_free(struct collector *c, const struct table_freed *freed, size_t n)
 {
-	return slots_return(&c->ops, &c->ret, c->slots, freed, n);
+	int err = slots_return(&c->ops, &c->ret, c->slots, freed, n);
+
+	/* Allocation may try again: the queue has what was handed back. */
+	__atomic_store_n(&c->skel->bss->slots_exhausted, 0, __ATOMIC_RELEASE);
+	return err;
 }
 
 int coll_publish_cgroups(struct collector *c, const struct cgroup_total *ct,

@@ -65,7 +65,8 @@ void coll_read(struct collector *c, struct table *t);
 
 /* Clear slots and hand them back to the BPF side for reuse
  * (slots_return()); one whose index delete or push fails is tried again at
- * the next call. 0, or the last -errno. */
+ * the next call. New processes may then take slots again (the BPF side
+ * stops trying once one allocation found none). 0, or the last -errno. */
 int coll_free(struct collector *c, const struct table_freed *freed, size_t n);
 
 /* Replace the per-cgroup totals (energy included) in the cgroups map,

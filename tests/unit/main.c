@@ -29,6 +29,7 @@ TEST_MAIN(
 	TEST(test_table_window_limit),
 	TEST(test_table_cgroup_totals),
 	TEST(test_table_cgroup_move),
+	TEST(test_table_prune_cgroups),
 	TEST(test_mapops_push_refused),
 	TEST(test_mapops_index_delete_fails),
 	TEST(test_mapops_cgroups_e2big),

@@ -25,6 +25,7 @@ void test_table_slot_reuse(void);
 void test_table_window_limit(void);
 void test_table_cgroup_totals(void);
 void test_table_cgroup_move(void);
+void test_table_prune_cgroups(void);
 void test_mapops_push_refused(void);
 void test_mapops_index_delete_fails(void);
 void test_mapops_cgroups_e2big(void);
