@@ -289,7 +289,10 @@ void daemon_map_churn(void)
 	if (!ASSERT_TRUE(st && w.seen.k, "memory for the keys"))
 		goto cleanup;
 	pid = e2e_spawn_energyd(log, extra, 0);
-	if (!ASSERT_TRUE(WAIT_UNTIL(sys_served(), E2E_SETTLE_MS * 5), "energyd serves"))
+	/* "cgroups" is pinned last, once the files are served. */
+	if (!ASSERT_TRUE(WAIT_UNTIL(sys_served() &&
+				    !access(ENERGY_PIN_DIR "/cgroups", F_OK),
+				    E2E_SETTLE_MS * 5), "energyd serves, its maps pinned"))
 		goto cleanup;
 	if (!ASSERT_EQ(e2e_maps_open(), 0, "open its pinned maps"))
 		goto cleanup;
@@ -471,7 +474,6 @@ void cgroup_churn(void)
 	struct e2e_cg fresh = {}, cg;
 	struct energy_cgroup tot = {};
 	struct e2e_child c = {};
-	char mnt[PATH_MAX];
 	int status = -1;
 
 	if (!e2e_begin()) {
@@ -496,10 +498,8 @@ void cgroup_churn(void)
 	ASSERT_TRUE(WAIT_UNTIL((left = ids_in_map(ids, n)) == 0, E2E_VANISH_MS),
 		    "every removed cgroup leaves the cgroups map within 3 s");
 	t2 = now_ns();
-	snprintf(mnt, sizeof(mnt), "%s", cg.path);
-	*strrchr(mnt, '/') = '\0';
 	after = cgroups_ids(NULL, 0);
-	existing = cgroups_existing(mnt);
+	existing = e2e_cgroup2_mount() ? cgroups_existing(e2e_cgroup2_mount()) : -ENOENT;
 	read_proc_field(e2e_daemon_pid(), "status", "VmRSS:", &rss1);
 	printf("  cgroup_churn: %lu cgroups in %.1f s (%.0f/s); map entries %ld before, at most %ld during, %ld after (%ld cgroups exist); %ld left %.0f ms after the last; energyd VmRSS %llu -> %llu kB\n",
 	       n, (t1 - t0) / 1e9, n / ((t1 - t0) / 1e9), before, peak, after,

@@ -778,6 +778,11 @@ static const char *cgroup2_mount(void)
 	return path[0] ? path : NULL;
 }
 
+const char *e2e_cgroup2_mount(void)
+{
+	return cgroup2_mount();
+}
+
 int cg_create(struct e2e_cg *cg)
 {
 	static int n;

@@ -203,6 +203,9 @@ struct e2e_cg {
 	__u64 id;		/* st_ino of its directory: the cgroup2 id */
 };
 
+/* Where cgroup2 is mounted, NULL when it is not. */
+const char *e2e_cgroup2_mount(void);
+
 /* Creates <cgroup2 mount>/energyd-e2e-<pid>-<n>. */
 int cg_create(struct e2e_cg *cg);
 
