@@ -218,15 +218,17 @@ static size_t others_tracked(const struct energy_key *k, size_t nk,
 		if (k[i].start_ns < lo || k[i].start_ns > hi)
 			continue;
 		/* The test's processes started in order: bsearch by time. */
-		for (size_t a = 0, b = n; a < b && !ours;) {
+		for (size_t a = 0, b = n; a < b;) {
 			size_t m = (a + b) / 2;
 
-			if (st[m].hi < k[i].start_ns)
+			if (st[m].hi < k[i].start_ns) {
 				a = m + 1;
-			else if (st[m].lo > k[i].start_ns)
+			} else if (st[m].lo > k[i].start_ns) {
 				b = m;
-			else
+			} else {
 				ours = st[m].pid == (pid_t)k[i].tgid;
+				break;
+			}
 		}
 		o += !ours;
 	}
