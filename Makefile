@@ -4,6 +4,7 @@
 # make run        install missing build dependencies, build, run energyd (root)
 # make check      install missing build dependencies, build, run every test (root)
 # make check-kernels  the end-to-end tests on Debian's 6.1 kernel under qemu (root)
+# make check-churn    the churn tests at full size: 100,000 cgroups (root)
 # make deb        the Debian package, build/deb/energyd_<version>_<arch>.deb
 # make check-deb  the package installed, removed and purged on this host (root)
 # make install    see below (PREFIX, DESTDIR)
@@ -87,7 +88,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: FORCE all run check check-kernels check-system unit e2e bench fuzz fuzzers deps vmlinux clean \
+.PHONY: FORCE all run check check-kernels check-churn check-system unit e2e bench fuzz fuzzers deps vmlinux clean \
 	install uninstall deb check-deb
 
 all: $(OUT)/energyd $(OUT)/energyctl
@@ -209,6 +210,12 @@ check: deps
 check-kernels: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/e2e
 	$(Q)scripts/check-kernels.sh $(OUT)
+
+# The churn tests at their full size (root): 100,000 cgroups created and
+# removed, 20,000 short processes against a smaller process map.
+check-churn: deps
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/e2e
+	$(Q)E2E_CHURN_CGROUPS=100000 $(OUT)/e2e cgroup_churn daemon_stop daemon_map_churn
 
 # The guest installs the package when there is a deb target, else make
 # install's tree.

@@ -17,6 +17,10 @@ const volatile __u32 max_slots = 1;
 __u32 refresh_gen = 1;
 /* Slots above this were never used; the daemon reads [0, next_slot). */
 __u64 next_slot;
+/* Set when an allocation found no free slot, cleared by the daemon once a
+ * window, after it handed slots back: while set, a process without a slot
+ * gets none at once. */
+__u32 slots_exhausted;
 /* Set by the daemon just before the seed: tasks started later are new, and
  * all of their runtime is theirs to count. */
 __u64 seed_ns;
@@ -61,8 +65,11 @@ struct {
 	__type(value, __u32);
 } free_slots SEC(".maps");
 
-/* Per thread: its process's slot plus one (0: not known yet), and its
- * se.sum_exec_runtime when it was last switched out. */
+/* Per thread: its process's slot plus one (0: not known yet; TS_SLOT_NONE:
+ * the process got no slot, for good), and its se.sum_exec_runtime when it
+ * was last switched out. */
+#define TS_SLOT_NONE	0xffffffffU
+
 struct task_state {
 	__u32 slot;
 	__u32 pad;

@@ -57,43 +57,61 @@ static __always_inline struct energy_proc *slot_entry(__u32 slot)
 	return bpf_map_lookup_elem(&procs, &slot);
 }
 
+/* slot_of_task() and slot_new(): no free slot (-1: none for other causes). */
+#define SLOT_FULL	(-2)
+
+/*
+ * A free slot, or SLOT_FULL. Once one allocation has found none, the
+ * others return at once (slots_exhausted) instead of each trying the
+ * shared queue and counter, until the daemon hands slots back.
+ */
 static __always_inline long slot_alloc(void)
 {
 	__u32 slot;
 	__u64 n;
 
+	if (slots_exhausted)
+		return SLOT_FULL;
 	if (!bpf_map_pop_elem(&free_slots, &slot))
 		return slot;
 	n = __sync_fetch_and_add(&next_slot, 1);
 	if (n >= max_slots) {
-		stat_inc(ENERGY_STAT_PROCS_FULL);
-		return -1;
+		slots_exhausted = 1;
+		return SLOT_FULL;
 	}
 	return n;
 }
 
+/* The slot of the process of @t by its key, -1 when it has none. */
+static __always_inline long slot_find(struct task_struct *t,
+				      struct energy_key *k)
+{
+	struct energy_slot_ref *found;
+
+	task_key(t, k);
+	found = bpf_map_lookup_elem(&slot_index, k);
+	return found ? (long)found->slot : -1;
+}
+
 /*
- * The slot of the process of @t, found by its key or newly filled; -1 when
- * there is no free slot, or when the process is exiting (its final
- * switch-out must not re-create what the daemon may have removed).
+ * A new slot for the process of @t, key @k: SLOT_FULL when none is free,
+ * -1 when the process is exiting (its final switch-out must not re-create
+ * what the daemon may have removed).
  */
-static __noinline long slot_of_task(struct task_struct *t)
+static __noinline long slot_new(struct task_struct *t, struct energy_key *k)
 {
 	struct energy_slot_ref *found, ref;
 	struct energy_proc *e;
-	struct energy_key k;
 	__u32 slot;
 	long s;
 
-	task_key(t, &k);
-	found = bpf_map_lookup_elem(&slot_index, &k);
-	if (found)
-		return found->slot;
+	if (slots_exhausted)
+		return SLOT_FULL;
 	if (BPF_CORE_READ(t, flags) & ENERGY_PF_EXITING)
 		return -1;
 	s = slot_alloc();
 	if (s < 0)
-		return -1;
+		return s;
 	slot = s;
 	e = slot_entry(slot);
 	if (!e)
@@ -103,21 +121,34 @@ static __noinline long slot_of_task(struct task_struct *t)
 		e->flags = ENERGY_F_KTHREAD;
 	proc_refresh(e, t, refresh_gen);
 	record_pidns(t, slot);
-	e->key.start_ns = k.start_ns;
+	e->key.start_ns = k->start_ns;
 	/* The daemon reads the slot once key.tgid is set: set it last.
 	 * BPF has no fence; stores are not reordered on x86 (TSO), and
 	 * elsewhere a half-filled slot only shows zero counters. */
 	asm volatile("" ::: "memory");
-	e->key.tgid = k.tgid;
+	e->key.tgid = k->tgid;
 	ref.slot = slot;
-	if (bpf_map_update_elem(&slot_index, &k, &ref, BPF_NOEXIST)) {
+	if (bpf_map_update_elem(&slot_index, k, &ref, BPF_NOEXIST)) {
 		/* Another CPU filled a slot for this process first. */
 		e->key.tgid = 0;
 		bpf_map_push_elem(&free_slots, &slot, 0);
-		found = bpf_map_lookup_elem(&slot_index, &k);
-		return found ? found->slot : -1;
+		found = bpf_map_lookup_elem(&slot_index, k);
+		return found ? (long)found->slot : -1;
 	}
 	return slot;
+}
+
+/*
+ * The slot of the process of @t, found by its key or newly filled; < 0
+ * when it has none (SLOT_FULL: none was free). For pointers without task
+ * storage: nothing marks the task or counts the drop here.
+ */
+static __always_inline long slot_of_task(struct task_struct *t)
+{
+	struct energy_key k;
+	long s = slot_find(t, &k);
+
+	return s >= 0 ? s : slot_new(t, &k);
 }
 
 /*
@@ -144,25 +175,63 @@ static __always_inline struct task_state *task_state_of(struct task_struct *t)
 }
 
 /*
+ * Whether @t, a thread other than its process's leader, belongs to a
+ * process that got no slot (its leader marked): then it gets none either,
+ * even when slots were freed since, so that a process is either tracked
+ * from its start or not at all.
+ */
+static __always_inline bool leader_untracked(struct task_struct *t)
+{
+	struct task_struct *leader = t->group_leader;
+	struct task_state *lts;
+
+	if (!leader || leader == t)
+		return false;
+	lts = bpf_task_storage_get(&task_states, leader, 0, 0);
+	return lts && lts->slot == TS_SLOT_NONE;
+}
+
+/*
  * The process entry of thread @t: the slot cached in its state, else found
  * by key (and cached). A live task's slot cannot be freed under it (the
  * daemon frees a slot a window after the last thread exited), so checking
  * the tgid is enough to catch a slot handed back after a lost race in
- * slot_of_task().
+ * slot_new().
+ *
+ * A process that found no free slot is marked in its threads' states
+ * (TS_SLOT_NONE): their later events return at once, it stays untracked
+ * for good, and it is counted once in ENERGY_STAT_PROCS_FULL, by its
+ * leader (every process's leader comes here: at its fork, or in the seed).
  */
 static __always_inline struct energy_proc *proc_of(struct task_struct *t,
 						   __u32 tgid,
 						   struct task_state *ts)
 {
 	struct energy_proc *e;
+	struct energy_key k;
 	long s;
 
 	if (ts->slot) {
+		if (ts->slot == TS_SLOT_NONE)
+			return NULL;
 		e = slot_entry(ts->slot - 1);
 		if (e && e->key.tgid == tgid)
 			return e;
 	}
-	s = slot_of_task(t);
+	s = slot_find(t, &k);
+	if (s < 0) {
+		if (leader_untracked(t)) {
+			ts->slot = TS_SLOT_NONE;
+			return NULL;
+		}
+		s = slot_new(t, &k);
+	}
+	if (s == SLOT_FULL) {
+		ts->slot = TS_SLOT_NONE;
+		if (t->pid == t->tgid)
+			stat_inc(ENERGY_STAT_PROCS_FULL);
+		return NULL;
+	}
 	if (s < 0)
 		return NULL;
 	ts->slot = s + 1;

@@ -44,13 +44,39 @@ void cgpath_fini(struct cgpath *c)
 	*c = (struct cgpath){ .mnt_fd = -1 };
 }
 
-/* The path of @id under the mount, newly allocated; NULL when unknown. */
-static char *resolve(const struct cgpath *c, __u64 id)
+/* The cgroup @id opened by its kernfs handle: an fd, or -errno (-ESTALE:
+ * removed). */
+static int open_id(const struct cgpath *c, __u64 id)
 {
 	struct {
 		struct file_handle fh;
 		__u64 id;
 	} h = { .fh = { .handle_bytes = sizeof(__u64), .handle_type = FILEID_KERNFS } };
+	int fd;
+
+	if (c->mnt_fd < 0)
+		return -ENOENT;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(c->mnt_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+bool cgpath_gone(void *ctx, __u64 id)
+{
+	const struct cgpath *c = ctx;
+	int fd;
+
+	if (c->mnt_fd < 0)
+		return false;	/* nothing can be told: keep it */
+	fd = open_id(c, id);
+	if (fd >= 0)
+		close(fd);
+	return fd == -ESTALE || fd == -ENOENT;
+}
+
+/* The path of @id under the mount, newly allocated; NULL when unknown. */
+static char *resolve(const struct cgpath *c, __u64 id)
+{
 	char link[64], path[PATH_MAX];
 	size_t mlen = strlen(c->mnt);
 	ssize_t len;
@@ -58,8 +84,7 @@ static char *resolve(const struct cgpath *c, __u64 id)
 
 	if (c->mnt_fd < 0)
 		return NULL;
-	memcpy(h.fh.f_handle, &id, sizeof(id));
-	fd = open_by_handle_at(c->mnt_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	fd = open_id(c, id);
 	if (fd < 0)
 		return NULL;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);

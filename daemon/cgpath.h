@@ -7,6 +7,7 @@
 #ifndef ENERGY_CGPATH_H
 #define ENERGY_CGPATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -33,6 +34,11 @@ void cgpath_fini(struct cgpath *c);
 
 /* The path of cgroup @id, NULL when unknown; valid until cgpath_prune. */
 const char *cgpath_of(struct cgpath *c, __u64 id);
+
+/* Whether cgroup @id was removed (its handle is stale); false when it
+ * exists or nothing can be told (no cgroup2 mount, another error). @ctx
+ * is the struct cgpath, for table_prune_cgroups(). */
+bool cgpath_gone(void *ctx, __u64 id);
 
 /* Forget the ids not asked for since the last prune. */
 void cgpath_prune(struct cgpath *c);

@@ -290,6 +290,29 @@ static void *map_array(const struct collector *c, struct bpf_map *map,
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* The map operations: libbpf's, on the maps' fds. */
+static int bpf_update(void *ctx, enum coll_map m, const void *key,
+		      const void *val, __u64 flags)
+{
+	const struct collector *c = ctx;
+
+	return bpf_map_update_elem(c->map_fd[m], key, val, flags);
+}
+
+static int bpf_lookup(void *ctx, enum coll_map m, const void *key, void *val)
+{
+	const struct collector *c = ctx;
+
+	return bpf_map_lookup_elem(c->map_fd[m], key, val);
+}
+
+static int bpf_delete(void *ctx, enum coll_map m, const void *key)
+{
+	const struct collector *c = ctx;
+
+	return bpf_map_delete_elem(c->map_fd[m], key);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -359,9 +382,8 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 	}
 	log_capacity(c, pid_max);
 
-	c->unpushed = calloc(c->max_procs, sizeof(*c->unpushed));
-	if (!c->unpushed) {
-		err = -ENOMEM;
+	err = slot_return_init(&c->ret, c->max_procs);
+	if (err) {
 		log_err("cannot allocate the slot list: %s", strerror(-err));
 		goto fail;
 	}
@@ -395,10 +417,16 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 	}
 
 	c->next_slot = &c->skel->bss->next_slot;
-	c->cgroups_fd = bpf_map__fd(c->skel->maps.cgroups);
-	c->stats_fd = bpf_map__fd(c->skel->maps.stats);
-	c->index_fd = bpf_map__fd(c->skel->maps.slot_index);
-	c->free_fd = bpf_map__fd(c->skel->maps.free_slots);
+	c->map_fd[CM_CGROUPS] = bpf_map__fd(c->skel->maps.cgroups);
+	c->map_fd[CM_STATS] = bpf_map__fd(c->skel->maps.stats);
+	c->map_fd[CM_SLOT_INDEX] = bpf_map__fd(c->skel->maps.slot_index);
+	c->map_fd[CM_FREE_SLOTS] = bpf_map__fd(c->skel->maps.free_slots);
+	c->ops = (struct map_ops){
+		.update = bpf_update,
+		.lookup = bpf_lookup,
+		.delete = bpf_delete,
+		.ctx = c,
+	};
 	return 0;
 fail:
 	coll_fini(c);
@@ -416,7 +444,7 @@ void coll_fini(struct collector *c)
 		munmap((void *)c->pidns, array_bytes(c, sizeof(*c->pidns)));
 	energy_bpf__destroy(c->skel);
 	pmu_close(&c->pmu);
-	free(c->unpushed);
+	slot_return_fini(&c->ret);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -437,79 +465,28 @@ void coll_read(struct collector *c, struct table *t)
 	table_sample(t, c->slots, coll_slots_used(c));
 }
 
-/* Hand @slot to the BPF side for reuse; kept for the next call when the
- * queue refuses it. */
-static int slot_push(struct collector *c, __u32 slot)
-{
-	int err = bpf_map_update_elem(c->free_fd, NULL, &slot, BPF_ANY);
-
-	if (err && c->unpushed_len < c->max_procs)
-		c->unpushed[c->unpushed_len++] = slot;
-	return err;
-}
-
 int coll_free(struct collector *c, const struct table_freed *freed, size_t n)
 {
-	size_t retry = c->unpushed_len;
-	int ret = 0, err;
+	int err = slots_return(&c->ops, &c->ret, c->slots, freed, n);
 
-	/* What the queue refused before, first. */
-	c->unpushed_len = 0;
-	for (size_t i = 0; i < retry; i++) {
-		err = slot_push(c, c->unpushed[i]);
-		if (err)
-			ret = err;
-	}
-	for (size_t i = 0; i < n; i++) {
-		__u32 slot = freed[i].slot;
-
-		/* Unfindable first, then cleared, then reusable. */
-		bpf_map_delete_elem(c->index_fd, &freed[i].key);
-		memset(&c->slots[slot], 0, sizeof(c->slots[slot]));
-		err = slot_push(c, slot);
-		if (err)
-			ret = err;
-	}
-	return ret;
+	/* Allocation may try again: the queue has what was handed back. */
+	__atomic_store_n(&c->skel->bss->slots_exhausted, 0, __ATOMIC_RELEASE);
+	return err;
 }
 
 int coll_publish_cgroups(struct collector *c, const struct cgroup_total *ct,
 			 long n, long *failed)
 {
-	int first = 0;
+	return cgroups_publish(&c->ops, ct, n, failed);
+}
 
-	*failed = 0;
-	for (long i = 0; i < n; i++) {
-		struct energy_cgroup v = {
-			.c = ct[i].c,
-			.energy_uj = ct[i].energy_uj,
-			.procs_alive = ct[i].procs_alive,
-			.procs_exited = ct[i].procs_exited,
-		};
-		int err = bpf_map_update_elem(c->cgroups_fd, &ct[i].id, &v,
-					      BPF_ANY);
-
-		/* One that does not fit (E2BIG: the map is full) keeps none
-		 * of the others from their update. */
-		if (err) {
-			if (!first)
-				first = err;
-			(*failed)++;
-		}
-	}
-	return first;
+int coll_unpublish_cgroups(struct collector *c, const __u64 *ids, size_t n,
+			   long *failed)
+{
+	return cgroups_unpublish(&c->ops, ids, n, failed);
 }
 
 int coll_stats(struct collector *c, __u64 out[ENERGY_STAT_MAX])
 {
-	__u64 v[ENERGY_STAT_MAX];
-
-	for (__u32 i = 0; i < ENERGY_STAT_MAX; i++) {
-		int err = bpf_map_lookup_elem(c->stats_fd, &i, &v[i]);
-
-		if (err)
-			return err;
-	}
-	memcpy(out, v, sizeof(v));
-	return 0;
+	return stats_read(&c->ops, out);
 }

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "energy_abi.h"
+#include "mapops.h"
 #include "pmu.h"
 #include "table.h"
 
@@ -31,10 +32,10 @@ struct collector {
 	struct energy_proc *slots;	/* the procs array, mmap()ed */
 	const struct energy_pidns *pidns; /* procs_ns, parallel to slots */
 	const __u64 *next_slot;		/* slots [0, *next_slot) were used */
-	int cgroups_fd, stats_fd, index_fd, free_fd;
+	int map_fd[CM_MAPS];
+	struct map_ops ops;		/* libbpf's, on map_fd */
 	struct bpf_link *fold_link;	/* fold_running, run every sample */
-	__u32 *unpushed;		/* cleared slots free_slots refused */
-	size_t unpushed_len;
+	struct slot_return ret;		/* cleared slots not handed back yet */
 };
 
 /* Load, seed, attach. Logs the cause and returns -errno on failure, with
@@ -62,8 +63,10 @@ int coll_fold_running(struct collector *c);
 /* Copy every used slot into @t. */
 void coll_read(struct collector *c, struct table *t);
 
-/* Clear slots and hand them back to the BPF side for reuse; one the queue
- * refuses is tried again at the next call. 0, or the last -errno. */
+/* Clear slots and hand them back to the BPF side for reuse
+ * (slots_return()); one whose index delete or push fails is tried again at
+ * the next call. New processes may then take slots again (the BPF side
+ * stops trying once one allocation found none). 0, or the last -errno. */
 int coll_free(struct collector *c, const struct table_freed *freed, size_t n);
 
 /* Replace the per-cgroup totals (energy included) in the cgroups map,
@@ -71,6 +74,11 @@ int coll_free(struct collector *c, const struct table_freed *freed, size_t n);
  * failed in @failed. */
 int coll_publish_cgroups(struct collector *c, const struct cgroup_total *ct,
 			 long n, long *failed);
+
+/* Delete the cgroups map's entries of the cgroups in @ids (removed ones):
+ * 0, or the first -errno with the number that failed in @failed. */
+int coll_unpublish_cgroups(struct collector *c, const __u64 *ids, size_t n,
+			   long *failed);
 
 /* Read the drop counters (enum energy_stat): all of them into @out, or
  * -errno and @out as it was. */

@@ -17,8 +17,6 @@
 #include "notify.h"
 #include "sampler.h"
 
-/* Slots let go at one boundary at most; the rest wait for the next. */
-#define FREED_MAX	4096
 #define SAMPLER_NICE	-10
 
 static __u64 now_ns(void)
@@ -167,6 +165,29 @@ static void window_energy(struct sampler *s, __u64 window_ns, __u64 window_uj)
 	memset(rec, 0, sizeof(*rec));
 }
 
+/* The removed cgroups that no process is in any more: gone from the
+ * totals and from the cgroups map (their processes stay in the node's
+ * exited totals). */
+static void prune_cgroups(struct sampler *s)
+{
+	long n, failed;
+	__u64 *ids;
+	int err;
+
+	n = table_prune_cgroups(s->t, cgpath_gone, &s->cgpath, &ids);
+	if (n < 0) {
+		log_limited(&s->oom_limit, LOG_LVL_WARN,
+			    "removed cgroups not pruned: %s", strerror(-n));
+		return;
+	}
+	err = coll_unpublish_cgroups(s->coll, ids, n, &failed);
+	if (err)
+		log_limited(&s->cgmap_limit, LOG_LVL_WARN,
+			    "map cgroups: %ld of %ld removed cgroups not deleted: %s",
+			    failed, n, strerror(-err));
+	free(ids);
+}
+
 /*
  * A window boundary (its samples' energy handed out already): what the
  * window teaches, then fold what was published a window ago (its energy
@@ -187,12 +208,13 @@ static void window(struct sampler *s, __u64 window_ns)
 	window_uj = s->at.total_uj - s->window_start_uj;
 	s->window_start_uj = s->at.total_uj;
 	window_energy(s, window_ns, window_uj);
-	n = table_window(t, s->freed, FREED_MAX);
+	n = table_window(t, s->freed, t->cap);
 	err = coll_free(s->coll, s->freed, n);
 	if (err)
 		log_limited(&s->free_limit, LOG_LVL_WARN,
 			    "slots not handed back for reuse yet (tried again next window): %s",
 			    strerror(-err));
+	prune_cgroups(s);
 	tot.exited = t->exited_c;
 	tot.exited_uj = t->exited_uj;
 	tot.exited_ng = t->exited_ng;
@@ -311,7 +333,8 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 		.ncpus = sysconf(_SC_NPROCESSORS_ONLN),
 		.sample_ns = view_param(v, P_SAMPLE_NS),
 	};
-	s->freed = calloc(FREED_MAX, sizeof(*s->freed));
+	/* Every slot may be let go at one boundary: none waits. */
+	s->freed = calloc(t->cap ? t->cap : 1, sizeof(*s->freed));
 	if (cgpath_init(&s->cgpath))
 		log_warn("cgroup paths: out of memory; cgroups are named by id only");
 	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);

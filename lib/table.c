@@ -360,3 +360,52 @@ nomem:
 	free(arr);
 	return -ENOMEM;
 }
+
+static int id_cmp(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+long table_prune_cgroups(struct table *t, bool (*gone)(void *ctx, __u64 id),
+			 void *ctx, __u64 **out)
+{
+	__u64 *used = NULL, *pruned = NULL;
+	size_t nused = 0, n = 0, j = 0;
+
+	*out = NULL;
+	used = malloc((2 * t->len + 1) * sizeof(*used));
+	pruned = malloc((t->folded_len + 1) * sizeof(*pruned));
+	if (!used || !pruned)
+		goto nomem;
+	/* Where the table's processes are, and are counted. */
+	for (size_t i = 0; i < t->len; i++) {
+		const struct energy_proc *p = &t->snap[i];
+
+		if (!proc_used(p))
+			continue;
+		used[nused++] = p->cgroup_id;
+		if (key_eq(&t->cg_key[i], &p->key))
+			used[nused++] = t->cg_id[i];
+	}
+	qsort(used, nused, sizeof(*used), id_cmp);
+	for (size_t i = 0; i < t->folded_len; i++) {
+		__u64 id = t->folded[i].id;
+
+		if (!bsearch(&id, used, nused, sizeof(*used), id_cmp) &&
+		    gone(ctx, id)) {
+			pruned[n++] = id;
+			continue;
+		}
+		t->folded[j++] = t->folded[i];
+	}
+	t->folded_len = j;
+	free(used);
+	*out = pruned;
+	return n;
+nomem:
+	free(used);
+	free(pruned);
+	return -ENOMEM;
+}

@@ -143,6 +143,17 @@ __u64 table_carbon_of(const struct table *t, size_t i,
  */
 long table_cgroup_totals(const struct table *t, struct cgroup_total **out);
 
+/*
+ * Forget the cgroups that were removed: those no process in the table is
+ * in or counted in any more, for which @gone(@ctx, id) says so. Their
+ * totals leave the per-cgroup figures; the node's (exited_c, exited_uj,
+ * exited_ng) keep what their processes did. Writes their ids to a newly
+ * allocated array in @out (caller frees) and returns how many, or -ENOMEM
+ * with nothing changed.
+ */
+long table_prune_cgroups(struct table *t, bool (*gone)(void *ctx, __u64 id),
+			 void *ctx, __u64 **out);
+
 /* Add @src to @dst, counter by counter. */
 void counters_add(struct energy_counters *dst,
 		  const struct energy_counters *src);

@@ -259,6 +259,26 @@ static void daemon_atexit(void)
 	_exit(1);
 }
 
+int e2e_maps_open(void)
+{
+	int err;
+
+	daemon_close_maps();
+	energyd.cgroups_fd = map_open("cgroups", sizeof(__u64),
+				      sizeof(struct energy_cgroup), NULL);
+	err = procs_open();
+	if (!err && energyd.cgroups_fd < 0)
+		err = energyd.cgroups_fd;
+	if (err)
+		daemon_close_maps();
+	return err;
+}
+
+void e2e_maps_close(void)
+{
+	daemon_close_maps();
+}
+
 static bool daemon_launch(void)
 {
 	const char *bin = getenv("ENERGYD");
@@ -342,12 +362,8 @@ static bool daemon_launch(void)
 		sleep_ms(10);
 	}
 
-	energyd.cgroups_fd = map_open("cgroups", sizeof(__u64),
-				      sizeof(struct energy_cgroup), NULL);
-	if (procs_open() || energyd.cgroups_fd < 0) {
-		daemon_close_maps();
+	if (e2e_maps_open())
 		return false;
-	}
 	energyd.http_port = e2e_http_port_logged(E2E_LOG_PATH);
 	if (energyd.http_port <= 0)
 		fprintf(stderr, "  energyd logged no HTTP port (--listen 127.0.0.1:0)\n");
@@ -729,6 +745,24 @@ int cgroups_lookup(__u64 cgid, struct energy_cgroup *val)
 	return bpf_map_lookup_elem(energyd.cgroups_fd, &cgid, val) ? -errno : 0;
 }
 
+long cgroups_ids(__u64 *ids, size_t max)
+{
+	__u64 key, next;
+	size_t n = 0;
+	void *prev = NULL;
+
+	if (energyd.cgroups_fd < 0)
+		return -EBADF;
+	while (!bpf_map_get_next_key(energyd.cgroups_fd, prev, &next)) {
+		if (ids && n < max)
+			ids[n] = next;
+		n++;
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? (long)n : -errno;
+}
+
 /* ---- cgroups ---- */
 
 static const char *cgroup2_mount(void)
@@ -750,6 +784,11 @@ static const char *cgroup2_mount(void)
 	}
 	endmntent(f);
 	return path[0] ? path : NULL;
+}
+
+const char *e2e_cgroup2_mount(void)
+{
+	return cgroup2_mount();
 }
 
 int cg_create(struct e2e_cg *cg)

@@ -169,6 +169,13 @@ int e2e_free_port(void);
 typedef int (*procs_cb)(const struct energy_key *key,
 			const struct energy_proc *val, void *arg);
 
+/* Opens the maps pinned now (by a test's own energyd, the shared one
+ * stopped) for the functions below, in place of those open. */
+int e2e_maps_open(void);
+
+/* Closes what e2e_maps_open() opened. */
+void e2e_maps_close(void);
+
 /* Walks the procs map. */
 int procs_foreach(procs_cb cb, void *arg);
 
@@ -189,6 +196,10 @@ int procs_count_cgroup(__u64 cgid);
 /* Reads the cgroups entry of @cgid: -ENOENT when absent. */
 int cgroups_lookup(__u64 cgid, struct energy_cgroup *val);
 
+/* The number of entries in the cgroups map, their ids (the first @max)
+ * in @ids when not NULL; -errno on failure. */
+long cgroups_ids(__u64 *ids, size_t max);
+
 /* ---- cgroups ---- */
 
 /* A fresh cgroup2 child of the cgroup2 mount. */
@@ -196,6 +207,9 @@ struct e2e_cg {
 	char path[PATH_MAX];
 	__u64 id;		/* st_ino of its directory: the cgroup2 id */
 };
+
+/* Where cgroup2 is mounted, NULL when it is not. */
+const char *e2e_cgroup2_mount(void);
 
 /* Creates <cgroup2 mount>/energyd-e2e-<pid>-<n>. */
 int cg_create(struct e2e_cg *cg);
@@ -392,6 +406,8 @@ void cpu_across_renice(void);
 void cpu_never_switches(void);
 void short_lived_vs_cpu_stat(void);
 void mem_vs_vmrss(void);
+void cgroup_churn(void);
+void daemon_map_churn(void);
 void disk_direct_io(void);
 void disk_buffered_write(void);
 void udp_loopback(void);

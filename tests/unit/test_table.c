@@ -228,3 +228,77 @@ void test_table_cgroup_move(void)
 	ASSERT_EQ(t.exited_c.cpu_ns, 210, "the exited total has the whole process");
 	table_fini(&t);
 }
+
+/* Which cgroups the fake kernel has removed. */
+struct removed {
+	__u64 ids[4];
+	int n;
+	int asked;
+};
+
+static bool removed_gone(void *ctx, __u64 id)
+{
+	struct removed *r = ctx;
+
+	r->asked++;
+	for (int i = 0; i < r->n; i++)
+		if (r->ids[i] == id)
+			return true;
+	return false;
+}
+
+/* A removed cgroup leaves the totals once none of its processes is in the
+ * table, not before; one that exists stays; the node's exited totals keep
+ * what the pruned cgroup's processes did. */
+void test_table_prune_cgroups(void)
+{
+	struct energy_proc live[SLOTS] = {};
+	struct removed r = { .ids = { 7, 8 }, .n = 2 };
+	struct table_freed freed[SLOTS];
+	struct cgroup_total *ct = NULL;
+	__u64 *ids = NULL;
+	struct table t;
+	long n;
+
+	if (!ASSERT_EQ(table_init(&t, SLOTS), 0, "init"))
+		return;
+	put(live, 0, 10, 1, 100, 7, 0);		/* in 7, then exits */
+	put(live, 1, 11, 2, 50, 9, 0);		/* in 9, exits; 9 stays */
+	put(live, 2, 12, 3, 30, 8, 0);		/* in 8, moves to 9 */
+	table_sample(&t, live, 3);
+	table_window(&t, freed, SLOTS);
+	put(live, 0, 10, 1, 120, 7, ENERGY_F_EXITED);
+	put(live, 1, 11, 2, 60, 9, ENERGY_F_EXITED);
+	put(live, 2, 12, 3, 40, 9, 0);
+	table_sample(&t, live, 3);
+	table_window(&t, freed, SLOTS);
+	n = table_prune_cgroups(&t, removed_gone, &r, &ids);
+	if (!ASSERT_EQ(n, 1, "8, left by the process that moved, is pruned"))
+		goto cleanup;
+	ASSERT_EQ(ids[0], 8, "its id returned; 7 still has its exited process");
+	free(ids);
+	ids = NULL;
+	ASSERT_EQ(table_window(&t, freed, SLOTS), 2, "both exited folded");
+	n = table_prune_cgroups(&t, removed_gone, &r, &ids);
+	if (!ASSERT_EQ(n, 1, "7 pruned once its process is folded"))
+		goto cleanup;
+	ASSERT_EQ(ids[0], 7, "its id returned");
+	ASSERT_EQ(t.exited_c.cpu_ns, 180, "the node's exited totals keep them");
+	n = table_cgroup_totals(&t, &ct);
+	if (!ASSERT_EQ(n, 1, "only 9 is left"))
+		goto cleanup;
+	ASSERT_EQ(ct[0].id, 9, "9");
+	ASSERT_EQ(ct[0].c.cpu_ns, 60 + 10, "its exited process and the one that moved in");
+	ASSERT_EQ(ct[0].procs_exited, 1, "one exited");
+	ASSERT_EQ(ct[0].procs_alive, 1, "one alive");
+	free(ids);
+	ids = NULL;
+	r.asked = 0;
+	ASSERT_EQ(table_prune_cgroups(&t, removed_gone, &r, &ids), 0,
+		  "nothing more to prune");
+	ASSERT_EQ(r.asked, 0, "and a cgroup with processes is not even asked about");
+cleanup:
+	free(ids);
+	free(ct);
+	table_fini(&t);
+}
