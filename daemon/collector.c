@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "collector.h"
+#include "shared.h"
 #include "energy.skel.h"
 #include "hooks.h"
 #include "log.h"
@@ -465,7 +466,7 @@ int coll_free(struct collector *c, const struct table_freed *freed, size_t n)
 
 		/* Unfindable first, then cleared, then reusable. */
 		bpf_map_delete_elem(c->index_fd, &freed[i].key);
-		memset(&c->slots[slot], 0, sizeof(c->slots[slot]));
+		slot_clear(&c->slots[slot]);
 		err = slot_push(c, slot);
 		if (err)
 			ret = err;
