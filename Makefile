@@ -95,6 +95,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: FORCE all run check check-kernels check-system unit e2e bench fuzz fuzzers deps vmlinux clean \
+	soak check-valgrind \
 	install uninstall deb check-deb
 
 all: $(OUT)/energyd $(OUT)/energyctl
@@ -231,6 +232,13 @@ check-system: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/bench
 	$(Q)bench/run.sh $(OUT)
+
+# make soak: 1,000 short processes a second for SOAK_MINUTES in a cgroup of
+# their own against energyd: RSS, log, cgroup CPU time (tests/e2e/soak.c).
+SOAK_MINUTES	?= 10
+soak: deps
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/e2e
+	$(Q)SOAK_MINUTES=$(SOAK_MINUTES) ENERGYD=$(OUT)/energyd $(OUT)/e2e soak_churn
 
 vmlinux:
 	$(call msg,GEN,include/vmlinux.h)

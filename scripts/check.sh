@@ -41,6 +41,7 @@ run() {
 readers="daemon_start fs_all_format fs_metrics fs_all_json fs_cgroup_json \
 	fs_nobody fs_concurrent_readers fs_params fs_params_race \
 	fs_params_in_pieces fs_readers_killed fs_window_boundaries \
+	fs_readers_memory fs_reader_holds_open fs_json_nobody \
 	http_metrics daemon_stop"
 
 if [ -n "$san" ]; then
@@ -54,7 +55,7 @@ if [ -n "$san" ]; then
 	export UBSAN_OPTIONS="$common"
 	# Go on after a race, to see them all (each is still a failure).
 	export TSAN_OPTIONS="log_path=$reports/report:halt_on_error=0:second_deadlock_stack=1"
-	export ENERGYD="$out/energyd" ENERGYCTL="$out/energyctl"
+	export ENERGYD="$out/energyd" ENERGYCTL="$out/energyctl" E2E_SANITIZE="$san"
 	echo "== sanitizers: $san (reports in $reports)"
 fi
 

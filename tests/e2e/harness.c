@@ -54,6 +54,13 @@ bool e2e_kernel_only(void)
 	return v && *v && strcmp(v, "0");
 }
 
+bool e2e_sanitized(void)
+{
+	const char *v = getenv("E2E_SANITIZE");
+
+	return v && *v;
+}
+
 bool e2e_emulated(void)
 {
 	const char *v = getenv("E2E_EMULATED");
@@ -116,6 +123,11 @@ int e2e_daemon_log_count(const char *text)
 		n += !!strstr(line, text);
 	fclose(f);
 	return n;
+}
+
+void e2e_daemon_log_mark(void)
+{
+	energyd.log_mark = log_size();
 }
 
 bool e2e_daemon_logged(const char *text)
