@@ -71,8 +71,13 @@ ok "energyd under valgrind serves /run/energy ($((i / 10)) s)"
 # Processes that start, run and exit, across windows: slots filled,
 # folded and cleared.
 for r in 1 2 3 4 5 6; do
-	for k in 1 2 3 4 5 6 7 8; do sh -c 'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done' & done
-	wait
+	kids=
+	for k in 1 2 3 4 5 6 7 8; do
+		sh -c 'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done' &
+		kids="$kids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $kids
 	sleep 0.5
 done
 
