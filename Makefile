@@ -12,19 +12,26 @@
 # make bench      overhead figures
 # make fuzz       every fuzz target for FUZZ_SECONDS (60) each (clang libFuzzer)
 # make vmlinux    regenerate include/vmlinux.h from the running kernel's BTF
+# make soak       churn for SOAK_MINUTES (10): RSS, log, cpu_ns vs cpu.stat (root)
+# make check-valgrind  energyd under valgrind memcheck: start, reads, stop (root)
 # V=1             show the commands
+# SANITIZE=address,undefined or SANITIZE=thread: every binary built with
+#                 those sanitizers into build/san-<names>/ (make check there
+#                 runs the suite on them, any report a failure)
 
-OUT		:= build
+comma		:= ,
+OUT		:= build$(if $(SANITIZE),/san-$(subst $(comma),-,$(SANITIZE)))
 CC		?= cc
 CLANG		?= clang
 BPFTOOL		?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CFLAGS		?= -O2 -g
-CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE $(SANITIZE)
-# The sanitizer build of energyd that make check runs the readers' tests on.
-ASAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-		   -fno-omit-frame-pointer
+# A sanitizer's report stops the program (no recovery), so no test passes
+# over one.
+SAN_FLAGS	:= $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer)
+CFLAGS		+= -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE $(SAN_FLAGS)
 DEPFLAGS	:= -MMD -MP
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -Ibpf
@@ -89,6 +96,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: FORCE all run check check-kernels check-churn check-system unit e2e bench fuzz fuzzers deps vmlinux clean \
+	soak check-valgrind \
 	install uninstall deb check-deb
 
 all: $(OUT)/energyd $(OUT)/energyctl
@@ -200,12 +208,16 @@ e2e: $(OUT)/energyd $(OUT)/e2e
 
 # energyd built with AddressSanitizer and UBSan, objects apart.
 $(OUT)/asan/energyd: FORCE
-	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/asan SANITIZE="$(ASAN_FLAGS)" $@
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/asan SANITIZE=address,undefined $@
 
+# With SANITIZE, everything is built with it and check.sh runs the suite
+# on those binaries (SANITIZE=thread: the readers' tests against the
+# sampler); the fuzzers, ASan already, and the extra ASan energyd belong
+# to the plain run.
 check: deps
-	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/unit $(OUT)/e2e $(OUT)/asan/energyd \
-		fuzzers $(OUT)/man.stamp $(OUT)/energyd.service
-	$(Q)scripts/check.sh $(OUT)
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/unit $(OUT)/e2e \
+		$(if $(SANITIZE),,$(OUT)/asan/energyd fuzzers) $(OUT)/man.stamp $(OUT)/energyd.service
+	$(Q)SANITIZE=$(SANITIZE) scripts/check.sh $(OUT)
 
 check-kernels: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/energyctl $(OUT)/e2e
@@ -227,6 +239,19 @@ check-system: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/bench
 	$(Q)bench/run.sh $(OUT)
+
+# make soak: 1,000 short processes a second for SOAK_MINUTES in a cgroup of
+# their own against energyd: RSS, log, cgroup CPU time (tests/e2e/soak.c).
+SOAK_MINUTES	?= 10
+soak: deps
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd $(OUT)/e2e
+	$(Q)SOAK_MINUTES=$(SOAK_MINUTES) ENERGYD=$(OUT)/energyd $(OUT)/e2e soak_churn
+
+# make check-valgrind: energyd under valgrind memcheck, start to stop
+# (scripts/check-valgrind.sh).
+check-valgrind: deps
+	$(Q)$(MAKE) --no-print-directory $(OUT)/energyd
+	$(Q)scripts/check-valgrind.sh $(OUT)
 
 vmlinux:
 	$(call msg,GEN,include/vmlinux.h)

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "collector.h"
+#include "shared.h"
 #include "energy.skel.h"
 #include "hooks.h"
 #include "log.h"

@@ -2,7 +2,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "notify.h"
-#include "table.h"
+#include "shared.h"
 
 void notify_status(struct view *v)
 {
@@ -11,7 +11,7 @@ void notify_status(struct view *v)
 	size_t rows = view_rows_used(v);
 
 	for (size_t i = 0; i < rows; i++)
-		n += proc_used(&v->rows[i]);
+		n += slot_used(&v->rows[i]);
 	if (n == last)
 		return;
 	last = n;

@@ -16,6 +16,7 @@
 #include "publish.h"
 #include "notify.h"
 #include "sampler.h"
+#include "shared.h"
 
 #define SAMPLER_NICE	-10
 
@@ -38,12 +39,13 @@ static int timer_arm(int fd, __u64 ns)
 }
 
 /* Start or end (energy_seq odd, then even) the sampler's changes to what
- * all shows: the per-process energy, the totals. */
+ * all shows: the per-process energy, the totals (lib/shared.h). */
 static void energy_write(struct view *v)
 {
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_add_fetch(&v->energy_seq, 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (v->energy_seq & 1)
+		shared_seq_end(&v->energy_seq);
+	else
+		shared_seq_begin(&v->energy_seq);
 }
 
 static int cg_by_id(const void *a, const void *b)
@@ -132,13 +134,17 @@ static void sample_energy(struct sampler *s, __u64 ns)
 		.part = true,
 	};
 	__u64 now_uj = domain_basis_uj(v->rapl_domains, s->rapl_uj);
+	__u64 p[P_MAX];
 
+	/* One set of weights for the whole sample, read as a writer of
+	 * params/ stores them (atomically, from another thread). */
+	view_params(v, p);
 	if (in.measured && ns) {
 		in.e_uj = now_uj - s->window_basis_uj;
 		s->window_basis_uj = now_uj;
 	}
 	s->window_idle_uj += table_energy_window(s->t, &s->at, &in,
-						 &v->params[P_WEIGHT0], s->ncpus);
+						 &p[P_WEIGHT0], s->ncpus);
 }
 
 /* The end of a window: the idle power learned from it as a whole, its

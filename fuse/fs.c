@@ -15,12 +15,18 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/* The sanitizers' allocator (clang's <sanitizer/allocator_interface.h>;
+ * gcc 12 ships no such header). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
 
 #include "efs.h"
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
 #include "render_json.h"
+#include "shared.h"
 #include "table.h"
 #include "version.h"
 
@@ -158,12 +164,17 @@ static void head_of(struct view *v, struct render_head *h,
 
 #define NG_PER_G	1000000000ULL
 
-/* The daemon's heap in use: what it allocated and did not free. */
+/* The daemon's heap in use: what it allocated and did not free (under a
+ * sanitizer, its allocator's count: glibc's malloc is not used). */
 static size_t heap_bytes(void)
 {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
 	struct mallinfo2 mi = mallinfo2();
 
 	return mi.uordblks + mi.hblkhd;
+#endif
 }
 
 static void render_sys(struct view *v, struct rbuf *b)
@@ -176,7 +187,7 @@ static void render_sys(struct view *v, struct rbuf *b)
 	long err;
 
 	for (size_t i = 0; i < n; i++)
-		procs += proc_used(&v->rows[i]);
+		procs += slot_used(&v->rows[i]);
 	head_of(v, &h, &tot);
 	render_head(b, &h);
 	rbuf_printf(b, "energy_source=%s\nenergy_basis=%s\nidle_mw=%llu\nenergy_uj=%llu\nidle_uj=%llu\nprocesses_uj=%llu\nexited_uj=%llu\n",
@@ -215,18 +226,6 @@ static void render_sys(struct view *v, struct rbuf *b)
 	render_system_line(b, v->rows, n, &tot.exited, tot.at.total_uj);
 }
 
-/* The per-slot energy and carbon, and the machine's energy of @tot. */
-static void energy_of(struct view *v, struct render_energy *en,
-		      const struct view_totals *tot)
-{
-	*en = (struct render_energy){
-		.uj = v->energy_uj,
-		.ng = v->carbon_ng,
-		.key = v->energy_key,
-		.total_uj = tot->at.total_uj,
-	};
-}
-
 /* When energy_seq is even (the sampler between samples): its value; after
  * ENERGY_SEQ_WAITS tries 1 ms apart, whatever it is. */
 #define ENERGY_SEQ_WAITS	100
@@ -237,7 +236,7 @@ static __u64 energy_seq_even(const struct view *v)
 	__u64 seq = 0;
 
 	for (int i = 0; i < ENERGY_SEQ_WAITS; i++) {
-		seq = __atomic_load_n(&v->energy_seq, __ATOMIC_ACQUIRE);
+		seq = shared_seq_read(&v->energy_seq);
 		if (!(seq & 1))
 			break;
 		usleep(1000);
@@ -245,36 +244,71 @@ static __u64 energy_seq_even(const struct view *v)
 	return seq;
 }
 
-/* all: the energy of each process, the totals and the RAPL sums of one
- * sample, copied again when a sample changed them meanwhile (a few tries);
- * then rendered from the copy. */
+/* The per-slot energy, carbon and keys of slots [0, n) copied. */
+struct energy_copy {
+	__u64 *uj, *ng;
+	struct energy_key *key;
+};
+
+static void energy_copy_free(struct energy_copy *cp)
+{
+	free(cp->uj);
+	free(cp->ng);
+	free(cp->key);
+}
+
+/*
+ * The energy of each of the first @n processes, the header, the totals and
+ * the RAPL sums of one sample into @cp, @h, @tot and @en, copied again when
+ * a sample changed them meanwhile (a few tries; lib/shared.h). False when
+ * out of memory.
+ */
+static bool energy_copy(struct view *v, size_t n, struct energy_copy *cp,
+			struct render_head *h, struct view_totals *tot,
+			struct render_energy *en)
+{
+	size_t m = n ? n : 1;
+
+	cp->uj = malloc(m * sizeof(*cp->uj));
+	cp->ng = malloc(m * sizeof(*cp->ng));
+	cp->key = malloc(m * sizeof(*cp->key));
+	if (!cp->uj || !cp->ng || !cp->key)
+		return false;
+	for (int tries = 0;; tries++) {
+		__u64 seq = energy_seq_even(v);
+
+		for (size_t i = 0; i < n; i++) {
+			cp->uj[i] = shared_load(&v->energy_uj[i]);
+			cp->ng[i] = shared_load(&v->carbon_ng[i]);
+			shared_key_load(&cp->key[i], &v->energy_key[i]);
+		}
+		head_of(v, h, tot);
+		if (!shared_seq_changed(&v->energy_seq, seq) ||
+		    tries == ENERGY_SEQ_TRIES)
+			break;
+	}
+	*en = (struct render_energy){
+		.uj = cp->uj,
+		.ng = cp->ng,
+		.key = cp->key,
+		.total_uj = tot->at.total_uj,
+	};
+	return true;
+}
+
+/* all: rendered from a copy of one sample (energy_copy()). */
 static void render_all_of(struct view *v, struct rbuf *b)
 {
 	size_t n = view_rows_used(v);
-	__u64 *uj = malloc((n ? n : 1) * sizeof(*uj));
-	struct energy_key *key = malloc((n ? n : 1) * sizeof(*key));
+	struct energy_copy cp = { 0 };
 	struct view_totals tot;
 	struct render_head h;
 	struct render_energy en;
 
-	if (!uj || !key) {
+	if (!energy_copy(v, n, &cp, &h, &tot, &en)) {
 		b->oom = true;
 		goto out;
 	}
-	for (int tries = 0;; tries++) {
-		__u64 seq = energy_seq_even(v);
-
-		memcpy(uj, v->energy_uj, n * sizeof(*uj));
-		memcpy(key, v->energy_key, n * sizeof(*key));
-		head_of(v, &h, &tot);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&v->energy_seq, __ATOMIC_RELAXED) == seq ||
-		    tries == ENERGY_SEQ_TRIES)
-			break;
-	}
-	energy_of(v, &en, &tot);
-	en.uj = uj;
-	en.key = key;
 	en.measured = v->rapl_domains != 0;
 	if (en.measured) {
 		en.idle_uj = tot.at.idle_uj;
@@ -283,14 +317,14 @@ static void render_all_of(struct view *v, struct rbuf *b)
 	}
 	render_all(b, &h, v->rows, n, &tot.exited, &en);
 out:
-	free(uj);
-	free(key);
+	energy_copy_free(&cp);
 }
 
 /* all.json: what all shows, the energy as sys has it, the last window's
  * cgroups. */
 static void render_all_json_of(struct view *v, struct rbuf *b)
 {
+	struct energy_copy cp = { 0 };
 	struct view_totals tot;
 	struct render_head h;
 	struct render_energy en;
@@ -305,13 +339,17 @@ static void render_all_json_of(struct view *v, struct rbuf *b)
 		.en = &en,
 	};
 
-	head_of(v, &h, &tot);
-	energy_of(v, &en, &tot);
+	if (!energy_copy(v, in.n, &cp, &h, &tot, &en)) {
+		b->oom = true;
+		goto out;
+	}
 	in.idle_mw = attrib_idle_mw(&tot.at, view_param(v, P_IDLE_MW));
 	in.carbon_g_per_kwh = view_param(v, P_CARBON_G_PER_KWH);
 	in.win = view_window_get(v);
 	render_all_json(b, &in);
 	view_window_put(v, (struct window_snap *)in.win);
+out:
+	energy_copy_free(&cp);
 }
 
 /* A reader of cgroup and who it asks about. */

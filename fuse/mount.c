@@ -86,8 +86,9 @@ static int prepare_mountpoint(const char *mp)
 }
 
 /* Whether energyd's file system is mounted at fs->mountpoint, as the
- * daemon's mount namespace lists it now. */
-static bool mounted(struct efs *fs)
+ * daemon's mount namespace lists it now; when it is, its device's minor
+ * (the connection's number in fusectl) into @minor, if not NULL. */
+static bool mount_lookup(struct efs *fs, unsigned int *minor)
 {
 	char *text = NULL, mnt[PATH_MAX];
 	bool found = false, root;
@@ -101,10 +102,18 @@ static bool mounted(struct efs *fs)
 		found = caller_parse_mountinfo_line(l, "fuse.energyd", mnt,
 						    sizeof(mnt), &root) == 1 &&
 			!strcmp(mnt, fs->mountpoint);
+		/* "ID PARENT MAJOR:MINOR ..." */
+		if (found && minor && sscanf(l, "%*u %*u %*u:%u", minor) != 1)
+			*minor = 0;
 	}
 	free(text);
 	/* When mountinfo cannot be read, nothing is known to be wrong. */
 	return found || len <= 0;
+}
+
+static bool mounted(struct efs *fs)
+{
+	return mount_lookup(fs, NULL);
 }
 
 /* End connection fs->conn at once, answering every request still in it
@@ -197,8 +206,8 @@ static int session_up(struct efs *fs, struct efs_conn *adopt)
 {
 	char *argv[] = { FSNAME, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	unsigned int conn;
 	int fd = -1, err;
-	struct stat st;
 
 	if (adopt && adopt->dev_fd >= 0)
 		fd = adopt_conn(fs, adopt);
@@ -237,9 +246,12 @@ static int session_up(struct efs *fs, struct efs_conn *adopt)
 		log_err("cannot start the FUSE threads: %s", strerror(-err));
 		goto fail;
 	}
-	/* The connection's number in fusectl is its device's; stat only
-	 * now, as the mount answers only once the threads run. */
-	fs->conn = stat(fs->mountpoint, &st) ? 0 : minor(st.st_dev);
+	/* The connection's number in fusectl is its device's, as the mount
+	 * table has it: a stat of the mount would be a request of the
+	 * daemon's to itself, one that hangs while the threads cannot
+	 * answer (under valgrind, which holds its lock over the stat). */
+	conn = 0;
+	fs->conn = mount_lookup(fs, &conn) ? conn : 0;
 	if (fs->adopted)
 		log_info("%s: serving the connection an earlier energyd handed over",
 			 fs->mountpoint);

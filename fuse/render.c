@@ -6,6 +6,7 @@
 
 #include "format.h"
 #include "render.h"
+#include "shared.h"
 #include "table.h"
 
 #define LINE_LEN_GUESS	320	/* most lines are shorter */
@@ -52,11 +53,13 @@ void render_system_sum(struct energy_proc *sys, const struct energy_proc *slots,
 	if (exited)
 		sys->c = *exited;
 	for (size_t i = 0; i < n; i++) {
-		if (!proc_used(&slots[i]))
+		struct energy_proc rec;
+
+		if (!slot_load(&rec, &slots[i]))
 			continue;
-		counters_add(&sys->c, &slots[i].c);
-		if (!(slots[i].flags & ENERGY_F_EXITED))
-			sys->mem_bytes += slots[i].mem_bytes;
+		counters_add(&sys->c, &rec.c);
+		if (!(rec.flags & ENERGY_F_EXITED))
+			sys->mem_bytes += rec.mem_bytes;
 	}
 }
 
@@ -82,10 +85,10 @@ void render_all(struct rbuf *b, const struct render_head *h,
 	render_system_line(b, slots, n, exited, en->total_uj);
 	for (size_t i = 0; i < n; i++) {
 		/* A copy: the slot may change while it is formatted. */
-		struct energy_proc rec = slots[i];
+		struct energy_proc rec;
 		__u64 uj = 0;
 
-		if (!proc_used(&rec))
+		if (!slot_load(&rec, &slots[i]))
 			continue;
 		if (en->key[i].tgid == rec.key.tgid &&
 		    en->key[i].start_ns == rec.key.start_ns)

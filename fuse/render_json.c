@@ -14,6 +14,7 @@
 
 #include "container.h"
 #include "render_json.h"
+#include "shared.h"
 #include "table.h"
 #include "utf8.h"
 
@@ -250,10 +251,10 @@ static struct json_object *procs_new(const struct render_json_all *in,
 
 	for (size_t i = 0; i < in->n && !*oom; i++) {
 		/* A copy: the slot may change while it is read. */
-		struct energy_proc rec = in->slots[i];
+		struct energy_proc rec;
 		__u64 uj = 0, ng = 0;
 
-		if (!proc_used(&rec))
+		if (!slot_load(&rec, &in->slots[i]))
 			continue;
 		if (en->key[i].tgid == rec.key.tgid &&
 		    en->key[i].start_ns == rec.key.start_ns) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mapops.h"
+#include "shared.h"
 
 const char *const coll_map_names[CM_MAPS] = {
 	[CM_SLOT_INDEX] = "slot_index",
@@ -42,7 +43,7 @@ static int slot_hand_back(const struct map_ops *o, struct slot_return *r,
 		err = 0;	/* deleted at an earlier try */
 	if (err)
 		r->index_errors++;
-	memset(&slots[slot], 0, sizeof(slots[slot]));
+	slot_clear(&slots[slot]);	/* the key first: readers drop it */
 	if (!err) {
 		err = o->update(o->ctx, CM_FREE_SLOTS, NULL, &slot, 0);
 		if (err)

@@ -2,7 +2,7 @@
 /* The exposition of the view, read as the files read it: the live rows'
  * count, the totals under the lock, the window by reference. */
 #include "metrics.h"
-#include "table.h"
+#include "shared.h"
 #include "version.h"
 
 void metrics_of_view(struct view *v, struct rbuf *b)
@@ -25,7 +25,7 @@ void metrics_of_view(struct view *v, struct rbuf *b)
 	size_t n = view_rows_used(v);
 
 	for (size_t i = 0; i < n; i++)
-		in.processes += proc_used(&v->rows[i]);
+		in.processes += slot_used(&v->rows[i]);
 	for (int i = 0; i < ENERGY_STAT_MAX; i++)
 		in.stats[i] = view_count(&v->stats[i]);
 	view_totals(v, &tot);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "shared.h"
 
 #define PJ_PER_UJ	1000000ULL
 #define U64_MAX_	(~0ULL)
@@ -130,7 +131,7 @@ static __u64 window_model(struct attrib *a, const struct attrib_in *in,
 	for (size_t i = 0; i < n; i++) {
 		__u64 t = sat_add(carry_pj[i], scores[i]);
 
-		energy_uj[i] += t / PJ_PER_UJ;
+		shared_store(&energy_uj[i], energy_uj[i] + t / PJ_PER_UJ);
 		a->procs_uj += t / PJ_PER_UJ;
 		carry_pj[i] = t % PJ_PER_UJ;
 	}
@@ -169,7 +170,7 @@ __u64 attrib_window(struct attrib *a, const struct attrib_in *in,
 	for (size_t i = 0; sum && i < n; i++) {
 		__u64 share = (unsigned __int128)dyn * scores[i] / sum;
 
-		energy_uj[i] += share;
+		shared_store(&energy_uj[i], energy_uj[i] + share);
 		given += share;
 	}
 	a->carry_uj = dyn - given;

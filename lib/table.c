@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "carbon.h"
+#include "shared.h"
 #include "table.h"
 
 int table_init(struct table *t, size_t cap)
@@ -220,7 +221,7 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 		counters_add(&t->exited_c, &p->c);
 		t->exited_uj += table_energy_of(t, i, &p->key);
 		t->exited_ng += table_carbon_of(t, i, &p->key);
-		memset(&t->ekey[i], 0, sizeof(t->ekey[i]));
+		shared_key_store(&t->ekey[i], &(struct energy_key){ 0 });
 		memset(&t->cg_key[i], 0, sizeof(t->cg_key[i]));
 		freed[n].slot = i;
 		freed[n].key = p->key;
@@ -250,8 +251,9 @@ void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
 
 	for (size_t i = 0; i < t->len; i++)
 		if (proc_used(&t->snap[i]))
-			t->carbon_ng[i] += carbon_ng(t->energy_uj[i] - t->win_uj[i],
-						     ug_per_kwh, &t->carbon_rem[i]);
+			shared_store(&t->carbon_ng[i], t->carbon_ng[i] +
+				     carbon_ng(t->energy_uj[i] - t->win_uj[i],
+					       ug_per_kwh, &t->carbon_rem[i]));
 	memcpy(t->win_uj, t->energy_uj, t->len * sizeof(*t->win_uj));
 	c->node_ng += carbon_ng(node_uj, ug_per_kwh, &c->node_rem);
 	c->idle_ng += carbon_ng(idle_uj, ug_per_kwh, &c->idle_rem);
@@ -288,11 +290,11 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 		if (!key_eq(&t->ekey[i], &p->key)) {
 			/* A new process in this slot: it starts from zero,
 			 * unless it was there before the first window. */
-			t->ekey[i] = p->key;
-			t->energy_uj[i] = 0;
+			shared_key_store(&t->ekey[i], &p->key);
+			shared_store(&t->energy_uj[i], 0);
 			t->win_uj[i] = 0;
 			t->carry_pj[i] = 0;
-			t->carbon_ng[i] = 0;
+			shared_store(&t->carbon_ng[i], 0);
 			t->carbon_rem[i] = 0;
 			if (t->primed)
 				memset(&t->last[i], 0, sizeof(t->last[i]));

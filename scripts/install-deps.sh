@@ -7,11 +7,11 @@ set -eu
 DEBIAN_PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 libfuse3-dev fuse3 libsystemd-dev libjson-c-dev jq libmicrohttpd-dev prometheus \
 pkg-config iproute2 util-linux procps python3 python3-yaml libgsl-dev \
-libclang-rt-dev libncurses-dev tmux debhelper lintian man-db"
+libclang-rt-dev libncurses-dev tmux debhelper lintian man-db valgrind curl"
 FEDORA_PKGS="make gcc clang llvm libbpf-devel bpftool elfutils-libelf-devel \
 zlib-devel fuse3-devel fuse3 systemd-devel json-c-devel jq libmicrohttpd-devel \
 golang-github-prometheus pkgconf iproute util-linux procps-ng python3 python3-pyyaml \
-gsl-devel compiler-rt ncurses-devel tmux"
+gsl-devel compiler-rt ncurses-devel tmux valgrind curl libasan libubsan libtsan"
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
 	missing=

@@ -22,12 +22,12 @@ void test_rm_tree(const char *dir)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static bool selected(const char *name, int argc, char **argv)
+static bool selected(const struct test_case *t, int argc, char **argv)
 {
 	if (argc < 2)
-		return true;
+		return !t->manual;
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
+		if (!strcmp(argv[i], t->name))
 			return true;
 	return false;
 }
@@ -38,7 +38,7 @@ int test_main(const struct test_case *tests, int n, int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 0; i < n; i++) {
-		if (!selected(tests[i].name, argc, argv))
+		if (!selected(&tests[i], argc, argv))
 			continue;
 		test__failures = 0;
 		test__skip = NULL;

@@ -19,6 +19,7 @@
 struct test_case {
 	const char *name;
 	void (*fn)(void);
+	bool manual;		/* run only when named (make soak) */
 };
 
 extern int test__failures;	/* assertions failed in the current test */
@@ -89,6 +90,8 @@ int test_main(const struct test_case *tests, int n, int argc, char **argv);
 				 argc, argv);				\
 	}
 
-#define TEST(fn) { #fn, fn }
+#define TEST(fn) { #fn, fn, false }
+/* A test that runs only when named on the command line. */
+#define TEST_MANUAL(fn) { #fn, fn, true }
 
 #endif /* ENERGY_TEST_H */

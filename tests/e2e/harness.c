@@ -25,6 +25,7 @@
 #include <bpf/bpf.h>
 
 #include "harness.h"
+#include "shared.h"
 
 #define E2E_LOG_PATH		"/tmp/energyd-e2e.log"
 #define E2E_START_MS		20000
@@ -51,6 +52,13 @@ bool e2e_kernel_only(void)
 	const char *v = getenv("E2E_NO_DAEMON");
 
 	return v && *v && strcmp(v, "0");
+}
+
+bool e2e_sanitized(void)
+{
+	const char *v = getenv("E2E_SANITIZE");
+
+	return v && *v;
 }
 
 bool e2e_emulated(void)
@@ -115,6 +123,11 @@ int e2e_daemon_log_count(const char *text)
 		n += !!strstr(line, text);
 	fclose(f);
 	return n;
+}
+
+void e2e_daemon_log_mark(void)
+{
+	energyd.log_mark = log_size();
 }
 
 bool e2e_daemon_logged(const char *text)
@@ -571,20 +584,12 @@ int e2e_http_port(void)
  * owner while being read. */
 static bool slot_read(__u32 i, struct energy_proc *val)
 {
-	const volatile struct energy_proc *s;
-
 	if (!energyd.slots) {
 		return !bpf_map_lookup_elem(energyd.procs_fd, &i, val) &&
 		       val->key.tgid;
 	}
-	s = &energyd.slots[i];
-	if (!s->key.tgid)
-		return false;
-	memcpy(val, (const void *)s, sizeof(*val));
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	/* The daemon clears a slot from its key on. */
-	return val->key.tgid && s->key.tgid == val->key.tgid &&
-	       s->key.start_ns == val->key.start_ns;
+	/* The daemon clears a slot from its key on (lib/shared.h). */
+	return slot_load(val, &energyd.slots[i]);
 }
 
 static int procs_foreach_hash(procs_cb cb, void *arg)

@@ -58,6 +58,10 @@ bool e2e_kernel_only(void);
  * check-kernels): timing checks use a wider grid there. */
 bool e2e_emulated(void);
 
+/* Whether energyd and the tests run under a sanitizer (E2E_SANITIZE, set
+ * by make check SANITIZE=...): its shadow memory counts in their RSS. */
+bool e2e_sanitized(void);
+
 /*
  * Stops the daemon with SIGTERM and waits for it (10 s, then SIGKILL).
  * Stores its wait status in @status. Returns -ESRCH when it was not
@@ -71,6 +75,9 @@ void e2e_dump_log(void);
 /* How many lines of the shared daemon's log written during this test hold
  * @text. */
 int e2e_daemon_log_count(const char *text);
+
+/* Count the log's lines from here on (e2e_begin() counts from there). */
+void e2e_daemon_log_mark(void);
 
 /* Whether the shared daemon's log holds @text (which hooks it chose). */
 bool e2e_daemon_logged(const char *text);
@@ -466,6 +473,7 @@ void http_bad_clients(void);
 void prometheus_scrape(void);
 void daemon_listen(void);
 void daemon_config(void);
+void soak_churn(void);
 void energy_ctl_record(void);
 void ctl_get_set(void);
 void ctl_apply(void);

@@ -190,14 +190,15 @@ cleanup:
 
 /* ---- many readers ---- */
 
-static volatile bool readers_run;
+/* Whether the readers go on (atomic: the test's thread sets it). */
+static bool readers_run;
 
 static void *reader(void *p)
 {
 	const char *path = p;
 	char buf[4096];
 
-	while (readers_run) {
+	while (__atomic_load_n(&readers_run, __ATOMIC_RELAXED)) {
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0)
@@ -231,7 +232,7 @@ static bool readers_round(int n, pthread_t *t, __u64 *peak)
 	int started = 0;
 	__u64 end;
 
-	readers_run = true;
+	__atomic_store_n(&readers_run, true, __ATOMIC_RELAXED);
 	for (; started < n; started++)
 		if (pthread_create(&t[started], NULL, reader,
 				   started % 2 ? E2E_MNT "/cgroup" : E2E_MNT "/all"))
@@ -244,7 +245,7 @@ static bool readers_round(int n, pthread_t *t, __u64 *peak)
 			*peak = kb;
 		sleep_ms(100);
 	}
-	readers_run = false;
+	__atomic_store_n(&readers_run, false, __ATOMIC_RELAXED);
 	for (int i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
 	/* the releases reach the daemon, a window boundary trims */
@@ -281,14 +282,17 @@ void fs_readers_memory(void)
 		base, peak, rss[0], rss[1], READERS, heap0 >> 10, heap[0] >> 10,
 		heap[1] >> 10);
 	ASSERT_TRUE(base > 0, "VmRSS read");
-	ASSERT_TRUE(peak <= base + 32 * 1024, "within 32 MB of the baseline");
+	/* Under a sanitizer its shadow of each reader's stack and buffers
+	 * counts too; the heap's bounds below stay as strict. */
+	ASSERT_TRUE(peak <= base + (e2e_sanitized() ? 128 : 32) * 1024,
+		    "within 32 MB of the baseline (128 MB sanitized)");
 	ASSERT_TRUE(heap[0] <= heap0 + (17 << 20),
 		    "heap within the FUSE threads' buffers of the baseline");
 	ASSERT_TRUE(heap[1] <= heap[0] + (1 << 20),
 		    "a second round keeps nothing more on the heap");
 	ASSERT_TRUE(e2e_sys_u64("iterations", &heap0), "still serving");
 cleanup:
-	readers_run = false;
+	__atomic_store_n(&readers_run, false, __ATOMIC_RELAXED);
 	e2e_end();
 }
 
@@ -323,7 +327,7 @@ cleanup:
 static int read_forever(void *p)
 {
 	(void)p;
-	readers_run = true;
+	__atomic_store_n(&readers_run, true, __ATOMIC_RELAXED);
 	reader(E2E_MNT "/all");
 	return 0;
 }

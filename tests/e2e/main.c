@@ -142,4 +142,6 @@ TEST_MAIN(
 	TEST(daemon_bad_weights),
 	TEST(daemon_listen),
 	TEST(daemon_config),
+	/* make soak */
+	TEST_MANUAL(soak_churn),
 )
