@@ -411,7 +411,9 @@ void energy_measured_split(void)
 	 * sample by sample, so the ratio holds more loosely there. */
 	ASSERT_NEAR((double)ea / eb, (double)ca / cb, e2e_emulated() ? 0.25 : 0.02,
 		    "energy in the ratio of the work");
-	ASSERT_NEAR(sum1 - sum0, fixture_uj(&f) - base, 0.01,
+	/* base and sum0 are read a sample apart; under emulation, on a busy
+	 * host, the sampler can fall a few samples (~0.6 J) behind there. */
+	ASSERT_NEAR(sum1 - sum0, fixture_uj(&f) - base, e2e_emulated() ? 0.03 : 0.01,
 		    "measured = what the fixture advanced, across its wrap");
 	ASSERT_EQ(total, sum1, "every window's measured energy attributed");
 	ASSERT_NEAR(procs + idle, total, 0.01, "processes + idle = measured");
