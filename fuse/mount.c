@@ -252,6 +252,13 @@ static int session_up(struct efs *fs, struct efs_conn *adopt)
 	 * answer (under valgrind, which holds its lock over the stat). */
 	conn = 0;
 	fs->conn = mount_lookup(fs, &conn) ? conn : 0;
+	/* The kernel sent FUSE_INIT at the mount: once a thread has read
+	 * it, the connection can be handed over (efs_handover). */
+	for (int i = 0; i < 500; i++) {
+		if (__atomic_load_n(&fs->init_req, __ATOMIC_ACQUIRE))
+			break;
+		usleep(10000);
+	}
 	if (fs->adopted)
 		log_info("%s: serving the connection an earlier energyd handed over",
 			 fs->mountpoint);
