@@ -282,19 +282,27 @@ static int first_row_pid(const char *text)
 static bool rows_in(const char *text, const char *pids, int busy)
 {
 	const char *l = strstr(text, "COMMAND\n");
+	int n = 0, last = 0;
 	bool seen = false;
 	char want[16];
-	int n = 0;
 
 	if (!l)
 		return false;
+	for (const char *p = pids; *p; p += strspn(p, " ")) {
+		if (atoi(p) > last)
+			last = atoi(p);
+		p += strcspn(p, " ");
+	}
 	for (l += 8; *l && *l != '-'; l = strchr(l, '\n') + 1, n++) {
 		int pid = atoi(l);
 
 		snprintf(want, sizeof(want), " %d ", pid);
 		/* "-": the *others* line, processes it may not see (one that
-		 * exited can no longer be asked) */
+		 * exited can no longer be asked); the two energyctl runs come
+		 * after the pids were listed, the next two pids, shown as "sh"
+		 * by a window that saw their fork and not yet their exec */
 		if (!strstr(pids, want) && strncmp(l + strspn(l, " "), "- ", 2) &&
+		    (pid <= last || pid > last + 2) &&
 		    strncmp(l + strcspn(l, "\n") - 10, " energyctl", 10))
 			return false;
 		seen |= pid == busy;
