@@ -536,7 +536,8 @@ void cgroup_churn(void)
 	/* Still publishing: a new cgroup's totals, as its cpu.stat says. */
 	if (!ASSERT_EQ(cg_create(&fresh), 0, "a fresh cgroup"))
 		goto cleanup;
-	if (!ASSERT_EQ(child_spawn(&c, &fresh, spin_30ms, NULL), 0, "fork a busy child"))
+	if (!ASSERT_EQ(child_spawn_into(&c, &fresh, spin_30ms, NULL), 0,
+		       "fork a busy child into it"))
 		goto cleanup;
 	ASSERT_EQ(child_wait(&c, 0, E2E_WORKLOAD_MS, &status), 0, "it exits");
 	ASSERT_TRUE(WAIT_UNTIL(!cgroups_lookup(fresh.id, &tot) &&

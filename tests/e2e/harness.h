@@ -253,6 +253,11 @@ typedef int (*child_fn)(void *arg);
 int child_spawn(struct e2e_child *c, const struct e2e_cg *cg, child_fn fn,
 		void *arg);
 
+/* child_spawn() with the child born in @cg (clone3 CLONE_INTO_CGROUP):
+ * none of its time is charged elsewhere. For a test without threads. */
+int child_spawn_into(struct e2e_child *c, const struct e2e_cg *cg,
+		     child_fn fn, void *arg);
+
 /*
  * Waits up to @timeout_ms for a state change of @c: @options is 0 to wait
  * for its exit, WUNTRACED for its exit or stop. Stores the wait status in
