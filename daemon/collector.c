@@ -107,6 +107,13 @@ static void log_capacity(const struct collector *c, unsigned long pid_max)
 		 total / 1048576.0, procs / 1048576.0);
 }
 
+/* The task iterators: run by the daemon, never attached to a hook. */
+static bool is_iter(const struct bpf_program *prog)
+{
+	return bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+	       bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER;
+}
+
 /* Enable <tp>_btf or <tp>_raw for every chosen tracepoint, nothing else. */
 static int select_programs(struct collector *c, bool legacy)
 {
@@ -151,8 +158,7 @@ static int select_programs(struct collector *c, bool legacy)
 		char hook[64];
 		bool on;
 
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
-		    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER)
+		if (is_iter(prog))
 			continue;	/* the seed iterator */
 		if (len > 6 && !strcmp(name + len - 6, "_fexit")) {
 			/* fn_fexit: the hook "fexit/fn" */
@@ -322,14 +328,130 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
-int coll_init(struct collector *c, const struct coll_opts *o)
+/* FNV-1a, 64 bits, over @len bytes at @p, from @h. */
+static __u64 fnv1a(__u64 h, const void *p, size_t len)
 {
-	unsigned long pid_max = 0;
-	int ncpus, err;
+	const unsigned char *b = p;
 
-	memset(c, 0, sizeof(*c));
-	c->pmu.fds = NULL;
-	libbpf_set_print(libbpf_print);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* What the programs that count are: the object's bytes, the capacity,
+ * the read-only settings and which programs load. Two energyds of one tag
+ * can run each other's programs on each other's maps. */
+static __u64 object_tag(const struct collector *c)
+{
+	struct bpf_program *prog;
+	__u64 h = 0xcbf29ce484222325ULL;
+	const void *elf;
+	size_t sz;
+
+	elf = energy_bpf__elf_bytes(&sz);
+	h = fnv1a(h, elf, sz);
+	h = fnv1a(h, &c->max_procs, sizeof(c->max_procs));
+	h = fnv1a(h, (const void *)c->skel->rodata, sizeof(*c->skel->rodata));
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		bool on = bpf_program__autoload(prog);
+
+		h = fnv1a(h, bpf_program__name(prog),
+			  strlen(bpf_program__name(prog)));
+		h = fnv1a(h, &on, sizeof(on));
+	}
+	return h;
+}
+
+static int kept_find(const struct coll_kept *k, const char *prefix,
+		     const char *name)
+{
+	size_t len = strlen(prefix);
+
+	for (size_t i = 0; i < k->n; i++)
+		if (k->fds[i] >= 0 && !strncmp(k->names[i], prefix, len) &&
+		    !strcmp(k->names[i] + len, name))
+			return i;
+	return -1;
+}
+
+/*
+ * Load the object on @k's maps, every one of them found there, with no
+ * program but the sampler's iterator; take @k's links. 0, -ENOENT when a
+ * map is missing (nothing changed), else -errno with the skeleton spoiled.
+ */
+static int adopt(struct collector *c, struct coll_kept *k)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	size_t nlinks = 0;
+	int err;
+
+	bpf_object__for_each_map(map, c->skel->obj) {
+		if (kept_find(k, COLL_KEEP_MAP, bpf_map__name(map)) < 0) {
+			log_warn("the BPF state of the energyd before has no map %s: starting afresh",
+				 bpf_map__name(map));
+			return -ENOENT;
+		}
+	}
+	/* Of one tag, the same programs load: each must have its link. */
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		if (!bpf_program__autoload(prog) || is_iter(prog))
+			continue;
+		if (kept_find(k, COLL_KEEP_LINK, bpf_program__name(prog)) < 0) {
+			log_warn("the BPF state of the energyd before has no link for %s: starting afresh",
+				 bpf_program__name(prog));
+			return -ENOENT;
+		}
+		nlinks++;
+	}
+	c->kept_links = calloc(nlinks, sizeof(*c->kept_links));
+	c->kept_names = calloc(nlinks, sizeof(*c->kept_names));
+	if (!c->kept_links || !c->kept_names)
+		return -ENOMEM;
+	bpf_object__for_each_map(map, c->skel->obj) {
+		int i = kept_find(k, COLL_KEEP_MAP, bpf_map__name(map));
+
+		err = bpf_map__reuse_fd(map, k->fds[i]);
+		if (err) {
+			log_err("cannot take over map %s: %s", bpf_map__name(map),
+				strerror(-err));
+			return err;
+		}
+		close(k->fds[i]);
+		k->fds[i] = -1;
+	}
+	bpf_object__for_each_program(prog, c->skel->obj)
+		bpf_program__set_autoload(prog, prog == c->skel->progs.fold_running);
+	err = energy_bpf__load(c->skel);
+	if (err) {
+		log_err("cannot load the BPF programs on the kept maps: %s",
+			strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < k->n && c->nkept_links < nlinks; i++) {
+		if (k->fds[i] < 0 || strncmp(k->names[i], COLL_KEEP_LINK,
+					     strlen(COLL_KEEP_LINK)))
+			continue;
+		c->kept_names[c->nkept_links] = strdup(k->names[i]);
+		if (!c->kept_names[c->nkept_links])
+			return -ENOMEM;
+		c->kept_links[c->nkept_links++] = k->fds[i];
+		k->fds[i] = -1;
+	}
+	c->adopted = true;
+	log_info("took over the BPF maps and %zu attached programs of the energyd before: counting went on meanwhile",
+		 c->nkept_links);
+	return 0;
+}
+
+/*
+ * The skeleton opened and set up for @o: programs chosen, capacity, the
+ * PMU. @pid_max is where the capacity came from (0: --max-procs).
+ */
+static int prepare(struct collector *c, const struct coll_opts *o,
+		   unsigned long *pid_max)
+{
+	int ncpus, err;
 
 	c->skel = energy_bpf__open();
 	if (!c->skel) {
@@ -339,9 +461,9 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 	}
 	err = select_programs(c, o->legacy_hooks);
 	if (err < 0)
-		goto fail;
+		return err;
 
-	c->max_procs = o->max_procs ? o->max_procs : default_max_procs(&pid_max);
+	c->max_procs = o->max_procs ? o->max_procs : default_max_procs(pid_max);
 	c->skel->rodata->max_slots = c->max_procs;
 	bpf_map__set_max_entries(c->skel->maps.procs, c->max_procs);
 	bpf_map__set_max_entries(c->skel->maps.procs_ns, c->max_procs);
@@ -350,10 +472,8 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 	c->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 
 	ncpus = libbpf_num_possible_cpus();
-	if (ncpus < 0) {
-		err = ncpus;
-		goto fail;
-	}
+	if (ncpus < 0)
+		return ncpus;
 	bpf_map__set_max_entries(c->skel->maps.pmu, ncpus);
 	err = pmu_open(&c->pmu, ncpus);
 	if (err) {
@@ -363,14 +483,16 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		c->pmu_on = true;
 		c->skel->rodata->pmu_enabled = true;
 	}
+	c->tag = object_tag(c);
+	return 0;
+}
 
-	err = energy_bpf__load(c->skel);
-	if (err) {
-		log_err("cannot load the BPF programs: %s%s", strerror(-err),
-			err == -EPERM ? " (energyd needs root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)" : "");
-		goto fail;
-	}
-	for (int cpu = 0; c->pmu_on && cpu < ncpus; cpu++) {
+/* The PMU counters into the pmu map (their fds stay with the map). */
+static int pmu_insert(struct collector *c)
+{
+	int err;
+
+	for (int cpu = 0; c->pmu_on && cpu < c->pmu.ncpus; cpu++) {
 		if (c->pmu.fds[cpu] < 0)
 			continue;
 		err = bpf_map_update_elem(bpf_map__fd(c->skel->maps.pmu), &cpu,
@@ -378,9 +500,54 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		if (err) {
 			log_err("cannot add the PMU counter of CPU %d: %s", cpu,
 				strerror(-err));
-			goto fail;
+			return err;
 		}
 	}
+	return 0;
+}
+
+int coll_init(struct collector *c, const struct coll_opts *o,
+	      struct coll_kept *kept)
+{
+	unsigned long pid_max = 0;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->pmu.fds = NULL;
+	libbpf_set_print(libbpf_print);
+
+	err = prepare(c, o, &pid_max);
+	if (err < 0)
+		goto fail;
+	if (kept && kept->n && kept->tag != c->tag)
+		log_warn("the BPF state of the energyd before comes from another object or other options: starting afresh");
+	else if (kept && kept->n) {
+		err = adopt(c, kept);
+		if (err && err != -ENOENT) {
+			/* Spoiled by the attempt: a fresh skeleton. */
+			log_warn("cannot take over the BPF state of the energyd before (%s): starting afresh",
+				 strerror(-err));
+			coll_fini(c);
+			err = prepare(c, o, &pid_max);
+			if (err < 0)
+				goto fail;
+		}
+		err = 0;
+	}
+	if (!c->adopted) {
+		err = energy_bpf__load(c->skel);
+		if (err) {
+			log_err("cannot load the BPF programs: %s%s", strerror(-err),
+				err == -EPERM ? " (energyd needs root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)" : "");
+			goto fail;
+		}
+		err = pmu_insert(c);
+		if (err)
+			goto fail;
+	}
+	/* A taken-over pmu map holds the counters of the energyd before. */
+	if (c->adopted)
+		pmu_close(&c->pmu);
 	log_capacity(c, pid_max);
 
 	err = slot_return_init(&c->ret, c->max_procs);
@@ -398,16 +565,18 @@ int coll_init(struct collector *c, const struct coll_opts *o)
 		goto fail;
 	}
 
-	c->skel->bss->seed_ns = monotonic_ns();
-	err = seed(c);
-	if (err)
-		log_warn("cannot count the processes already running (task iterator: %s); they start from 0",
-			 strerror(-err));
-
-	err = energy_bpf__attach(c->skel);
-	if (err) {
-		log_err("cannot attach the BPF programs: %s", strerror(-err));
-		goto fail;
+	if (!c->adopted) {
+		c->skel->bss->seed_ns = monotonic_ns();
+		err = seed(c);
+		if (err)
+			log_warn("cannot count the processes already running (task iterator: %s); they start from 0",
+				 strerror(-err));
+		err = energy_bpf__attach(c->skel);
+		if (err) {
+			log_err("cannot attach the BPF programs: %s",
+				strerror(-err));
+			goto fail;
+		}
 	}
 	c->fold_link = bpf_program__attach_iter(c->skel->progs.fold_running, NULL);
 	if (!c->fold_link) {
@@ -444,9 +613,51 @@ void coll_fini(struct collector *c)
 	if (c->pidns)
 		munmap((void *)c->pidns, array_bytes(c, sizeof(*c->pidns)));
 	energy_bpf__destroy(c->skel);
+	for (size_t i = 0; i < c->nkept_links; i++) {
+		close(c->kept_links[i]);
+		free(c->kept_names[i]);
+	}
+	free(c->kept_links);
+	free(c->kept_names);
 	pmu_close(&c->pmu);
 	slot_return_fini(&c->ret);
 	memset(c, 0, sizeof(*c));
+}
+
+int coll_for_each_kept(const struct collector *c,
+		       int (*fn)(void *arg, const char *name, int fd),
+		       void *arg)
+{
+	const struct bpf_object_skeleton *s = c->skel->skeleton;
+	char name[128];
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, c->skel->obj) {
+		snprintf(name, sizeof(name), COLL_KEEP_MAP "%s",
+			 bpf_map__name(map));
+		err = fn(arg, name, bpf_map__fd(map));
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < s->prog_cnt; i++) {
+		struct bpf_link *l = *s->progs[i].link;
+
+		if (!l || is_iter(*s->progs[i].prog))
+			continue;
+		snprintf(name, sizeof(name), COLL_KEEP_LINK "%s",
+			 s->progs[i].name);
+		err = fn(arg, name, bpf_link__fd(l));
+		if (err)
+			return err;
+	}
+	/* Taken over: the links of the energyd before, under their names. */
+	for (size_t i = 0; i < c->nkept_links; i++) {
+		err = fn(arg, c->kept_names[i], c->kept_links[i]);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 size_t coll_slots_used(const struct collector *c)

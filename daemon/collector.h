@@ -23,6 +23,24 @@ struct coll_opts {
 	bool legacy_hooks;	/* raw_tp programs and the oldest tracepoints */
 };
 
+/* Names of the BPF objects kept across a restart: COLL_KEEP_MAP followed
+ * by a map's name, COLL_KEEP_LINK by a program's. */
+#define COLL_KEEP_MAP		"bpf-map."
+#define COLL_KEEP_LINK		"bpf-link."
+
+/*
+ * The BPF objects an earlier energyd left attached (its maps by name, the
+ * links of its programs), and the tag of the object and options they came
+ * from. Taken over whole by coll_init when the tag is its own, else left
+ * alone. A taken fd is set to -1.
+ */
+struct coll_kept {
+	__u64 tag;
+	size_t n;
+	const char **names;
+	int *fds;
+};
+
 struct collector {
 	struct energy_bpf *skel;
 	struct pmu pmu;
@@ -36,11 +54,31 @@ struct collector {
 	struct map_ops ops;		/* libbpf's, on map_fd */
 	struct bpf_link *fold_link;	/* fold_running, run every sample */
 	struct slot_return ret;		/* cleared slots not handed back yet */
+	__u64 tag;			/* of the object and the options */
+	bool adopted;			/* runs on an earlier energyd's maps */
+	int *kept_links;		/* ... and holds its links */
+	char **kept_names;		/* ... stored under these names */
+	size_t nkept_links;
 };
 
-/* Load, seed, attach. Logs the cause and returns -errno on failure, with
- * everything undone. */
-int coll_init(struct collector *c, const struct coll_opts *o);
+/*
+ * Load, seed, attach. With @kept of the same tag, load on its maps instead
+ * and attach nothing but the sampler's iterator: the programs of @kept's
+ * links go on counting, nothing is seeded again. Logs the cause and
+ * returns -errno on failure, with everything undone.
+ */
+int coll_init(struct collector *c, const struct coll_opts *o,
+	      struct coll_kept *kept);
+
+/*
+ * Call @fn for each BPF object a next energyd needs to take over: every
+ * map (named COLL_KEEP_MAP + its name) and every attached program's link
+ * (COLL_KEEP_LINK + the program's name). Stops at @fn's first nonzero
+ * return, returned.
+ */
+int coll_for_each_kept(const struct collector *c,
+		       int (*fn)(void *arg, const char *name, int fd),
+		       void *arg);
 
 /* Pin the maps under ENERGY_PIN_DIR, "cgroups" last (undone by
  * coll_fini). Logs the cause and returns -errno on failure. */

@@ -13,12 +13,44 @@
 #define SD_PATH		"/org/freedesktop/systemd1"
 #define SD_PRIVATE	"unix:path=/run/systemd/private"
 
+/* Whether @name is one of a BPF object's. */
+static bool bpf_name(const char *name)
+{
+	return !strncmp(name, COLL_KEEP_MAP, strlen(COLL_KEEP_MAP)) ||
+	       !strncmp(name, COLL_KEEP_LINK, strlen(COLL_KEEP_LINK));
+}
+
+/* Add @fd named @name to @k: 0 or -ENOMEM. */
+static int kept_add(struct coll_kept *k, const char *name, int fd)
+{
+	const char **names;
+	char *dup;
+	int *fds;
+
+	names = realloc(k->names, (k->n + 1) * sizeof(*names));
+	if (names)
+		k->names = names;
+	fds = realloc(k->fds, (k->n + 1) * sizeof(*fds));
+	if (fds)
+		k->fds = fds;
+	dup = strdup(name);
+	if (!names || !fds || !dup) {
+		free(dup);
+		return -ENOMEM;
+	}
+	k->names[k->n] = dup;
+	k->fds[k->n++] = fd;
+	return 0;
+}
+
 void handover_collect(struct handover *h)
 {
 	char **names = NULL;
 	int n;
 
 	h->fuse.dev_fd = h->fuse.init_fd = -1;
+	h->state_fd = -1;
+	memset(&h->bpf, 0, sizeof(h->bpf));
 	n = sd_listen_fds_with_names(1, &names);
 	if (n < 0)
 		log_warn("LISTEN_FDS: %s", strerror(-n));
@@ -30,8 +62,12 @@ void handover_collect(struct handover *h)
 			slot = &h->fuse.dev_fd;
 		else if (!strcmp(name, HANDOVER_FUSE_INIT))
 			slot = &h->fuse.init_fd;
+		else if (!strcmp(name, HANDOVER_STATE))
+			slot = &h->state_fd;
 		if (slot && *slot < 0) {
 			*slot = fd;
+		} else if (!slot && bpf_name(name) && !kept_add(&h->bpf, name, fd)) {
+			continue;
 		} else {
 			log_warn("fd %d named '%s' passed by systemd: not energyd's; closed",
 				 fd, name);
@@ -43,6 +79,9 @@ void handover_collect(struct handover *h)
 	free(names);
 	if (h->fuse.dev_fd >= 0)
 		log_info("systemd handed over the FUSE connection of the energyd before");
+	if (h->bpf.n)
+		log_info("systemd handed over %zu BPF maps and links of the energyd before%s",
+			 h->bpf.n, h->state_fd >= 0 ? ", and its counts" : "");
 }
 
 void handover_fini(struct handover *h)
@@ -51,17 +90,35 @@ void handover_fini(struct handover *h)
 		close(h->fuse.dev_fd);
 	if (h->fuse.init_fd >= 0)
 		close(h->fuse.init_fd);
-	h->fuse.dev_fd = h->fuse.init_fd = -1;
+	if (h->state_fd >= 0)
+		close(h->state_fd);
+	for (size_t i = 0; i < h->bpf.n; i++) {
+		if (h->bpf.fds[i] >= 0)
+			close(h->bpf.fds[i]);
+		free((char *)h->bpf.names[i]);
+	}
+	free(h->bpf.names);
+	free(h->bpf.fds);
+	memset(&h->bpf, 0, sizeof(h->bpf));
+	h->fuse.dev_fd = h->fuse.init_fd = h->state_fd = -1;
+}
+
+/* Take the fds named @name out of the store. */
+static void unstore(const char *name)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", name);
+	sd_notify(0, msg);
 }
 
 /* Store @fd under @name, an earlier fd of that name removed first. */
 static int store(const char *name, int fd)
 {
-	char msg[96];
+	char msg[160];
 	int err;
 
-	snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", name);
-	sd_notify(0, msg);
+	unstore(name);
 	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
 	err = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
 	if (err < 0) {
@@ -91,12 +148,71 @@ int handover_store_fuse(const struct efs *fs)
 	return err;
 }
 
-void handover_forget(void)
+static int store_cb(void *arg, const char *name, int fd)
+{
+	(void)arg;
+	return store(name, fd);
+}
+
+static int unstore_cb(void *arg, const char *name, int fd)
+{
+	(void)arg;
+	(void)fd;
+	unstore(name);
+	return 0;
+}
+
+/* Whether @c holds an object named @name (coll_for_each_kept). */
+struct holds {
+	const char *name;
+	bool found;
+};
+
+static int holds_cb(void *arg, const char *name, int fd)
+{
+	struct holds *w = arg;
+
+	(void)fd;
+	if (!strcmp(name, w->name))
+		w->found = true;
+	return w->found;
+}
+
+int handover_store_counts(const struct handover *h, const struct collector *c,
+			  const struct keep *kp)
+{
+	int err = 0;
+
+	if (!getenv("NOTIFY_SOCKET"))
+		return 0;
+	/* What was received and not taken counts for no one: its programs
+	 * would stay attached as long as the store holds them. */
+	for (size_t i = 0; i < h->bpf.n; i++) {
+		struct holds w = { h->bpf.names[i], false };
+
+		if (c->adopted)
+			coll_for_each_kept(c, holds_cb, &w);
+		if (!w.found)
+			unstore(h->bpf.names[i]);
+	}
+	if (!c->adopted)
+		err = coll_for_each_kept(c, store_cb, NULL);
+	if (!err && !kp->resumed)
+		err = store(HANDOVER_STATE, kp->fd);
+	return err;
+}
+
+void handover_forget(const struct handover *h, const struct collector *c)
 {
 	if (!getenv("NOTIFY_SOCKET"))
 		return;
-	sd_notify(0, "FDSTOREREMOVE=1\nFDNAME=" HANDOVER_FUSE);
-	sd_notify(0, "FDSTOREREMOVE=1\nFDNAME=" HANDOVER_FUSE_INIT);
+	unstore(HANDOVER_FUSE);
+	unstore(HANDOVER_FUSE_INIT);
+	unstore(HANDOVER_STATE);
+	for (size_t i = 0; i < h->bpf.n; i++)
+		unstore(h->bpf.names[i]);
+	if (c)
+		coll_for_each_kept(c, unstore_cb, NULL);
 }
 
 /* systemd's own socket when it can be reached (no D-Bus daemon needed),

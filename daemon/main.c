@@ -28,6 +28,7 @@
 #include "fs.h"
 #include "handover.h"
 #include "http.h"
+#include "keep.h"
 #include "log.h"
 #include "options.h"
 #include "publish.h"
@@ -201,7 +202,7 @@ static void reload(void *arg)
 /* The first window, the files, the HTTP server, the pins; then
  * readiness, then samples until a stop signal. */
 static int serve(struct config *cfg, struct view *v,
-		 struct collector *coll, struct table *t, struct rapl *rapl,
+		 struct collector *coll, struct keep *kp, struct rapl *rapl,
 		 struct http *http, struct handover *h, int record_fd,
 		 int ready_fd, int signal_fd)
 {
@@ -211,9 +212,11 @@ static int serve(struct config *cfg, struct view *v,
 	bool keep = false;
 	int err;
 
-	err = sampler_init(&smp, v, coll, t, rapl, record_fd);
+	err = sampler_init(&smp, v, coll, kp->t, rapl, record_fd, kp->k,
+			   kp->resumed);
 	if (err)
 		return err;
+	keep_valid(kp);
 	smp.reload = reload;
 	smp.reload_arg = &r;
 	if (cfg->mountpoint) {
@@ -233,6 +236,7 @@ static int serve(struct config *cfg, struct view *v,
 	err = coll_pin(coll) ?: sampler_start(&smp);
 	if (err)
 		goto out;
+	handover_store_counts(h, coll, kp);
 	sd_notify(0, "READY=1");
 	if (ready_fd >= 0 && write(ready_fd, "", 1) != 1)
 		log_warn("cannot report readiness: %s", strerror(errno));
@@ -244,7 +248,7 @@ out:
 	http_stop(http);
 	efs_stop(fs, keep);
 	if (!keep)
-		handover_forget();
+		handover_forget(h, coll);
 	sampler_fini(&smp);
 	return err;
 }
@@ -259,7 +263,8 @@ int main(int argc, char **argv)
 	int lock_fd = -1, ready_fd = -1, record_fd = -1, signal_fd = -1, err;
 	struct rapl *rapl = NULL;
 	struct http *http = NULL;
-	struct handover h = { .fuse = { -1, -1 } };
+	struct handover h = { .fuse = { -1, -1 }, .state_fd = -1 };
+	struct keep kp = { .fd = -1 };
 	struct collector coll;
 	struct table table;
 	struct config cfg;
@@ -308,16 +313,21 @@ int main(int argc, char **argv)
 		}
 	}
 
-	err = coll_init(&coll, &cfg.coll);
+	h.bpf.tag = keep_peek_tag(h.state_fd);
+	err = coll_init(&coll, &cfg.coll, &h.bpf);
 	if (err)
 		goto out_lock;
-	err = table_init(&table, coll.max_procs);
+	if (cfg.dump) {
+		err = table_init(&table, coll.max_procs);
+		if (!err)
+			err = dump(&coll, &table, cfg.params[P_SAMPLE_NS]);
+		table_fini(&table);
+		goto out_coll;
+	}
+	err = keep_open(&kp, h.state_fd, coll.adopted, coll.tag, coll.max_procs);
+	h.state_fd = -1;
 	if (err)
 		goto out_coll;
-	if (cfg.dump) {
-		err = dump(&coll, &table, cfg.params[P_SAMPLE_NS]);
-		goto out_table;
-	}
 	err = open_energy(&cfg, &rapl, &v);
 	if (err)
 		goto out_table;
@@ -326,7 +336,7 @@ int main(int argc, char **argv)
 		err = record_fd;
 		goto out_rapl;
 	}
-	view_init(&v, &cfg, &coll, &table);
+	view_init(&v, &cfg, &coll, kp.t);
 	v.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (v.wake_fd < 0 || signal_fd < 0) {
@@ -334,7 +344,7 @@ int main(int argc, char **argv)
 		log_err("eventfd, signalfd: %s", strerror(errno));
 		goto out_fds;
 	}
-	err = serve(&cfg, &v, &coll, &table, rapl, http, &h, record_fd,
+	err = serve(&cfg, &v, &coll, &kp, rapl, http, &h, record_fd,
 		    ready_fd, signal_fd);
 out_fds:
 	if (signal_fd >= 0)
@@ -347,7 +357,7 @@ out_fds:
 out_rapl:
 	rapl_close(rapl);
 out_table:
-	table_fini(&table);
+	keep_close(&kp);
 out_coll:
 	coll_fini(&coll);
 out_lock:

@@ -133,17 +133,17 @@ static void sample_energy(struct sampler *s, __u64 ns)
 		.idle_mw = view_param(v, P_IDLE_MW),
 		.part = true,
 	};
-	__u64 now_uj = domain_basis_uj(v->rapl_domains, s->rapl_uj);
+	__u64 now_uj = domain_basis_uj(v->rapl_domains, s->k->rapl_uj);
 	__u64 p[P_MAX];
 
 	/* One set of weights for the whole sample, read as a writer of
 	 * params/ stores them (atomically, from another thread). */
 	view_params(v, p);
 	if (in.measured && ns) {
-		in.e_uj = now_uj - s->window_basis_uj;
-		s->window_basis_uj = now_uj;
+		in.e_uj = now_uj - s->k->window_basis_uj;
+		s->k->window_basis_uj = now_uj;
 	}
-	s->window_idle_uj += table_energy_window(s->t, &s->at, &in,
+	s->k->window_idle_uj += table_energy_window(s->t, &s->k->at, &in,
 						 &p[P_WEIGHT0], s->ncpus);
 }
 
@@ -153,12 +153,14 @@ static void window_energy(struct sampler *s, __u64 window_ns, __u64 window_uj)
 {
 	struct model_record *rec = &s->t->last_window;
 
-	if (s->rapl)
-		attrib_learn(&s->at, rec->energy_uj, rec->window_ns,
+	/* The window that spans a restart measured only its end. */
+	if (s->rapl && !s->resumed)
+		attrib_learn(&s->k->at, rec->energy_uj, rec->window_ns,
 			     rec->x[M_CPU_NS] * 50 < (__u64)s->ncpus * rec->window_ns);
-	table_carbon_window(s->t, carbon_window_end(&s->carbon), window_uj,
-			    s->window_idle_uj);
-	s->window_idle_uj = 0;
+	s->resumed = false;
+	table_carbon_window(s->t, carbon_window_end(&s->k->carbon), window_uj,
+			    s->k->window_idle_uj);
+	s->k->window_idle_uj = 0;
 	if (s->record_fd >= 0 && window_ns) {
 		char line[512];
 		int n = model_record_format(line, sizeof(line), rec);
@@ -211,8 +213,8 @@ static void window(struct sampler *s, __u64 window_ns)
 	size_t n;
 	int err;
 
-	window_uj = s->at.total_uj - s->window_start_uj;
-	s->window_start_uj = s->at.total_uj;
+	window_uj = s->k->at.total_uj - s->k->window_start_uj;
+	s->k->window_start_uj = s->k->at.total_uj;
 	window_energy(s, window_ns, window_uj);
 	n = table_window(t, s->freed, t->cap);
 	err = coll_free(s->coll, s->freed, n);
@@ -224,7 +226,7 @@ static void window(struct sampler *s, __u64 window_ns)
 	tot.exited = t->exited_c;
 	tot.exited_uj = t->exited_uj;
 	tot.exited_ng = t->exited_ng;
-	tot.at = s->at;
+	tot.at = s->k->at;
 	tot.carbon_ng = t->carbon.node_ng;
 	tot.idle_carbon_ng = t->carbon.idle_ng;
 	nct = table_cgroup_totals(t, &ct);
@@ -265,16 +267,23 @@ static void measure(struct sampler *s, __u64 now)
 	if (s->rapl) {
 		struct rapl_health h;
 
-		rapl_read(s->rapl, s->rapl_uj);
+		__u64 sum_uj[RAPL_DOMAINS] = {};
+
+		/* A counter that fails keeps its sum (rapl_read). */
+		for (int d = 0; d < RAPL_DOMAINS; d++)
+			sum_uj[d] = s->k->rapl_uj[d] - s->k->rapl_base_uj[d];
+		rapl_read(s->rapl, sum_uj);
+		for (int d = 0; d < RAPL_DOMAINS; d++)
+			s->k->rapl_uj[d] = s->k->rapl_base_uj[d] + sum_uj[d];
 		rapl_health(s->rapl, &h);
 		publish_rapl_health(s->v, h.errors, h.rebinds, h.measuring);
-		basis_uj = domain_basis_uj(s->v->rapl_domains, s->rapl_uj);
+		basis_uj = domain_basis_uj(s->v->rapl_domains, s->k->rapl_uj);
 	}
-	carbon_sample(&s->carbon, basis_uj - s->carbon_basis_uj,
-		      now - s->last_sample_ns,
+	carbon_sample(&s->k->carbon, basis_uj - s->k->carbon_basis_uj,
+		      now - s->k->last_sample_ns,
 		      view_param(s->v, P_CARBON_G_PER_KWH));
-	s->carbon_basis_uj = basis_uj;
-	s->last_sample_ns = now;
+	s->k->carbon_basis_uj = basis_uj;
+	s->k->last_sample_ns = now;
 }
 
 /* The sample's measurements, drop counters and energy, published. */
@@ -287,8 +296,8 @@ static void publish(struct sampler *s)
 		log_limited(&s->stats_limit, LOG_LVL_WARN,
 			    "drop counters (map stats) not read: %s",
 			    strerror(-err));
-	publish_sample(s->v, s->rapl_uj, s->rapl ? rapl_rejected(s->rapl) : 0,
-		       s->stats, &s->at);
+	publish_sample(s->v, s->k->rapl_uj, s->rapl ? rapl_rejected(s->rapl) : 0,
+		       s->stats, &s->k->at);
 }
 
 /*
@@ -314,13 +323,13 @@ static void sample(struct sampler *s)
 	now = now_ns();
 	energy_write(v);
 	coll_read(s->coll, s->t);
-	sample_energy(s, now - s->last_energy_ns);
-	s->last_energy_ns = now;
+	sample_energy(s, now - s->k->last_energy_ns);
+	s->k->last_energy_ns = now;
 	table_follow_cgroups(s->t);
-	if (now - s->last_window_ns + view_param(v, P_SAMPLE_NS) / 2 >=
+	if (now - s->k->last_window_ns + view_param(v, P_SAMPLE_NS) / 2 >=
 	    view_param(v, P_WINDOW_NS)) {
-		window(s, now - s->last_window_ns);
-		s->last_window_ns = now;
+		window(s, now - s->k->last_window_ns);
+		s->k->last_window_ns = now;
 	}
 	publish(s);
 	energy_write(v);
@@ -328,8 +337,11 @@ static void sample(struct sampler *s)
 }
 
 int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
-		 struct table *t, struct rapl *rapl, int record_fd)
+		 struct table *t, struct rapl *rapl, int record_fd,
+		 struct sampler_keep *k, bool resume)
 {
+	__u64 now;
+
 	*s = (struct sampler){
 		.v = v,
 		.coll = coll,
@@ -338,7 +350,9 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 		.record_fd = record_fd,
 		.ncpus = sysconf(_SC_NPROCESSORS_ONLN),
 		.sample_ns = view_param(v, P_SAMPLE_NS),
+		.resumed = resume,
 	};
+	s->k = k ? k : &s->own;
 	/* Every slot may be let go at one boundary: none waits. */
 	s->freed = calloc(t->cap ? t->cap : 1, sizeof(*s->freed));
 	if (cgpath_init(&s->cgpath))
@@ -351,15 +365,30 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 		sampler_fini(s);
 		return err;
 	}
-	s->last_window_ns = now_ns();
-	s->last_sample_ns = s->last_window_ns;
-	s->last_energy_ns = s->last_window_ns;
+	now = now_ns();
+	if (!resume) {
+		memset(s->k, 0, sizeof(*s->k));
+		s->k->last_window_ns = now;
+		s->k->last_sample_ns = now;
+		s->k->last_energy_ns = now;
+	} else {
+		/* The new sums start at 0: on top of the old ones. */
+		memcpy(s->k->rapl_base_uj, s->k->rapl_uj, sizeof(s->k->rapl_uj));
+		log_info("going on from the last sample of the energyd before, %.3f s ago",
+			 (now - s->k->last_energy_ns) / 1e9);
+	}
 	coll_new_sample(coll);
-	measure(s, s->last_sample_ns);
+	if (resume && coll_fold_running(coll))
+		log_warn("running tasks' CPU time not counted in the first sample");
+	measure(s, now);
 	energy_write(v);
 	coll_read(coll, t);
-	sample_energy(s, 0);
-	window(s, 0);
+	/* The first sample of a new table primes it; a kept one goes on,
+	 * the time the daemon was away in its first sample and window. */
+	sample_energy(s, resume ? now - s->k->last_energy_ns : 0);
+	s->k->last_energy_ns = now;
+	window(s, now - s->k->last_window_ns);
+	s->k->last_window_ns = now;
 	publish(s);
 	energy_write(v);
 	return 0;

@@ -22,6 +22,26 @@
 #include "table.h"
 #include "view.h"
 
+/*
+ * What the sampler counts from, kept with the table (daemon/keep.c) so that
+ * the next energyd goes on from it: pointer-free.
+ */
+struct sampler_keep {
+	struct attrib at;
+	__u64 last_window_ns;
+	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
+	__u64 rapl_base_uj[RAPL_DOMAINS]; /* ... of an energyd before, added
+					   * to this one's (from 0) */
+	__u64 window_basis_uj;		/* measured energy at the last sample */
+	__u64 last_energy_ns;		/* when the last sample's energy was
+					 * handed out */
+	__u64 window_start_uj;		/* at.total_uj when the window began */
+	__u64 window_idle_uj;		/* idle energy of the window so far */
+	struct carbon_window carbon;	/* the window's samples' intensities */
+	__u64 carbon_basis_uj;		/* measured energy at the last sample */
+	__u64 last_sample_ns;
+};
+
 struct sampler {
 	struct view *v;
 	struct collector *coll;
@@ -29,19 +49,10 @@ struct sampler {
 	struct rapl *rapl;		/* NULL: energy from the model */
 	int record_fd;			/* --record, or -1 */
 	struct table_freed *freed;	/* slots let go at a window boundary */
-	struct attrib at;
-	__u64 last_window_ns;
-	__u64 rapl_uj[RAPL_DOMAINS];	/* sums at the last sample */
-	__u64 window_basis_uj;		/* measured energy at the last sample
-					 * (the sums start at 0 when opened) */
-	__u64 last_energy_ns;		/* when the last sample's energy was
-					 * handed out */
-	__u64 window_start_uj;		/* at.total_uj when the window began */
-	__u64 window_idle_uj;		/* idle energy of the window so far */
+	struct sampler_keep *k;		/* the counting state (kept) */
+	struct sampler_keep own;	/* ... when sampler_init got none */
+	bool resumed;			/* k came from an energyd before */
 	__u64 sample_ns;		/* the interval the timer runs at */
-	struct carbon_window carbon;	/* the window's samples' intensities */
-	__u64 carbon_basis_uj;		/* measured energy at the last sample */
-	__u64 last_sample_ns;
 	int ncpus;
 	int timer_fd;
 	struct log_limit record_limit, oom_limit, timer_limit, fold_limit;
@@ -55,11 +66,14 @@ struct sampler {
 /*
  * Set up @s over the parts it drives and take the first sample and window,
  * so the files have content at once; it also sets where the counters of
- * running processes start. @v's parameters must be set. Returns 0 or
- * -errno, logged.
+ * running processes start. Counts in @k (NULL: a state of its own): when
+ * @resume, @k and @t are an energyd before's, and the first sample and
+ * window go on from its last, the time between them counted. @v's
+ * parameters must be set. Returns 0 or -errno, logged.
  */
 int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
-		 struct table *t, struct rapl *rapl, int record_fd);
+		 struct table *t, struct rapl *rapl, int record_fd,
+		 struct sampler_keep *k, bool resume);
 
 /*
  * Raise the sampler's priority above the filesystem's readers and start

@@ -7,62 +7,64 @@
 #include "shared.h"
 #include "table.h"
 
+/* The arrays of a table, in the order they lie in its block. */
+#define TABLE_ARRAYS(X)							\
+	X(snap) X(dead_window) X(dead_key) X(ekey) X(last) X(energy_uj)	\
+	X(carry_pj) X(scores) X(win_uj) X(carbon_ng) X(carbon_rem)	\
+	X(cg_key) X(cg_id) X(cg_base) X(cg_base_uj) X(cg_base_ng)	\
+	X(cg_prev) X(cg_prev_uj) X(cg_prev_ng)
+
+/* Each array starts 64-byte aligned. */
+static size_t array_size(size_t n, size_t elem)
+{
+	return (n * elem + 63) & ~(size_t)63;
+}
+
+size_t table_bytes(size_t cap)
+{
+	struct table t;
+	size_t n = 0;
+
+#define ADD(f) n += array_size(cap, sizeof(*t.f));
+	TABLE_ARRAYS(ADD)
+#undef ADD
+	return n + array_size(TABLE_CGROUPS, sizeof(*t.folded));
+}
+
+int table_init_at(struct table *t, size_t cap, void *mem, bool kept)
+{
+	char *p = mem;
+
+	if (!kept)
+		memset(t, 0, sizeof(*t));
+	else if (t->cap != cap || t->len > cap || t->folded_len > TABLE_CGROUPS)
+		return -EINVAL;
+#define SET(f) t->f = (void *)p; p += array_size(cap, sizeof(*t->f));
+	TABLE_ARRAYS(SET)
+#undef SET
+	t->folded = (void *)p;
+	t->folded_cap = TABLE_CGROUPS;
+	t->cap = cap;
+	t->mem = NULL;
+	return 0;
+}
+
 int table_init(struct table *t, size_t cap)
 {
-	memset(t, 0, sizeof(*t));
-	t->snap = calloc(cap, sizeof(*t->snap));
-	t->dead_window = calloc(cap, sizeof(*t->dead_window));
-	t->dead_key = calloc(cap, sizeof(*t->dead_key));
-	t->ekey = calloc(cap, sizeof(*t->ekey));
-	t->last = calloc(cap, sizeof(*t->last));
-	t->energy_uj = calloc(cap, sizeof(*t->energy_uj));
-	t->carry_pj = calloc(cap, sizeof(*t->carry_pj));
-	t->scores = calloc(cap, sizeof(*t->scores));
-	t->win_uj = calloc(cap, sizeof(*t->win_uj));
-	t->carbon_ng = calloc(cap, sizeof(*t->carbon_ng));
-	t->carbon_rem = calloc(cap, sizeof(*t->carbon_rem));
-	t->cg_key = calloc(cap, sizeof(*t->cg_key));
-	t->cg_id = calloc(cap, sizeof(*t->cg_id));
-	t->cg_base = calloc(cap, sizeof(*t->cg_base));
-	t->cg_base_uj = calloc(cap, sizeof(*t->cg_base_uj));
-	t->cg_base_ng = calloc(cap, sizeof(*t->cg_base_ng));
-	t->cg_prev = calloc(cap, sizeof(*t->cg_prev));
-	t->cg_prev_uj = calloc(cap, sizeof(*t->cg_prev_uj));
-	t->cg_prev_ng = calloc(cap, sizeof(*t->cg_prev_ng));
-	if (!t->cg_key || !t->cg_id || !t->cg_base || !t->cg_base_uj ||
-	    !t->cg_base_ng || !t->cg_prev || !t->cg_prev_uj ||
-	    !t->cg_prev_ng || !t->snap || !t->dead_window || !t->dead_key || !t->ekey ||
-	    !t->last || !t->energy_uj || !t->carry_pj || !t->scores ||
-	    !t->win_uj || !t->carbon_ng || !t->carbon_rem) {
-		table_fini(t);
+	void *mem = calloc(1, table_bytes(cap));
+
+	if (!mem)
 		return -ENOMEM;
-	}
-	t->cap = cap;
+	table_init_at(t, cap, mem, false);
+	t->mem = mem;
 	return 0;
 }
 
 void table_fini(struct table *t)
 {
-	free(t->snap);
-	free(t->dead_window);
-	free(t->dead_key);
-	free(t->ekey);
-	free(t->last);
-	free(t->energy_uj);
-	free(t->carry_pj);
-	free(t->scores);
-	free(t->win_uj);
-	free(t->carbon_ng);
-	free(t->carbon_rem);
-	free(t->cg_key);
-	free(t->cg_id);
-	free(t->cg_base);
-	free(t->cg_base_uj);
-	free(t->cg_base_ng);
-	free(t->cg_prev);
-	free(t->cg_prev_uj);
-	free(t->cg_prev_ng);
-	free(t->folded);
+	if (!t->mem)
+		return;
+	free(t->mem);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -89,14 +91,18 @@ void counters_add(struct energy_counters *dst,
 	dst->tx_bytes += src->tx_bytes;
 }
 
+/* The totals of cgroup @id in @arr, added when missing; @arr grows unless
+ * @fixed. NULL when full or out of memory. */
 static struct cgroup_total *total_for(struct cgroup_total **arr, size_t *len,
-				      size_t *cap, __u64 id)
+				      size_t *cap, bool fixed, __u64 id)
 {
 	struct cgroup_total *n;
 
 	for (size_t i = 0; i < *len; i++)
 		if ((*arr)[i].id == id)
 			return &(*arr)[i];
+	if (*len == *cap && fixed)
+		return NULL;
 	if (*len == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
 
@@ -159,7 +165,7 @@ static void cgroup_follow(struct table *t, size_t i)
 		t->cg_base_uj[i] = 0;
 		t->cg_base_ng[i] = 0;
 	} else if (t->cg_id[i] != p->cgroup_id) {
-		ct = total_for(&t->folded, &t->folded_len, &t->folded_cap,
+		ct = total_for(&t->folded, &t->folded_len, &t->folded_cap, true,
 			       t->cg_id[i]);
 		if (ct) {
 			struct energy_counters d;
@@ -211,7 +217,7 @@ size_t table_window(struct table *t, struct table_freed *freed, size_t max)
 			continue;
 		/* When memory runs out the counters are lost, never the
 		 * table's consistency. */
-		ct = total_for(&t->folded, &t->folded_len, &t->folded_cap,
+		ct = total_for(&t->folded, &t->folded_len, &t->folded_cap, true,
 			       p->cgroup_id);
 		if (ct) {
 			in_cgroup(t, i, &d, &ct->energy_uj, &ct->carbon_ng);
@@ -322,7 +328,7 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 	size_t len = 0, cap = 0;
 
 	for (size_t i = 0; i < t->folded_len; i++) {
-		ct = total_for(&arr, &len, &cap, t->folded[i].id);
+		ct = total_for(&arr, &len, &cap, false, t->folded[i].id);
 		if (!ct)
 			goto nomem;
 		*ct = t->folded[i];
@@ -337,7 +343,7 @@ long table_cgroup_totals(const struct table *t, struct cgroup_total **out)
 		/* table_window() has set where the process is counted; before
 		 * it, the whole process is in its cgroup. */
 		followed = key_eq(&t->cg_key[i], &p->key);
-		ct = total_for(&arr, &len, &cap,
+		ct = total_for(&arr, &len, &cap, false,
 			       followed ? t->cg_id[i] : p->cgroup_id);
 		if (!ct)
 			goto nomem;

@@ -36,6 +36,14 @@ struct table_freed {
 	struct energy_key key;
 };
 
+/* Cgroups the table holds totals of at most (the "cgroups" map's size). */
+#define TABLE_CGROUPS	65536
+
+/*
+ * Pointer-free but for the arrays, which lie in one block after one
+ * another: a table and its block may be kept in memory that outlives the
+ * daemon (daemon/keep.c) and be taken up again by table_init_at().
+ */
 struct table {
 	struct energy_proc *snap;	/* slots as of the last sample */
 	size_t len;			/* slots [0, len) may be in use */
@@ -76,6 +84,7 @@ struct table {
 	struct energy_counters exited_c;
 	__u64 exited_uj, exited_ng;
 	size_t folded_len, folded_cap;
+	void *mem;			/* the block, when table_init made it */
 };
 
 /* Whether a slot holds a process. */
@@ -87,7 +96,19 @@ static inline bool proc_used(const struct energy_proc *p)
 /* Set up an empty table of @cap slots. Returns 0 or -ENOMEM. */
 int table_init(struct table *t, size_t cap);
 
-/* Free everything. */
+/* The bytes of the block of a table of @cap slots. */
+size_t table_bytes(size_t cap);
+
+/*
+ * Set up @t of @cap slots on @mem, table_bytes(@cap) zeroed bytes, or, when
+ * @kept, take up the table that @t and @mem already hold, its arrays
+ * pointed at @mem. Returns 0, or -EINVAL when a kept table is not one of
+ * @cap slots (nothing changed).
+ */
+int table_init_at(struct table *t, size_t cap, void *mem, bool kept);
+
+/* Free what table_init made; a table on memory of its caller's
+ * (table_init_at) is left as it is. */
 void table_fini(struct table *t);
 
 /* Take a sample: copy slots [0, @n) of @live (n is capped to cap). */

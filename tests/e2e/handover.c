@@ -31,7 +31,7 @@
 
 #define NOTIFY_PATH	"/run/energyd-e2e-notify.sock"
 #define HANDOVER_LOG	"/tmp/energyd-e2e-handover.log"
-#define STORE_MAX	8
+#define STORE_MAX	96
 #define READ_GAP_MS	20
 
 /* What the test keeps of systemd's part. */
@@ -40,7 +40,7 @@ struct sysd {
 	bool ready;
 	int removed;			/* FDSTOREREMOVE=1 messages */
 	struct {
-		char name[32];
+		char name[64];
 		int fd;
 	} store[STORE_MAX];
 	int nstore;
@@ -96,7 +96,7 @@ static void store_drop(struct sysd *s, const char *name)
 /* One notification, waiting up to @ms; false when none came. */
 static bool sysd_pump(struct sysd *s, int ms)
 {
-	char msg[512], cbuf[CMSG_SPACE(sizeof(int) * 4)], name[32] = "";
+	char msg[512], cbuf[CMSG_SPACE(sizeof(int) * 4)], name[64] = "";
 	struct iovec iov = { msg, sizeof(msg) - 1 };
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1,
@@ -166,7 +166,7 @@ static bool stored(const struct sysd *s, const char *name)
 static void as_systemd_child(void *arg)
 {
 	struct sysd *s = arg;
-	char names[256] = "", n[16];
+	char names[STORE_MAX * 64] = "", n[16];
 
 	setenv("NOTIFY_SOCKET", NOTIFY_PATH, 1);
 	if (!s || !s->nstore)
@@ -241,6 +241,53 @@ static void reader(const char *path, int stop_fd, int out_fd)
 	_exit(0);
 }
 
+/* A child that burns CPU until killed. */
+static int spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		burn_cpu_ns(1000000000ULL);
+	return 0;
+}
+
+/* What the counters said at one read: the spinner's line in all, its
+ * schedstat, the node's energy in sys. */
+struct counts {
+	__u64 uj, cpu, sched, node_uj;
+	bool ok;
+};
+
+static struct counts counts_read(pid_t pid)
+{
+	struct counts c = {};
+
+	c.ok = e2e_all_proc(pid, &c.uj, &c.cpu) &&
+	       !read_schedstat_ns(pid, &c.sched) &&
+	       e2e_sys_u64("energy_uj", &c.node_uj);
+	return c;
+}
+
+/* The counts @b after a restart go on from @a before it: none went back,
+ * and the CPU the spinner used meanwhile, while no energyd ran, is in its
+ * cpu_ns (within two samples of its schedstat, read just after). */
+static void counts_go_on(const struct counts *a, const struct counts *b)
+{
+	printf("  fs_handover: spinner before the kill: cpu_ns %llu (schedstat %llu), energy %llu uJ, node %llu uJ\n",
+	       (unsigned long long)a->cpu, (unsigned long long)a->sched,
+	       (unsigned long long)a->uj, (unsigned long long)a->node_uj);
+	printf("  fs_handover: after the restart: cpu_ns %llu (schedstat %llu, %+.1f ms), energy %llu uJ, node %llu uJ\n",
+	       (unsigned long long)b->cpu, (unsigned long long)b->sched,
+	       ((double)b->cpu - (double)b->sched) / 1e6,
+	       (unsigned long long)b->uj, (unsigned long long)b->node_uj);
+	if (!ASSERT_TRUE(a->ok && b->ok, "the spinner is in all before and after, sys reads"))
+		return;
+	ASSERT_GE(b->cpu, a->cpu, "its cpu_ns did not go back");
+	ASSERT_GE(b->uj, a->uj, "its energy did not go back");
+	ASSERT_GE(b->node_uj, a->node_uj, "the node's energy_uj did not go back");
+	ASSERT_TRUE(b->cpu + 2 * 10000000ULL >= b->sched && b->cpu <= b->sched,
+		    "its cpu_ns counts what it did while energyd was away: within 2 samples of schedstat");
+}
+
 static bool is_fuse(const char *path)
 {
 	struct statfs sf;
@@ -269,17 +316,35 @@ static int reap(pid_t pid, int sig)
 	return status;
 }
 
+/* reap(), reading notifications meanwhile as systemd does: a stopping
+ * energyd takes its fds out of the store, one message each. */
+static int reap_pumping(struct sysd *s, pid_t pid, int sig)
+{
+	int status = -1;
+	pid_t r;
+
+	if (sig)
+		kill(pid, sig);
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0)
+		sysd_pump(s, 20);
+	return r == pid ? status : -1;
+}
+
 /*
  * energyd under a stand-in for systemd stores its FUSE connection; killed
  * with SIGKILL, the next one takes the connection over: a reader of
  * `cgroup` and `sys` in a loop sees no failed and no empty read, and a
- * file opened before the kill reads after it. A SIGTERM that no restart
- * job follows (nobody to ask here) unmounts and takes the fds back out of
- * the store.
+ * file opened before the kill reads after it. It also takes over the BPF
+ * maps and links that went on counting and the counts: a busy process's
+ * cpu_ns and energy and the node's energy never go back, and its CPU while
+ * no energyd ran is counted. A SIGTERM that no restart job follows
+ * (nobody to ask here) unmounts and takes every fd back out of the store.
  */
 void fs_handover(void)
 {
 	pid_t pid = 0, rd[3] = { 0, 0, 0 };
+	struct e2e_child spinner = {};
+	struct counts before, after;
 	int stop[2] = { -1, -1 }, res[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
 	/* NULL: sys held open across the restart. No FUSE file is ever open
 	 * in this process: the exec of the next energyd would close it, and
@@ -298,6 +363,9 @@ void fs_handover(void)
 	if (!ASSERT_TRUE(stored(&s, "fuse") && stored(&s, "fuse-init"),
 			 "it stored the fds 'fuse' and 'fuse-init'"))
 		goto cleanup;
+	/* Before the pipes, so that it holds none of their ends. */
+	if (!ASSERT_EQ(child_spawn(&spinner, NULL, spin, NULL), 0, "fork the spinner"))
+		goto cleanup;
 	if (!ASSERT_EQ(pipe2(stop, O_CLOEXEC), 0, "pipe"))
 		goto cleanup;
 	for (int i = 0; i < 3; i++) {
@@ -315,6 +383,7 @@ void fs_handover(void)
 	close(stop[0]);
 	stop[0] = -1;
 	usleep(500 * 1000);
+	before = counts_read(spinner.pid);
 
 	status = reap(pid, SIGKILL);
 	pid = 0;
@@ -325,6 +394,11 @@ void fs_handover(void)
 	if (!ASSERT_TRUE(sysd_wait_ready(&s, 20000), "the next energyd says READY=1"))
 		goto cleanup;
 	ASSERT_TRUE(is_fuse(E2E_MNT), E2E_MNT " is the same FUSE mount");
+	after = counts_read(spinner.pid);
+	counts_go_on(&before, &after);
+	ASSERT_TRUE(system("grep -q 'took over the BPF maps' " HANDOVER_LOG ".2") == 0 &&
+		    system("grep -q 'took over the counts' " HANDOVER_LOG ".2") == 0,
+		    "the next energyd took over the BPF maps and links, and the counts");
 	usleep(800 * 1000);
 	close(stop[1]);
 	stop[1] = -1;
@@ -356,7 +430,7 @@ void fs_handover(void)
 		    "the next energyd logged that it serves the connection handed over");
 
 	s.removed = 0;
-	status = reap(pid, SIGTERM);
+	status = reap_pumping(&s, pid, SIGTERM);
 	pid = 0;
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit 0 on SIGTERM");
 	while (sysd_pump(&s, 200))
@@ -364,7 +438,9 @@ void fs_handover(void)
 	ASSERT_TRUE(!is_fuse(E2E_MNT), "a stop with no restart after it unmounts");
 	ASSERT_TRUE(!stored(&s, "fuse") && !stored(&s, "fuse-init") && s.removed >= 2,
 		    "and takes its fds out of the store");
+	ASSERT_EQ(s.nstore, 0, "every fd it stored, the BPF maps and links and the state too");
 cleanup:
+	child_kill(&spinner);
 	if (stop[1] >= 0)
 		close(stop[1]);
 	if (stop[0] >= 0)
