@@ -112,14 +112,21 @@ static void unstore(const char *name)
 	sd_notify(0, msg);
 }
 
-/* Store @fd under @name, an earlier fd of that name removed first. */
-static int store(const char *name, int fd)
+/*
+ * Store @fd under @name, an earlier fd of that name removed first. systemd
+ * watches a stored fd and drops it at its first EPOLLERR or EPOLLHUP unless
+ * told FDPOLL=0: a BPF map's fd shows EPOLLERR at once (only ring buffers
+ * poll), so BPF objects go unwatched; the FUSE device shows it when its
+ * connection is gone, which is when the store should let it go.
+ */
+static int store(const char *name, int fd, bool watch)
 {
 	char msg[160];
 	int err;
 
 	unstore(name);
-	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s%s", name,
+		 watch ? "" : "\nFDPOLL=0");
 	err = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
 	if (err < 0) {
 		log_warn("cannot store fd '%s' with systemd: %s", name,
@@ -142,8 +149,8 @@ int handover_store_fuse(const struct efs *fs)
 			 strerror(-err));
 		return err;
 	}
-	err = store(HANDOVER_FUSE_INIT, c.init_fd) ?:
-	      store(HANDOVER_FUSE, c.dev_fd);
+	err = store(HANDOVER_FUSE_INIT, c.init_fd, true) ?:
+	      store(HANDOVER_FUSE, c.dev_fd, true);
 	close(c.init_fd);
 	return err;
 }
@@ -151,7 +158,7 @@ int handover_store_fuse(const struct efs *fs)
 static int store_cb(void *arg, const char *name, int fd)
 {
 	(void)arg;
-	return store(name, fd);
+	return store(name, fd, false);
 }
 
 static int unstore_cb(void *arg, const char *name, int fd)
@@ -198,7 +205,7 @@ int handover_store_counts(const struct handover *h, const struct collector *c,
 	if (!c->adopted)
 		err = coll_for_each_kept(c, store_cb, NULL);
 	if (!err && !kp->resumed)
-		err = store(HANDOVER_STATE, kp->fd);
+		err = store(HANDOVER_STATE, kp->fd, false);
 	return err;
 }
 

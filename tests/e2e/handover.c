@@ -42,8 +42,11 @@ struct sysd {
 	struct {
 		char name[64];
 		int fd;
+		bool watched;		/* stored without FDPOLL=0 */
 	} store[STORE_MAX];
 	int nstore;
+	int unwatched;			/* stored with FDPOLL=0 */
+	int dropped;			/* watched and dropped */
 };
 
 static int sysd_open(struct sysd *s)
@@ -93,6 +96,25 @@ static void store_drop(struct sysd *s, const char *name)
 		}
 }
 
+/*
+ * What systemd does to a watched stored fd: drop it at its first POLLERR or
+ * POLLHUP (a BPF map's fd, not a ring buffer, shows POLLERR at once).
+ */
+static void store_watch(struct sysd *s)
+{
+	for (int i = 0; i < s->nstore; i++) {
+		struct pollfd p = { s->store[i].fd, 0, 0 };
+
+		if (!s->store[i].watched || poll(&p, 1, 0) != 1 ||
+		    !(p.revents & (POLLERR | POLLHUP)))
+			continue;
+		close(s->store[i].fd);
+		s->store[i] = s->store[--s->nstore];
+		s->dropped++;
+		i--;
+	}
+}
+
 /* One notification, waiting up to @ms; false when none came. */
 static bool sysd_pump(struct sysd *s, int ms)
 {
@@ -132,9 +154,12 @@ static bool sysd_pump(struct sysd *s, int ms)
 			}
 			snprintf(s->store[s->nstore].name,
 				 sizeof(s->store[s->nstore].name), "%s", name);
+			s->store[s->nstore].watched = !strstr(msg, "FDPOLL=0");
+			s->unwatched += !s->store[s->nstore].watched;
 			s->store[s->nstore++].fd = fds[i];
 		}
 	}
+	store_watch(s);
 	return true;
 }
 
@@ -250,10 +275,11 @@ static int spin(void *arg)
 	return 0;
 }
 
-/* What the counters said at one read: the spinner's line in all, its
- * schedstat, the node's energy in sys. */
+/* What the counters said at one read: the spinner's line in all and in
+ * cgroup (the test's own, published at window boundaries), its schedstat,
+ * the node's energy in sys. */
 struct counts {
-	__u64 uj, cpu, sched, node_uj;
+	__u64 uj, cpu, cg_uj, cg_cpu, sched, node_uj;
 	bool ok;
 };
 
@@ -262,6 +288,7 @@ static struct counts counts_read(pid_t pid)
 	struct counts c = {};
 
 	c.ok = e2e_all_proc(pid, &c.uj, &c.cpu) &&
+	       e2e_view_proc("cgroup", pid, &c.cg_uj, &c.cg_cpu) &&
 	       !read_schedstat_ns(pid, &c.sched) &&
 	       e2e_sys_u64("energy_uj", &c.node_uj);
 	return c;
@@ -279,10 +306,16 @@ static void counts_go_on(const struct counts *a, const struct counts *b)
 	       (unsigned long long)b->cpu, (unsigned long long)b->sched,
 	       ((double)b->cpu - (double)b->sched) / 1e6,
 	       (unsigned long long)b->uj, (unsigned long long)b->node_uj);
-	if (!ASSERT_TRUE(a->ok && b->ok, "the spinner is in all before and after, sys reads"))
+	printf("  fs_handover: in cgroup: cpu_ns %llu -> %llu, energy %llu -> %llu uJ\n",
+	       (unsigned long long)a->cg_cpu, (unsigned long long)b->cg_cpu,
+	       (unsigned long long)a->cg_uj, (unsigned long long)b->cg_uj);
+	if (!ASSERT_TRUE(a->ok && b->ok,
+			 "the spinner is in all and cgroup before and after, sys reads"))
 		return;
 	ASSERT_GE(b->cpu, a->cpu, "its cpu_ns did not go back");
 	ASSERT_GE(b->uj, a->uj, "its energy did not go back");
+	ASSERT_GE(b->cg_cpu, a->cg_cpu, "nor in cgroup");
+	ASSERT_GE(b->cg_uj, a->cg_uj, "nor its energy in cgroup");
 	ASSERT_GE(b->node_uj, a->node_uj, "the node's energy_uj did not go back");
 	ASSERT_TRUE(b->cpu + 2 * 10000000ULL >= b->sched && b->cpu <= b->sched,
 		    "its cpu_ns counts what it did while energyd was away: within 2 samples of schedstat");
@@ -383,7 +416,8 @@ void fs_handover(void)
 	close(stop[0]);
 	stop[0] = -1;
 	usleep(500 * 1000);
-	before = counts_read(spinner.pid);
+	/* cgroup lists it from the first window boundary after its fork. */
+	WAIT_UNTIL((before = counts_read(spinner.pid)).ok, E2E_SETTLE_MS);
 
 	status = reap(pid, SIGKILL);
 	pid = 0;
@@ -393,6 +427,9 @@ void fs_handover(void)
 				     as_systemd_child, &s);
 	if (!ASSERT_TRUE(sysd_wait_ready(&s, 20000), "the next energyd says READY=1"))
 		goto cleanup;
+	printf("  fs_handover: %d fds stored unwatched (FDPOLL=0), %d watched ones dropped at POLLERR/POLLHUP as systemd does\n",
+	       s.unwatched, s.dropped);
+	ASSERT_EQ(s.dropped, 0, "systemd keeps every stored fd: the BPF ones go unwatched");
 	ASSERT_TRUE(is_fuse(E2E_MNT), E2E_MNT " is the same FUSE mount");
 	after = counts_read(spinner.pid);
 	counts_go_on(&before, &after);

@@ -1272,12 +1272,14 @@ int e2e_fifo_spin(void *arg)
 	return 0;
 }
 
-bool e2e_all_proc(pid_t pid, __u64 *uj, __u64 *cpu)
+bool e2e_view_proc(const char *file, pid_t pid, __u64 *uj, __u64 *cpu)
 {
-	char *t = e2e_read_file(E2E_MNT "/all", NULL), pat[32], *p;
+	char path[64], pat[32], *t, *p;
 	unsigned long long mj, frac;
 	bool ok = false;
 
+	snprintf(path, sizeof(path), E2E_MNT "/%s", file);
+	t = e2e_read_file(path, NULL);
 	if (!t)
 		return false;
 	snprintf(pat, sizeof(pat), "\npid=%d ", pid);
@@ -1289,4 +1291,9 @@ bool e2e_all_proc(pid_t pid, __u64 *uj, __u64 *cpu)
 	}
 	free(t);
 	return ok;
+}
+
+bool e2e_all_proc(pid_t pid, __u64 *uj, __u64 *cpu)
+{
+	return e2e_view_proc("all", pid, uj, cpu);
 }

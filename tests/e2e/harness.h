@@ -356,7 +356,10 @@ int e2e_avoid_cpu(pid_t pid, int cpu);
  * without ever giving its CPU up. */
 int e2e_fifo_spin(void *arg);
 
-/* energy (µJ) and cpu_ns of @pid's line in all. */
+/* energy (µJ) and cpu_ns of @pid's line in the mount's @file. */
+bool e2e_view_proc(const char *file, pid_t pid, __u64 *uj, __u64 *cpu);
+
+/* ... in all. */
 bool e2e_all_proc(pid_t pid, __u64 *uj, __u64 *cpu);
 
 /* ---- the kernel's accounting ---- */

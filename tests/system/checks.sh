@@ -434,6 +434,20 @@ settle() {
 	echo "    $1: done, energyd pid $(main_pid)"
 }
 
+# The host pid of the process that container $1 knows as pid $2.
+host_pid() {
+	hp_init=$(docker inspect -f '{{.State.Pid}}' "$1") || return
+	hp_ns=$(readlink "/proc/$hp_init/ns/pid") || return
+	for hp in /proc/[0-9]*; do
+		[ "$(readlink "$hp/ns/pid" 2>/dev/null)" = "$hp_ns" ] || continue
+		if awk -v want="$2" '/^NSpid:/ { found = $NF == want } END { exit !found }' \
+			"$hp/status" 2>/dev/null; then
+			echo "${hp#/proc/}"
+			return
+		fi
+	done
+}
+
 check_restart_transparent() {
 	if ! docker_ready; then
 		fail restart_transparent "docker is not ready"
@@ -453,7 +467,12 @@ check_restart_transparent() {
 		docker rm -f sys-loop >/dev/null 2>&1
 		return
 	fi
-	steps=
+	# A process busy throughout: its CPU while no energyd ran is counted.
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	spin=$(host_pid sys-loop "$(docker exec sys-loop sh -c \
+		'yes </dev/null >/dev/null 2>&1 & echo $!')")
+	steps='' busy=''
+	loop_t0=$(date +%s)
 	systemctl restart "$UNIT"
 	settle "systemctl restart"
 	pid=$(main_pid)
@@ -469,6 +488,20 @@ check_restart_transparent() {
 		settle "dpkg -i $DEB"
 	else
 		steps="no $DEB to reinstall (make deb); "
+	fi
+	# all is updated every sample (0.1 s here); each restart stops
+	# energyd for longer than the 0.5 s allowed.
+	if [ -z "$spin" ]; then
+		steps="${steps}no busy process in the container; "
+	else
+		cpu=$(sed -n "s/^pid=$spin .* cpu_ns=\([0-9]*\) .*/\1/p" "$MNT/all")
+		sched=$(cut -d' ' -f1 "/proc/$spin/schedstat")
+		if [ -z "$cpu" ] || [ "$cpu" -gt "$sched" ] ||
+			[ $((sched - cpu)) -gt 500000000 ]; then
+			steps="${steps}the busy process's cpu_ns ${cpu:-none} is not its schedstat $sched within 0.5 s; "
+		else
+			busy="; a busy process's cpu_ns $(((sched - cpu) / 1000000)) ms behind its schedstat ($((sched / 1000000)) ms)"
+		fi
 	fi
 	docker kill sys-loop >/dev/null 2>&1
 	docker logs sys-loop >"$TMP/loop" 2>&1
@@ -489,10 +522,12 @@ check_restart_transparent() {
 			if (first) printf "; first: line %s", first
 			exit (bad + gap + back) > 0
 		}' "$TMP/loop") && [ -z "$steps" ]; then
-		ok restart_transparent "$verdict"
+		ok restart_transparent "$verdict$busy"
 	else
 		fail restart_transparent "$steps$verdict"
 		grep -m 5 '^bad:' "$TMP/loop" | show
+		echo "    energyd's journal since the loop started:"
+		journalctl -b -u "$UNIT" -o short-monotonic --since "@$loop_t0" | tail -n 40 | show
 	fi
 }
 
