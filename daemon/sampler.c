@@ -134,6 +134,7 @@ static void sample_energy(struct sampler *s, __u64 ns)
 		.part = true,
 	};
 	__u64 now_uj = domain_basis_uj(v->rapl_domains, s->k->rapl_uj);
+	__u64 total_uj = s->k->at.total_uj, idle_uj;
 	__u64 p[P_MAX];
 
 	/* One set of weights for the whole sample, read as a writer of
@@ -143,13 +144,15 @@ static void sample_energy(struct sampler *s, __u64 ns)
 		in.e_uj = now_uj - s->k->window_basis_uj;
 		s->k->window_basis_uj = now_uj;
 	}
-	s->k->window_idle_uj += table_energy_window(s->t, &s->k->at, &in,
-						 &p[P_WEIGHT0], s->ncpus);
+	idle_uj = table_energy_window(s->t, &s->k->at, &in, &p[P_WEIGHT0],
+				      s->ncpus);
+	table_carbon_sample(s->t, carbon_ug_per_kwh(p[P_CARBON_G_PER_KWH]),
+			    s->k->at.total_uj - total_uj, idle_uj);
 }
 
 /* The end of a window: the idle power learned from it as a whole, its
- * carbon, its record. */
-static void window_energy(struct sampler *s, __u64 window_ns, __u64 window_uj)
+ * record. */
+static void window_energy(struct sampler *s, __u64 window_ns)
 {
 	struct model_record *rec = &s->t->last_window;
 
@@ -158,9 +161,6 @@ static void window_energy(struct sampler *s, __u64 window_ns, __u64 window_uj)
 		attrib_learn(&s->k->at, rec->energy_uj, rec->window_ns,
 			     rec->x[M_CPU_NS] * 50 < (__u64)s->ncpus * rec->window_ns);
 	s->resumed = false;
-	table_carbon_window(s->t, carbon_window_end(&s->k->carbon), window_uj,
-			    s->k->window_idle_uj);
-	s->k->window_idle_uj = 0;
 	if (s->record_fd >= 0 && window_ns) {
 		char line[512];
 		int n = model_record_format(line, sizeof(line), rec);
@@ -215,7 +215,7 @@ static void window(struct sampler *s, __u64 window_ns)
 
 	window_uj = s->k->at.total_uj - s->k->window_start_uj;
 	s->k->window_start_uj = s->k->at.total_uj;
-	window_energy(s, window_ns, window_uj);
+	window_energy(s, window_ns);
 	n = table_window(t, s->freed, t->cap);
 	err = coll_free(s->coll, s->freed, n);
 	if (err)
@@ -258,15 +258,11 @@ static void window(struct sampler *s, __u64 window_ns)
 	malloc_trim(0);
 }
 
-/* The RAPL counters (so that none wraps twice unseen) and the sample's
- * carbon intensity. */
-static void measure(struct sampler *s, __u64 now)
+/* The RAPL counters, so that none wraps twice unseen. */
+static void measure(struct sampler *s)
 {
-	__u64 basis_uj = 0;
-
 	if (s->rapl) {
 		struct rapl_health h;
-
 		__u64 sum_uj[RAPL_DOMAINS] = {};
 
 		/* A counter that fails keeps its sum (rapl_read). */
@@ -277,13 +273,7 @@ static void measure(struct sampler *s, __u64 now)
 			s->k->rapl_uj[d] = s->k->rapl_base_uj[d] + sum_uj[d];
 		rapl_health(s->rapl, &h);
 		publish_rapl_health(s->v, h.errors, h.rebinds, h.measuring);
-		basis_uj = domain_basis_uj(s->v->rapl_domains, s->k->rapl_uj);
 	}
-	carbon_sample(&s->k->carbon, basis_uj - s->k->carbon_basis_uj,
-		      now - s->k->last_sample_ns,
-		      view_param(s->v, P_CARBON_G_PER_KWH));
-	s->k->carbon_basis_uj = basis_uj;
-	s->k->last_sample_ns = now;
 }
 
 /* The sample's measurements, drop counters and energy, published. */
@@ -319,7 +309,7 @@ static void sample(struct sampler *s)
 		log_limited(&s->fold_limit, LOG_LVL_WARN,
 			    "running tasks' CPU time not counted this sample: %s",
 			    strerror(-err));
-	measure(s, start);
+	measure(s);
 	now = now_ns();
 	energy_write(v);
 	coll_read(s->coll, s->t);
@@ -369,7 +359,6 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 	if (!resume) {
 		memset(s->k, 0, sizeof(*s->k));
 		s->k->last_window_ns = now;
-		s->k->last_sample_ns = now;
 		s->k->last_energy_ns = now;
 	} else {
 		/* The new sums start at 0: on top of the old ones. */
@@ -380,7 +369,7 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 	coll_new_sample(coll);
 	if (resume && coll_fold_running(coll))
 		log_warn("running tasks' CPU time not counted in the first sample");
-	measure(s, now);
+	measure(s);
 	energy_write(v);
 	coll_read(coll, t);
 	/* The first sample of a new table primes it; a kept one goes on,

@@ -36,10 +36,6 @@ struct sampler_keep {
 	__u64 last_energy_ns;		/* when the last sample's energy was
 					 * handed out */
 	__u64 window_start_uj;		/* at.total_uj when the window began */
-	__u64 window_idle_uj;		/* idle energy of the window so far */
-	struct carbon_window carbon;	/* the window's samples' intensities */
-	__u64 carbon_basis_uj;		/* measured energy at the last sample */
-	__u64 last_sample_ns;
 };
 
 struct sampler {

@@ -13,7 +13,7 @@
 
 #define STATE_MAGIC	"energyd"
 /* Raised whenever a struct kept in the region changes. */
-#define STATE_VERSION	1
+#define STATE_VERSION	2
 
 struct state_head {
 	char magic[8];		/* STATE_MAGIC */

@@ -10,7 +10,7 @@
 /* The arrays of a table, in the order they lie in its block. */
 #define TABLE_ARRAYS(X)							\
 	X(snap) X(dead_window) X(dead_key) X(ekey) X(last) X(energy_uj)	\
-	X(carry_pj) X(scores) X(win_uj) X(carbon_ng) X(carbon_rem)	\
+	X(carry_pj) X(scores) X(carbon_uj) X(carbon_ng) X(carbon_rem)	\
 	X(cg_key) X(cg_id) X(cg_base) X(cg_base_uj) X(cg_base_ng)	\
 	X(cg_prev) X(cg_prev_uj) X(cg_prev_ng)
 
@@ -250,7 +250,7 @@ __u64 table_carbon_of(const struct table *t, size_t i,
 	return key_eq(&t->ekey[i], key) ? t->carbon_ng[i] : 0;
 }
 
-void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
+void table_carbon_sample(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
 			 __u64 idle_uj)
 {
 	struct table_carbon *c = &t->carbon;
@@ -258,9 +258,9 @@ void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
 	for (size_t i = 0; i < t->len; i++)
 		if (proc_used(&t->snap[i]))
 			shared_store(&t->carbon_ng[i], t->carbon_ng[i] +
-				     carbon_ng(t->energy_uj[i] - t->win_uj[i],
+				     carbon_ng(t->energy_uj[i] - t->carbon_uj[i],
 					       ug_per_kwh, &t->carbon_rem[i]));
-	memcpy(t->win_uj, t->energy_uj, t->len * sizeof(*t->win_uj));
+	memcpy(t->carbon_uj, t->energy_uj, t->len * sizeof(*t->carbon_uj));
 	c->node_ng += carbon_ng(node_uj, ug_per_kwh, &c->node_rem);
 	c->idle_ng += carbon_ng(idle_uj, ug_per_kwh, &c->idle_rem);
 }
@@ -298,7 +298,7 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 			 * unless it was there before the first window. */
 			shared_key_store(&t->ekey[i], &p->key);
 			shared_store(&t->energy_uj[i], 0);
-			t->win_uj[i] = 0;
+			t->carbon_uj[i] = 0;
 			t->carry_pj[i] = 0;
 			shared_store(&t->carbon_ng[i], 0);
 			t->carbon_rem[i] = 0;

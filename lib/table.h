@@ -57,7 +57,7 @@ struct table {
 	struct energy_counters *last;	/* counters at the last window */
 	__u64 *energy_uj;		/* cumulative, microjoules */
 	__u64 *carry_pj;		/* model mode: sub-microjoule rest */
-	__u64 *win_uj;			/* energy_uj before the last window */
+	__u64 *carbon_uj;		/* energy_uj at the last carbon */
 	__u64 *carbon_ng;		/* cumulative, ng CO2e */
 	__u64 *carbon_rem;		/* what is below a ng (carbon_ng()) */
 	struct table_carbon {
@@ -146,11 +146,13 @@ __u64 table_energy_window(struct table *t, struct attrib *a,
 			  int ncpus);
 
 /*
- * The carbon of the window that ends: each process's energy since the
- * last call, the node's @node_uj and its @idle_uj, at the
- * window's intensity @ug_per_kwh (carbon_window_end()).
+ * The carbon of a sample, after its energy: each process's energy since
+ * the last call, the node's @node_uj and its @idle_uj, at the sample's
+ * intensity @ug_per_kwh (µg/kWh). Per sample, as the energy, so that the
+ * grams of what a process did before it changed cgroup stay with the
+ * joules in the old cgroup's totals.
  */
-void table_carbon_window(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
+void table_carbon_sample(struct table *t, __u64 ug_per_kwh, __u64 node_uj,
 			 __u64 idle_uj);
 
 /* The carbon of the process in slot @i if it is @key, else 0. */

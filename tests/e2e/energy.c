@@ -833,13 +833,12 @@ void energy_carbon(void)
 	ASSERT_NEAR(p1.node_g, p1.node_j / 3.6e6 * 400, 0.001, "node grams at 400 g/kWh");
 	ASSERT_NEAR(p2.node_g - p1.node_g, (p2.node_j - p1.node_j) / 3.6e6 * 100, 0.001,
 		    "node grams after the change at 100 g/kWh");
-	/* Under emulation a cgroup's grams have been seen up to 0.45 % off
-	 * its joules since energy is split every sample and carbon per
-	 * window; on the host they hold to 0.1 %. */
-	ASSERT_NEAR(p1.cg_g, p1.cg_j / 3.6e6 * 400, e2e_emulated() ? 0.006 : 0.001,
-		    "cgroup grams at 400 g/kWh");
-	ASSERT_NEAR(p2.cg_g - p1.cg_g, (p2.cg_j - p1.cg_j) / 3.6e6 * 100,
-		    e2e_emulated() ? 0.006 : 0.001, "cgroup grams after the change at 100 g/kWh");
+	/* The child moved into cg after its fork: the grams of what it did
+	 * before stay with the joules in the test's cgroup (carbon per
+	 * sample, as energy), so cg's grams are its joules' exactly. */
+	ASSERT_NEAR(p1.cg_g, p1.cg_j / 3.6e6 * 400, 0.001, "cgroup grams at 400 g/kWh");
+	ASSERT_NEAR(p2.cg_g - p1.cg_g, (p2.cg_j - p1.cg_j) / 3.6e6 * 100, 0.001,
+		    "cgroup grams after the change at 100 g/kWh");
 cleanup:
 	if (thread) {
 		f.run = false;

@@ -29,98 +29,104 @@ void test_carbon_ng_carries(void)
 	ASSERT_EQ(rem, 2800000000ULL, "its rest");
 }
 
-void test_carbon_window_intensity(void)
-{
-	struct carbon_window w = {};
+/*
+ * Two processes at 3:1 CPU on a 50 W measurement, 100 ms samples, 10 a
+ * window: the table primed, then one sample at a time at g/kWh.
+ */
+struct carbon_run {
+	struct energy_proc live[2];
+	struct attrib a;
+	struct attrib_in in;
+	__u64 w[M_METRICS];
+	struct table t;
+	int smp;
+};
 
-	/* Measured: weighted by energy. 1 J at 400, 3 J at 100: 175. */
-	carbon_sample(&w, 1000000, 10000000, 400);
-	carbon_sample(&w, 3000000, 10000000, 100);
-	ASSERT_EQ(carbon_window_end(&w), 175000000, "energy-weighted µg/kWh");
-	/* Model: no energy per sample, weighted by length. */
-	carbon_sample(&w, 0, 30000000, 400);
-	carbon_sample(&w, 0, 10000000, 0);
-	ASSERT_EQ(carbon_window_end(&w), 300000000, "length-weighted");
-	/* An empty window keeps the last intensity. */
-	ASSERT_EQ(carbon_window_end(&w), 0, "the last sample's, 0");
-	carbon_sample(&w, 0, 0, 250);
-	ASSERT_EQ(carbon_window_end(&w), 250000000, "the last sample's");
+static bool carbon_run_init(struct carbon_run *r, __u64 cg0, __u64 cg1)
+{
+	*r = (struct carbon_run){
+		.live = { { .key = { 10, 0, 1 }, .cgroup_id = cg0 },
+			  { .key = { 11, 0, 2 }, .cgroup_id = cg1 } },
+		.in = { .measured = true, .window_ns = 100000000, .idle_mw = 10000 },
+		.w = { [M_CPU_NS] = 1 },
+	};
+	if (!ASSERT_EQ(table_init(&r->t, 2), 0, "init"))
+		return false;
+	table_sample(&r->t, r->live, 2);
+	table_energy_window(&r->t, &r->a, &r->in, r->w, 2);
+	return true;
+}
+
+/* A sample: energy, its carbon at @g g/kWh, cgroup moves, a window. */
+static void carbon_run_sample(struct carbon_run *r, __u64 g)
+{
+	__u64 total = r->a.total_uj, idle;
+
+	r->live[0].c.cpu_ns += 30000000;
+	r->live[1].c.cpu_ns += 10000000;
+	table_sample(&r->t, r->live, 2);
+	r->in.e_uj = 5000000;
+	idle = table_energy_window(&r->t, &r->a, &r->in, r->w, 2);
+	table_carbon_sample(&r->t, carbon_ug_per_kwh(g), r->a.total_uj - total, idle);
+	table_follow_cgroups(&r->t);
+	if (++r->smp % 10 == 0)
+		table_window(&r->t, NULL, 0);
 }
 
 /*
- * Two processes at 3:1 CPU, 50 W measured, 10 samples a window, 100
- * windows at 400 g/kWh then 100 at 100 g/kWh: each one's grams, the
+ * Two processes at 3:1 CPU, 50 W measured, 10 samples of 100 ms a window,
+ * 1000 samples at 400 g/kWh then 1000 at 100 g/kWh: each one's grams, the
  * node's and idle's are J / 3.6e6 x g/kWh within 0.1 %, the change splits
  * the integral at its sample, and the grams before it stay as they were.
  */
 void test_carbon_known_power(void)
 {
-	struct energy_proc live[2] = {
-		{ .key = { 10, 0, 1 }, .cgroup_id = 1 },
-		{ .key = { 11, 0, 2 }, .cgroup_id = 2 },
-	};
-	struct attrib a = {};
-	struct attrib_in in = { .measured = true, .window_ns = 1000000000,
-				.idle_mw = 10000 };
-	__u64 w[M_METRICS] = { [M_CPU_NS] = 1 };
-	struct carbon_window cw = {};
-	struct cgroup_total *ct = NULL;
 	__u64 at_change[2] = {}, node_at_change = 0, e_at_change[2] = {};
-	struct table t;
+	struct cgroup_total *ct = NULL;
+	struct energy_proc *live;
+	struct carbon_run r;
 	long n;
 
-	if (!ASSERT_EQ(table_init(&t, 2), 0, "init"))
+	if (!carbon_run_init(&r, 1, 2))
 		return;
-	table_sample(&t, live, 2);
-	in.e_uj = 0;
-	table_energy_window(&t, &a, &in, w, 2);
-	for (int win = 0; win < 200; win++) {
-		__u64 total = a.total_uj, idle, g = win < 100 ? 400 : 100;
-
-		for (int smp = 0; smp < 10; smp++)
-			carbon_sample(&cw, 5000000, 100000000, g);
-		live[0].c.cpu_ns += 300000000;
-		live[1].c.cpu_ns += 100000000;
-		table_sample(&t, live, 2);
-		in.e_uj = 50000000;
-		idle = table_energy_window(&t, &a, &in, w, 2);
-		table_carbon_window(&t, carbon_window_end(&cw),
-				    a.total_uj - total, idle);
-		if (win == 99) {
+	live = r.live;
+	for (int smp = 0; smp < 2000; smp++) {
+		carbon_run_sample(&r, smp < 1000 ? 400 : 100);
+		if (smp == 999) {
 			for (int i = 0; i < 2; i++) {
-				at_change[i] = table_carbon_of(&t, i, &live[i].key);
-				e_at_change[i] = table_energy_of(&t, i, &live[i].key);
+				at_change[i] = table_carbon_of(&r.t, i, &live[i].key);
+				e_at_change[i] = table_energy_of(&r.t, i, &live[i].key);
 			}
-			node_at_change = t.carbon.node_ng;
+			node_at_change = r.t.carbon.node_ng;
 		}
 	}
 	/* 10 W idle of 50: 40 J a window split 3:1 */
 	ASSERT_NEAR(node_at_change, expect_ng(100 * 50e6, 400), 0.001, "node, first half");
-	ASSERT_NEAR(t.carbon.node_ng, expect_ng(100 * 50e6, 400) + expect_ng(100 * 50e6, 100),
+	ASSERT_NEAR(r.t.carbon.node_ng, expect_ng(100 * 50e6, 400) + expect_ng(100 * 50e6, 100),
 		    0.001, "node, split at the change");
-	ASSERT_NEAR(t.carbon.idle_ng, expect_ng(100 * 10e6, 400) + expect_ng(100 * 10e6, 100),
+	ASSERT_NEAR(r.t.carbon.idle_ng, expect_ng(100 * 10e6, 400) + expect_ng(100 * 10e6, 100),
 		    0.001, "idle");
 	ASSERT_NEAR(at_change[0], expect_ng(e_at_change[0], 400), 0.001, "process a, first half");
-	ASSERT_NEAR(table_carbon_of(&t, 0, &live[0].key),
+	ASSERT_NEAR(table_carbon_of(&r.t, 0, &live[0].key),
 		    expect_ng(e_at_change[0], 400) +
-		    expect_ng(table_energy_of(&t, 0, &live[0].key) - e_at_change[0], 100),
+		    expect_ng(table_energy_of(&r.t, 0, &live[0].key) - e_at_change[0], 100),
 		    0.001, "process a, split at the change");
-	ASSERT_NEAR(table_carbon_of(&t, 1, &live[1].key),
+	ASSERT_NEAR(table_carbon_of(&r.t, 1, &live[1].key),
 		    expect_ng(100 * 10e6, 400) + expect_ng(100 * 10e6, 100),
 		    0.001, "process b");
-	ASSERT_NEAR(table_carbon_of(&t, 0, &live[0].key) + table_carbon_of(&t, 1, &live[1].key) +
-		    t.carbon.idle_ng, t.carbon.node_ng, 0.000001, "processes and idle make the node");
-	ASSERT_TRUE(table_carbon_of(&t, 0, &live[0].key) > at_change[0], "only added to");
+	ASSERT_NEAR(table_carbon_of(&r.t, 0, &live[0].key) + table_carbon_of(&r.t, 1, &live[1].key) +
+		    r.t.carbon.idle_ng, r.t.carbon.node_ng, 0.000001, "processes and idle make the node");
+	ASSERT_TRUE(table_carbon_of(&r.t, 0, &live[0].key) > at_change[0], "only added to");
 	/* An exited process's carbon stays in its cgroup. */
 	live[1].flags = ENERGY_F_EXITED;
-	table_sample(&t, live, 2);
+	table_sample(&r.t, live, 2);
 	{
 		struct table_freed freed[2];
 
-		table_window(&t, freed, 2);
-		table_window(&t, freed, 2);
+		table_window(&r.t, freed, 2);
+		table_window(&r.t, freed, 2);
 	}
-	n = table_cgroup_totals(&t, &ct);
+	n = table_cgroup_totals(&r.t, &ct);
 	ASSERT_EQ(n, 2, "two cgroups");
 	for (long i = 0; i < n; i++)
 		if (ct[i].id == 2)
@@ -128,5 +134,34 @@ void test_carbon_known_power(void)
 				    expect_ng(100 * 10e6, 100), 0.001,
 				    "folded with the energy");
 	free(ct);
-	table_fini(&t);
+	table_fini(&r.t);
+}
+
+/*
+ * A process that moves from cgroup 1 to 2 in the middle of a window, at a
+ * constant 400 g/kWh: each cgroup's grams are its joules at 400 g/kWh,
+ * what the process used in 1 before the move included (1 ng of rounding).
+ */
+void test_carbon_cgroup_move(void)
+{
+	struct cgroup_total *ct = NULL;
+	struct carbon_run r;
+	long n;
+
+	if (!carbon_run_init(&r, 1, 3))
+		return;
+	for (int smp = 0; smp < 40; smp++) {
+		if (smp == 15)
+			r.live[0].cgroup_id = 2;
+		carbon_run_sample(&r, 400);
+	}
+	n = table_cgroup_totals(&r.t, &ct);
+	ASSERT_EQ(n, 3, "three cgroups");
+	for (long i = 0; i < n; i++) {
+		ASSERT_TRUE(ct[i].energy_uj > 0, "each used energy");
+		ASSERT_NEAR(ct[i].carbon_ng, expect_ng(ct[i].energy_uj, 400), 0.0001,
+			    "a cgroup's grams are its joules at 400 g/kWh");
+	}
+	free(ct);
+	table_fini(&r.t);
 }
