@@ -9,40 +9,12 @@
 
 #include "caller.h"
 #include "cgpath.h"
+#include "log.h"
 
 /* include/linux/exportfs.h: a kernfs node by its 64-bit id. */
 #define FILEID_KERNFS	0xfe
-
-int cgpath_init(struct cgpath *c)
-{
-	struct caller_env env = {};
-	int err;
-
-	*c = (struct cgpath){ .mnt_fd = -1 };
-	err = caller_env_init(&env);
-	if (err || !env.cgroup2)
-		goto out;
-	c->mnt = strdup(env.cgroup2);
-	if (!c->mnt) {
-		err = -ENOMEM;
-		goto out;
-	}
-	c->mnt_fd = open(c->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-out:
-	caller_env_fini(&env);
-	return err == -ENOMEM ? err : 0;
-}
-
-void cgpath_fini(struct cgpath *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->v[i].path);
-	free(c->v);
-	free(c->mnt);
-	if (c->mnt_fd >= 0)
-		close(c->mnt_fd);
-	*c = (struct cgpath){ .mnt_fd = -1 };
-}
+/* The kernfs id of a cgroup hierarchy's root. */
+#define CGROUP_ROOT_ID	1
 
 /* The cgroup @id opened by its kernfs handle: an fd, or -errno (-ESTALE:
  * removed). */
@@ -59,6 +31,48 @@ static int open_id(const struct cgpath *c, __u64 id)
 	memcpy(h.fh.f_handle, &id, sizeof(id));
 	fd = open_by_handle_at(c->mnt_fd, &h.fh, O_RDONLY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+int cgpath_init(struct cgpath *c)
+{
+	struct caller_env env = {};
+	int err;
+
+	*c = (struct cgpath){ .mnt_fd = -1 };
+	err = caller_env_init(&env);
+	if (err || !env.cgroup2)
+		goto out;
+	c->mnt = strdup(env.cgroup2);
+	if (!c->mnt) {
+		err = -ENOMEM;
+		goto out;
+	}
+	c->mnt_fd = open(c->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->mnt_fd >= 0) {
+		/* Refused here (a seccomp filter without it, no
+		 * CAP_DAC_READ_SEARCH), it is refused for every cgroup. */
+		int fd = open_id(c, CGROUP_ROOT_ID);
+
+		if (fd >= 0)
+			close(fd);
+		else
+			log_warn("cgroup paths: open_by_handle_at on %s: %s: cgroups are named by id only, removed ones are not pruned",
+				 c->mnt, strerror(-fd));
+	}
+out:
+	caller_env_fini(&env);
+	return err == -ENOMEM ? err : 0;
+}
+
+void cgpath_fini(struct cgpath *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	free(c->v);
+	free(c->mnt);
+	if (c->mnt_fd >= 0)
+		close(c->mnt_fd);
+	*c = (struct cgpath){ .mnt_fd = -1 };
 }
 
 bool cgpath_gone(void *ctx, __u64 id)

@@ -367,6 +367,41 @@ check_docker_views() {
 	fi
 }
 
+# The container identity of the running container $1 in the JSON file $2:
+# the id that "container":{"runtime":"docker","id":...} names.
+json_container_id() {
+	grep -o '"container":{"runtime":"docker","id":"[0-9a-f]*"' "$2" |
+		grep -c "\"id\":\"$1\""
+}
+
+check_docker_ids() {
+	ids=''
+	for ctr in sys-a sys-b; do
+		if ! id=$(docker inspect -f '{{.Id}}' "$ctr" 2>"$TMP/inspect"); then
+			fail docker_ids "docker inspect $ctr (docker_views starts it):"
+			show "$TMP/inspect"
+			return
+		fi
+		# The host's all.json, from the window after the container's start.
+		wait_for 10 sh -c "cat $MNT/all.json >$TMP/all.json &&
+			grep -q '\"id\":\"$id\"' $TMP/all.json" || true
+		n=$(json_container_id "$id" "$TMP/all.json")
+		docker exec "$ctr" cat "$MNT/cgroup.json" >"$TMP/cgroup.json" 2>&1
+		own=$(json_container_id "$id" "$TMP/cgroup.json")
+		if [ "$n" -ne 1 ]; then
+			fail docker_ids "$ctr: the host's all.json names container $id $n times, not once; its cgroups:"
+			grep -o '{"id":[0-9]*,"path":[^}]*}[^}]*}' "$TMP/all.json" | cut -c1-300 | show
+			return
+		elif [ "$own" -ne 1 ]; then
+			fail docker_ids "$ctr: its own cgroup.json does not name it as docker container $id:"
+			show "$TMP/cgroup.json"
+			return
+		fi
+		ids="${ids:+$ids, }$ctr $(echo "$id" | cut -c1-12)"
+	done
+	ok docker_ids "the host's all.json and each container's cgroup.json name it: $ids"
+}
+
 check_docker_all_refused() {
 	if ! docker_ready; then
 		fail docker_all_refused "docker is not ready"
@@ -532,7 +567,7 @@ check_restart_transparent() {
 }
 
 ALL="unit_verify unit_security unit_start unit_status unit_reload service_view
-bpftool_dump unit_stop docker_views docker_all_refused docker_privileged
+bpftool_dump unit_stop docker_views docker_ids docker_all_refused docker_privileged
 restart_transparent"
 
 mkdir -p "$TMP"
