@@ -226,6 +226,7 @@ static int ensure_bpffs(void)
 		log_err("cannot mount bpffs on %s: %s", BPF_FS_DIR, strerror(errno));
 		return -errno;
 	}
+	log_info("no bpffs on %s: mounted one", BPF_FS_DIR);
 	return 0;
 }
 

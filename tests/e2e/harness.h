@@ -465,6 +465,7 @@ void energy_rapl_faults(void);
 void fs_hostile_ops(void);
 void fs_params_malformed(void);
 void daemon_refusals(void);
+void daemon_no_bpffs(void);
 void daemon_stop_busy(void);
 void daemon_sigstop(void);
 void energy_record_unwritable(void);

@@ -135,6 +135,7 @@ TEST_MAIN(
 	TEST(energy_rapl_faults),
 	TEST(fs_params_malformed),
 	TEST(daemon_refusals),
+	TEST(daemon_no_bpffs),
 	TEST(daemon_stop_busy),
 	TEST(daemon_sigstop),
 	TEST(energy_record_unwritable),
