@@ -296,7 +296,7 @@ static struct counts counts_read(pid_t pid)
 
 /* The counts @b after a restart go on from @a before it: none went back,
  * and the CPU the spinner used meanwhile, while no energyd ran, is in its
- * cpu_ns (within two samples of its schedstat, read just after). */
+ * cpu_ns (@b read with the spinner stopped: its schedstat exactly). */
 static void counts_go_on(const struct counts *a, const struct counts *b)
 {
 	printf("  fs_handover: spinner before the kill: cpu_ns %llu (schedstat %llu), energy %llu uJ, node %llu uJ\n",
@@ -317,8 +317,8 @@ static void counts_go_on(const struct counts *a, const struct counts *b)
 	ASSERT_GE(b->cg_cpu, a->cg_cpu, "nor in cgroup");
 	ASSERT_GE(b->cg_uj, a->cg_uj, "nor its energy in cgroup");
 	ASSERT_GE(b->node_uj, a->node_uj, "the node's energy_uj did not go back");
-	ASSERT_TRUE(b->cpu + 2 * 10000000ULL >= b->sched && b->cpu <= b->sched,
-		    "its cpu_ns counts what it did while energyd was away: within 2 samples of schedstat");
+	ASSERT_EQ(b->cpu, b->sched,
+		  "its cpu_ns counts what it did while energyd was away: stopped, it is its schedstat");
 }
 
 static bool is_fuse(const char *path)
@@ -377,7 +377,7 @@ void fs_handover(void)
 {
 	pid_t pid = 0, rd[3] = { 0, 0, 0 };
 	struct e2e_child spinner = {};
-	struct counts before, after;
+	struct counts before = {}, after = {};
 	int stop[2] = { -1, -1 }, res[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
 	/* NULL: sys held open across the restart. No FUSE file is ever open
 	 * in this process: the exec of the next energyd would close it, and
@@ -431,7 +431,11 @@ void fs_handover(void)
 	       s.unwatched, s.dropped);
 	ASSERT_EQ(s.dropped, 0, "systemd keeps every stored fd: the BPF ones go unwatched");
 	ASSERT_TRUE(is_fuse(E2E_MNT), E2E_MNT " is the same FUSE mount");
-	after = counts_read(spinner.pid);
+	/* Stopped, its runtime holds still: all catches up with it exactly. */
+	kill(spinner.pid, SIGSTOP);
+	if (ASSERT_TRUE(child_wait_stopped(&spinner, "the spinner"), "the spinner stops"))
+		WAIT_UNTIL((after = counts_read(spinner.pid)).ok && after.cpu == after.sched,
+			   E2E_SETTLE_MS);
 	counts_go_on(&before, &after);
 	ASSERT_TRUE(system("grep -q 'took over the BPF maps' " HANDOVER_LOG ".2") == 0 &&
 		    system("grep -q 'took over the counts' " HANDOVER_LOG ".2") == 0,
