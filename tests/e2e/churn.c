@@ -249,36 +249,29 @@ static bool sys_served(void)
 	return e2e_sys_u64("iterations", &v);
 }
 
+/* The keys procs holds now into @now, sorted: their number, or -ENOMEM.
+ * The caller frees now->k. */
+static long seen_now(struct seen_set *now)
+{
+	*now = (struct seen_set){ .k = calloc(SEEN_CAP, sizeof(*now->k)) };
+	if (!now->k)
+		return -ENOMEM;
+	procs_foreach(seen_cb, now);
+	return seen_sort(now);
+}
+
 /* Used slots whose process is one of @st's (n). */
 static int ours_in_procs(const struct started *st, size_t n)
 {
-	struct seen_set now = { .k = calloc(SEEN_CAP, sizeof(*now.k)) };
-	size_t nk;
-	int left = 0;
+	struct seen_set now;
+	long nk = seen_now(&now);
+	int left;
 
-	if (!now.k)
-		return -ENOMEM;
-	procs_foreach(seen_cb, &now);
-	nk = seen_sort(&now);
+	if (nk < 0)
+		return nk;
 	left = n - never_tracked(st, n, now.k, nk);
 	free(now.k);
 	return left;
-}
-
-/* Whether any of the @n sorted keys @k is of process @tgid. */
-static bool tgid_seen(const struct energy_key *k, size_t n, __u32 tgid)
-{
-	size_t a = 0, b = n;
-
-	while (a < b) {
-		size_t m = (a + b) / 2;
-
-		if (k[m].tgid < tgid)
-			a = m + 1;
-		else
-			b = m;
-	}
-	return a < n && k[a].tgid == tgid;
 }
 
 /*
@@ -288,16 +281,13 @@ static bool tgid_seen(const struct energy_key *k, size_t n, __u32 tgid)
  */
 static long untracked_alive(void)
 {
-	struct seen_set now = { .k = calloc(SEEN_CAP, sizeof(*now.k)) };
+	struct seen_set now;
+	long nk = seen_now(&now), missing = 0;
 	struct dirent *d;
-	long missing = 0;
-	size_t nk;
 	DIR *dir;
 
-	if (!now.k)
-		return -ENOMEM;
-	procs_foreach(seen_cb, &now);
-	nk = seen_sort(&now);
+	if (nk < 0)
+		return nk;
 	dir = opendir("/proc");
 	if (!dir) {
 		free(now.k);
@@ -309,7 +299,7 @@ static long untracked_alive(void)
 
 		if (*end || !pid)
 			continue;
-		missing += !tgid_seen(now.k, nk, pid);
+		missing += !seen_has(now.k, nk, pid, 0, ~0ULL);
 	}
 	closedir(dir);
 	free(now.k);
