@@ -27,16 +27,28 @@
 
 #define LOCK_FILE	"/run/energyd.pid"
 
-/* Whether @dir is a FUSE mount of energyd (in /proc/self/mounts). */
-static bool mounted_at(const char *dir)
+/* Whether process @pid's (0: this one's) mount table has a @type mount at
+ * @dir. */
+static bool mount_of(pid_t pid, const char *dir, const char *type)
 {
-	char *t = e2e_read_file("/proc/self/mounts", NULL), pat[256];
+	char path[64], pat[256], *t;
 	bool found;
 
-	snprintf(pat, sizeof(pat), " %s fuse.energyd ", dir);
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/mounts", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/mounts");
+	snprintf(pat, sizeof(pat), " %s %s ", dir, type);
+	t = e2e_read_file(path, NULL);
 	found = t && strstr(t, pat);
 	free(t);
 	return found;
+}
+
+/* Whether @dir is a FUSE mount of energyd here. */
+static bool mounted_at(const char *dir)
+{
+	return mount_of(0, dir, "fuse.energyd");
 }
 
 /* Lines of @log holding @text; the first into @first (of @len bytes)
@@ -176,20 +188,6 @@ static void no_bpffs(void *arg)
 			_exit(92);
 }
 
-/* Whether process @pid's mount table has a @type mount at @dir. */
-static bool mount_of(pid_t pid, const char *dir, const char *type)
-{
-	char path[64], pat[128], *t;
-	bool found;
-
-	snprintf(path, sizeof(path), "/proc/%d/mounts", pid);
-	snprintf(pat, sizeof(pat), " %s %s ", dir, type);
-	t = e2e_read_file(path, NULL);
-	found = t && strstr(t, pat);
-	free(t);
-	return found;
-}
-
 /*
  * Started where /sys/fs/bpf holds no bpffs, energyd mounts one and pins
  * there (in its own mount namespace here, nothing of the host's touched);
@@ -208,8 +206,7 @@ void daemon_no_bpffs(void)
 	if (ASSERT_TRUE(pid > 0 && WAIT_UNTIL(!access(pins, F_OK), 10000),
 			"energyd pins its maps on a bpffs of its own")) {
 		ASSERT_TRUE(mount_of(pid, "/sys/fs/bpf", "bpf"), "a bpffs on /sys/fs/bpf in its namespace");
-		ASSERT_TRUE(mount_of(pid, E2E_MNT, "fuse.energyd") || mount_of(pid, E2E_MNT, "fuse"),
-			    "and its files");
+		ASSERT_TRUE(mount_of(pid, E2E_MNT, "fuse.energyd"), "and its files");
 		ASSERT_EQ(lines_with(log, "no bpffs on /sys/fs/bpf: mounted one", line, sizeof(line)), 1,
 			  "said once");
 		fprintf(stderr, "  no bpffs: %s\n", line);
