@@ -18,11 +18,11 @@ __u64 keep_peek_tag(int fd)
 	return h.tag;
 }
 
-/* Map @fd's @bytes into @kp, laid out for @cap slots. */
-static int map(struct keep *kp, int fd, size_t bytes, size_t cap)
+/* Map @fd's @bytes into @kp, laid out as @l says. */
+static int map(struct keep *kp, int fd, size_t bytes,
+	       const struct state_layout *l)
 {
 	void *mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	struct state_layout l;
 
 	if (mem == MAP_FAILED)
 		return -errno;
@@ -30,9 +30,8 @@ static int map(struct keep *kp, int fd, size_t bytes, size_t cap)
 	kp->mem = mem;
 	kp->bytes = bytes;
 	kp->head = mem;
-	state_layout(&l, cap, sizeof(struct sampler_keep));
-	kp->t = (struct table *)((char *)mem + l.table);
-	kp->k = (struct sampler_keep *)((char *)mem + l.keep);
+	kp->t = (struct table *)((char *)mem + l->table);
+	kp->k = (struct sampler_keep *)((char *)mem + l->keep);
 	return 0;
 }
 
@@ -52,7 +51,7 @@ static int take_up(struct keep *kp, int fd, __u64 tag, size_t cap)
 			 (long long)st.st_size);
 		return -EINVAL;
 	}
-	err = map(kp, fd, st.st_size, cap);
+	err = map(kp, fd, st.st_size, &l);
 	if (err)
 		return err;
 	err = state_check(kp->head, st.st_size, tag, cap,
@@ -97,7 +96,7 @@ int keep_open(struct keep *kp, int fd, bool usable, __u64 tag, size_t cap)
 		err = errno ? -errno : -EIO;
 		goto fail;
 	}
-	err = map(kp, fd, l.bytes, cap);
+	err = map(kp, fd, l.bytes, &l);
 	if (err)
 		goto fail;
 	table_init_at(kp->t, cap, (char *)kp->mem + l.arrays, false);

@@ -340,9 +340,9 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 		.record_fd = record_fd,
 		.ncpus = sysconf(_SC_NPROCESSORS_ONLN),
 		.sample_ns = view_param(v, P_SAMPLE_NS),
+		.k = k,
 		.resumed = resume,
 	};
-	s->k = k ? k : &s->own;
 	/* Every slot may be let go at one boundary: none waits. */
 	s->freed = calloc(t->cap ? t->cap : 1, sizeof(*s->freed));
 	if (cgpath_init(&s->cgpath))

@@ -46,7 +46,6 @@ struct sampler {
 	int record_fd;			/* --record, or -1 */
 	struct table_freed *freed;	/* slots let go at a window boundary */
 	struct sampler_keep *k;		/* the counting state (kept) */
-	struct sampler_keep own;	/* ... when sampler_init got none */
 	bool resumed;			/* k came from an energyd before */
 	__u64 sample_ns;		/* the interval the timer runs at */
 	int ncpus;
@@ -62,7 +61,7 @@ struct sampler {
 /*
  * Set up @s over the parts it drives and take the first sample and window,
  * so the files have content at once; it also sets where the counters of
- * running processes start. Counts in @k (NULL: a state of its own): when
+ * running processes start. Counts in @k (daemon/keep.h): when
  * @resume, @k and @t are an energyd before's, and the first sample and
  * window go on from its last, the time between them counted. @v's
  * parameters must be set. Returns 0 or -errno, logged.
