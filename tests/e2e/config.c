@@ -81,6 +81,33 @@ static bool notified(int fd, const char *want, const char *also)
 }
 
 /*
+ * Whether both @a and @b come, in messages of their own or in one, in
+ * either order: the sampler's first STATUS= may come before READY=1.
+ */
+static bool notified_both(int fd, const char *a, const char *b)
+{
+	char msg[4096];
+	bool seen_a = false, seen_b = false;
+
+	for (int waited = 0; waited < 10000 && !(seen_a && seen_b); ) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0) {
+			waited += 100;
+			continue;
+		}
+		n = recv(fd, msg, sizeof(msg) - 1, 0);
+		if (n <= 0)
+			return false;
+		msg[n] = '\0';
+		seen_a = seen_a || strstr(msg, a);
+		seen_b = seen_b || strstr(msg, b);
+	}
+	return seen_a && seen_b;
+}
+
+/*
  * Wait for @pid to exit while reading @fd, as systemd does: on its way out
  * energyd removes what it stored (FDSTOREREMOVE=1, one message a name), and
  * a socket nobody reads would block it once its queue is full.
@@ -140,8 +167,8 @@ void daemon_config(void)
 	setenv("NOTIFY_SOCKET", NOTIFY, 1);
 	pid = e2e_spawn_energyd(LOG, extra, 0);
 	unsetenv("NOTIFY_SOCKET");
-	ASSERT_TRUE(notified(nfd, "READY=1", NULL), "READY=1");
-	ASSERT_TRUE(notified(nfd, "processes tracked", "STATUS="), "STATUS= with the processes tracked");
+	ASSERT_TRUE(notified_both(nfd, "READY=1", "processes tracked"),
+		    "READY=1, and STATUS= with the processes tracked");
 	if (!ASSERT_TRUE(WAIT_UNTIL(e2e_param_read("idle_mw") == 1234,
 				    E2E_SETTLE_MS * 5), "the file's idle_mw in force"))
 		goto cleanup;
