@@ -40,11 +40,14 @@ static __always_inline struct energy_req *req_slot(__u64 addr)
  * Block I/O: remember who submitted a request when it enters the block
  * layer (in the submitter's context), and account its bytes when the
  * device completes it, whoever runs then. @keep: leave a record of the
- * same request in place (issue after insert).
+ * same request in place (issue after insert). @trusted: @rq is a tp_btf
+ * argument, read with plain loads (a raw_tp one with probe reads).
  */
-static __always_inline int on_rq_submit(struct request *rq, bool keep)
+static __always_inline int on_rq_submit(struct request *rq, bool keep,
+					bool trusted)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 opf = trusted ? rq->cmd_flags : BPF_CORE_READ(rq, cmd_flags);
 	struct task_state *ts;
 	struct energy_proc *e;
 	struct energy_req *v;
@@ -52,7 +55,7 @@ static __always_inline int on_rq_submit(struct request *rq, bool keep)
 	long s;
 
 	/* Reads only: writes are charged when they are made (below). */
-	if ((BPF_CORE_READ(rq, cmd_flags) & ENERGY_REQ_OP_MASK) != ENERGY_REQ_OP_READ)
+	if ((opf & ENERGY_REQ_OP_MASK) != ENERGY_REQ_OP_READ)
 		return 0;
 	if (!t->pid)
 		return 0;
@@ -62,7 +65,7 @@ static __always_inline int on_rq_submit(struct request *rq, bool keep)
 		e = proc_of(t, t->tgid, ts);
 		s = ts->slot - 1;
 	} else {
-		s = slot_of_task(t);
+		s = slot_of_task(t, true);
 		e = s < 0 ? NULL : slot_entry(s);
 	}
 	if (!e || s < 0)
@@ -83,13 +86,13 @@ static __always_inline int on_rq_submit(struct request *rq, bool keep)
 SEC("tp_btf/block_io_start")
 int BPF_PROG(block_io_start_btf, struct request *rq)
 {
-	return on_rq_submit(rq, false);
+	return on_rq_submit(rq, false, true);
 }
 
 SEC("raw_tp/block_io_start")
 int BPF_PROG(block_io_start_raw, struct request *rq)
 {
-	return on_rq_submit(rq, false);
+	return on_rq_submit(rq, false, false);
 }
 
 /* Older kernels: insert runs in the submitter's context when the request
@@ -98,43 +101,44 @@ int BPF_PROG(block_io_start_raw, struct request *rq)
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(block_rq_insert_btf, struct request *rq)
 {
-	return on_rq_submit(rq, false);
+	return on_rq_submit(rq, false, true);
 }
 
 SEC("raw_tp/block_rq_insert")
 int BPF_PROG(block_rq_insert_raw, struct request *rq)
 {
-	return on_rq_submit(rq, false);
+	return on_rq_submit(rq, false, false);
 }
 
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(block_rq_issue_btf, struct request *rq)
 {
-	return on_rq_submit(rq, true);
+	return on_rq_submit(rq, true, true);
 }
 
 SEC("raw_tp/block_rq_issue")
 int BPF_PROG(block_rq_issue_raw, struct request *rq)
 {
-	return on_rq_submit(rq, true);
+	return on_rq_submit(rq, true, false);
 }
 
 static __always_inline int on_rq_complete(struct request *rq, int error,
-					  unsigned int nr_bytes)
+					  unsigned int nr_bytes, bool trusted)
 {
 	struct energy_req *v;
 	struct energy_proc *e;
 	unsigned int op, left;
 	__u64 addr;
 
-	op = BPF_CORE_READ(rq, cmd_flags) & ENERGY_REQ_OP_MASK;
+	op = (trusted ? rq->cmd_flags : BPF_CORE_READ(rq, cmd_flags)) &
+	     ENERGY_REQ_OP_MASK;
 	if (op != ENERGY_REQ_OP_READ)
 		return 0;
 	addr = rq_addr(rq);
 	v = req_slot(addr);
 	if (!v || v->rq != addr)
 		return 0;
-	left = BPF_CORE_READ(rq, __data_len);
+	left = trusted ? rq->__data_len : BPF_CORE_READ(rq, __data_len);
 	e = slot_entry(v->slot);
 	/* The slot may have been reused since the request was submitted. */
 	if (e && !error && e->key.tgid == v->key.tgid &&
@@ -150,14 +154,14 @@ SEC("tp_btf/block_rq_complete")
 int BPF_PROG(block_rq_complete_btf, struct request *rq, int error,
 	     unsigned int nr_bytes)
 {
-	return on_rq_complete(rq, error, nr_bytes);
+	return on_rq_complete(rq, error, nr_bytes, true);
 }
 
 SEC("raw_tp/block_rq_complete")
 int BPF_PROG(block_rq_complete_raw, struct request *rq, int error,
 	     unsigned int nr_bytes)
 {
-	return on_rq_complete(rq, error, nr_bytes);
+	return on_rq_complete(rq, error, nr_bytes, false);
 }
 
 /*

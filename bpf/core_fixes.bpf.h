@@ -27,7 +27,16 @@ struct mm_struct___old {
 #define ENERGY_MM_ANONPAGES	1
 #define ENERGY_MM_SHMEMPAGES	3
 
-static __always_inline long mm_counter(struct mm_struct *mm, int member)
+/*
+ * @trusted: @mm is a BTF pointer the verifier lets the program load from
+ * (a tp_btf argument, current, an iterator's task): plain loads, a few
+ * nanoseconds each, where a probe read (a raw_tp argument) is a helper
+ * call. Constant at every call, so only one branch is compiled. The old
+ * layout is always probe-read: 6.1's verifier does not follow a load into
+ * the atomic_long_t typedef ("Type 'atomic_long_t' is not a struct").
+ */
+static __always_inline long mm_counter(struct mm_struct *mm, int member,
+				       bool trusted)
 {
 	long v;
 
@@ -36,17 +45,18 @@ static __always_inline long mm_counter(struct mm_struct *mm, int member)
 
 		v = BPF_CORE_READ(old, rss_stat.count[member].counter);
 	} else {
-		v = BPF_CORE_READ(mm, rss_stat[member].count);
+		v = trusted ? mm->rss_stat[member].count :
+			      BPF_CORE_READ(mm, rss_stat[member].count);
 	}
 	return v > 0 ? v : 0;
 }
 
 /* Resident pages: anon + file + shmem, as VmRSS. */
-static __always_inline __u64 mm_rss_pages(struct mm_struct *mm)
+static __always_inline __u64 mm_rss_pages(struct mm_struct *mm, bool trusted)
 {
-	return mm_counter(mm, ENERGY_MM_FILEPAGES) +
-	       mm_counter(mm, ENERGY_MM_ANONPAGES) +
-	       mm_counter(mm, ENERGY_MM_SHMEMPAGES);
+	return mm_counter(mm, ENERGY_MM_FILEPAGES, trusted) +
+	       mm_counter(mm, ENERGY_MM_ANONPAGES, trusted) +
+	       mm_counter(mm, ENERGY_MM_SHMEMPAGES, trusted);
 }
 
 /*

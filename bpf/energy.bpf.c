@@ -106,7 +106,7 @@ static __always_inline struct energy_proc *count_runtime(struct task_struct *t,
 	if (delta)
 		__sync_fetch_and_add(&e->c.cpu_ns, delta);
 	if (e->refresh_gen != gen)
-		proc_refresh(e, t, gen);
+		proc_refresh(e, t, gen, true);
 	return e;
 }
 

@@ -8,38 +8,54 @@
 #ifndef ENERGY_SLOTS_BPF_H
 #define ENERGY_SLOTS_BPF_H
 
+/*
+ * Every function here that reads through a task pointer takes @trusted:
+ * true where it is a BTF pointer the verifier lets the program load from
+ * (a tp_btf argument, current, an iterator's task), so the reads are
+ * plain loads; false for a raw_tp argument, read with probe reads (a
+ * helper call each, what made a fork dear). It is a constant at every
+ * call: only one branch is compiled.
+ */
+
 /* The key of the process a task belongs to; usable from any program. */
-static __always_inline void task_key(struct task_struct *t, struct energy_key *k)
+static __always_inline void task_key(struct task_struct *t, struct energy_key *k,
+				     bool trusted)
 {
-	k->tgid = BPF_CORE_READ(t, tgid);
+	k->tgid = trusted ? t->tgid : BPF_CORE_READ(t, tgid);
 	k->pad = 0;
-	k->start_ns = BPF_CORE_READ(t, group_leader, start_time);
+	k->start_ns = trusted ? t->group_leader->start_time :
+				BPF_CORE_READ(t, group_leader, start_time);
 }
 
 /* mem, cgroup and comm: read at most once per sample and process. */
 static __always_inline void proc_refresh(struct energy_proc *e,
-					 struct task_struct *t, __u32 gen)
+					 struct task_struct *t, __u32 gen,
+					 bool trusted)
 {
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	struct mm_struct *mm = trusted ? t->mm : BPF_CORE_READ(t, mm);
 
 	e->refresh_gen = gen;
 	if (mm)
-		e->mem_bytes = mm_rss_pages(mm) * page_size;
-	e->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+		e->mem_bytes = mm_rss_pages(mm, trusted) * page_size;
+	e->cgroup_id = trusted ? t->cgroups->dfl_cgrp->kn->id :
+				 BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm),
-				  BPF_CORE_READ(t, group_leader, comm));
+				  trusted ? t->group_leader->comm :
+					    BPF_CORE_READ(t, group_leader, comm));
 }
 
 /* The pid of @t's process in each pid namespace, outermost first. */
-static __always_inline void record_pidns(struct task_struct *t, __u32 slot)
+static __always_inline void record_pidns(struct task_struct *t, __u32 slot,
+					 bool trusted)
 {
 	struct energy_pidns *n = bpf_map_lookup_elem(&procs_ns, &slot);
-	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
+	struct pid *pid = trusted ? t->group_leader->thread_pid :
+				    BPF_CORE_READ(t, group_leader, thread_pid);
 	__u32 level;
 
 	if (!n || !pid)
 		return;
-	level = BPF_CORE_READ(pid, level);
+	level = trusted ? pid->level : BPF_CORE_READ(pid, level);
 	n->level = level;
 	for (__u32 i = 0; i < ENERGY_PIDNS_LEVELS; i++) {
 		if (i > level) {
@@ -82,15 +98,28 @@ static __always_inline long slot_alloc(void)
 	return n;
 }
 
-/* The slot of the process of @t by its key, -1 when it has none. */
+/*
+ * The slot of the process of @t by its key, -1 when it has none. The
+ * index is preallocated, so an element the daemon deletes can be reused
+ * by another process's insert while it is read here: the slot counts
+ * only when it holds the key looked up.
+ */
 static __always_inline long slot_find(struct task_struct *t,
-				      struct energy_key *k)
+				      struct energy_key *k, bool trusted)
 {
 	struct energy_slot_ref *found;
+	struct energy_proc *e;
+	__u32 slot;
 
-	task_key(t, k);
+	task_key(t, k, trusted);
 	found = bpf_map_lookup_elem(&slot_index, k);
-	return found ? (long)found->slot : -1;
+	if (!found)
+		return -1;
+	slot = found->slot;
+	e = slot_entry(slot);
+	if (!e || e->key.tgid != k->tgid || e->key.start_ns != k->start_ns)
+		return -1;
+	return slot;
 }
 
 /*
@@ -98,16 +127,18 @@ static __always_inline long slot_find(struct task_struct *t,
  * -1 when the process is exiting (its final switch-out must not re-create
  * what the daemon may have removed).
  */
-static __noinline long slot_new(struct task_struct *t, struct energy_key *k)
+static __always_inline long slot_fill(struct task_struct *t,
+				      struct energy_key *k, bool trusted)
 {
 	struct energy_slot_ref *found, ref;
 	struct energy_proc *e;
-	__u32 slot;
+	__u32 slot, flags;
 	long s;
 
 	if (slots_exhausted)
 		return SLOT_FULL;
-	if (BPF_CORE_READ(t, flags) & ENERGY_PF_EXITING)
+	flags = trusted ? t->flags : BPF_CORE_READ(t, flags);
+	if (flags & ENERGY_PF_EXITING)
 		return -1;
 	s = slot_alloc();
 	if (s < 0)
@@ -117,10 +148,10 @@ static __noinline long slot_new(struct task_struct *t, struct energy_key *k)
 	if (!e)
 		return -1;
 	__builtin_memset(e, 0, sizeof(*e));
-	if (BPF_CORE_READ(t, flags) & ENERGY_PF_KTHREAD)
+	if (flags & ENERGY_PF_KTHREAD)
 		e->flags = ENERGY_F_KTHREAD;
-	proc_refresh(e, t, refresh_gen);
-	record_pidns(t, slot);
+	proc_refresh(e, t, refresh_gen, trusted);
+	record_pidns(t, slot, trusted);
 	e->key.start_ns = k->start_ns;
 	/* The daemon reads the slot once key.tgid is set: set it last.
 	 * BPF has no fence; stores are not reordered on x86 (TSO), and
@@ -138,17 +169,31 @@ static __noinline long slot_new(struct task_struct *t, struct energy_key *k)
 	return slot;
 }
 
+/* slot_fill() out of line, once for each kind of pointer. */
+static __noinline long slot_new(struct task_struct *t, struct energy_key *k)
+{
+	return slot_fill(t, k, true);
+}
+
+static __noinline long slot_new_untrusted(struct task_struct *t,
+					  struct energy_key *k)
+{
+	return slot_fill(t, k, false);
+}
+
 /*
  * The slot of the process of @t, found by its key or newly filled; < 0
  * when it has none (SLOT_FULL: none was free). For pointers without task
  * storage: nothing marks the task or counts the drop here.
  */
-static __always_inline long slot_of_task(struct task_struct *t)
+static __always_inline long slot_of_task(struct task_struct *t, bool trusted)
 {
 	struct energy_key k;
-	long s = slot_find(t, &k);
+	long s = slot_find(t, &k, trusted);
 
-	return s >= 0 ? s : slot_new(t, &k);
+	if (s >= 0)
+		return s;
+	return trusted ? slot_new(t, &k) : slot_new_untrusted(t, &k);
 }
 
 /*
@@ -218,7 +263,7 @@ static __always_inline struct energy_proc *proc_of(struct task_struct *t,
 		if (e && e->key.tgid == tgid)
 			return e;
 	}
-	s = slot_find(t, &k);
+	s = slot_find(t, &k, true);
 	if (s < 0) {
 		if (leader_untracked(t)) {
 			ts->slot = TS_SLOT_NONE;
@@ -246,14 +291,14 @@ static __always_inline struct energy_proc *proc_of_task(struct task_struct *t)
 
 	if (ts)
 		return proc_of(t, t->tgid, ts);
-	s = slot_of_task(t);
+	s = slot_of_task(t, true);
 	return s < 0 ? NULL : slot_entry(s);
 }
 
 /* The process entry of a task known only as an untrusted pointer. */
 static __always_inline struct energy_proc *proc_of_untrusted(struct task_struct *t)
 {
-	long s = slot_of_task(t);
+	long s = slot_of_task(t, false);
 
 	return s < 0 ? NULL : slot_entry(s);
 }
