@@ -11,7 +11,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -89,23 +88,6 @@ static bool promtool_ok(const char *promtool, const char *text, size_t len)
 	fwrite(text, 1, len, p);
 	status = pclose(p);
 	return status != -1 && WIFEXITED(status) && !WEXITSTATUS(status);
-}
-
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
 }
 
 static __u64 rss_kb(pid_t pid)
@@ -343,7 +325,7 @@ static void flood(int port, struct flood_conn *fc, int n, int deadline_ms,
 			}
 		}
 		if (now_ns() - fds_at > 20000000ULL) {
-			int nfd = count_fds(daemon);
+			int nfd = e2e_count_fds(daemon);
 
 			if (nfd > res->peak_fds)
 				res->peak_fds = nfd;
@@ -407,7 +389,7 @@ void http_bad_clients(void)
 		e2e_sys_u64("iterations", &a);
 	}
 	sleep_ms(300);
-	fds0 = count_fds(pid);
+	fds0 = e2e_count_fds(pid);
 	rss0 = rss_kb(pid);
 	if (!ASSERT_TRUE(e2e_sys_u64("heap_bytes", &heap0), "sys has heap_bytes"))
 		goto cleanup;
@@ -447,7 +429,7 @@ void http_bad_clients(void)
 	}
 	t_stall = now_ns();
 	sleep_ms(200);
-	fds_stalled = count_fds(pid);
+	fds_stalled = e2e_count_fds(pid);
 	ASSERT_TRUE(e2e_sys_u64("iterations", &a), "sys");
 	sleep_ms(3000);
 	ASSERT_TRUE(e2e_sys_u64("iterations", &b), "sys");
@@ -483,7 +465,7 @@ void http_bad_clients(void)
 
 	/* back to where it was */
 	sleep_ms(500);
-	fds1 = count_fds(pid);
+	fds1 = e2e_count_fds(pid);
 	rss1 = rss_kb(pid);
 	ASSERT_TRUE(e2e_sys_u64("heap_bytes", &heap1), "sys");
 	e2e_http_free(&r);

@@ -576,6 +576,37 @@ pid_t e2e_daemon_pid(void)
 	return energyd.pid;
 }
 
+int e2e_count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+int e2e_settled_fds(pid_t pid)
+{
+	int least = -1;
+
+	for (int i = 0; i < 10; i++) {
+		int n = e2e_count_fds(pid);
+
+		if (n >= 0 && (least < 0 || n < least))
+			least = n;
+		sleep_ms(10);
+	}
+	return least;
+}
+
 int e2e_http_port(void)
 {
 	return energyd.pid && energyd.http_port > 0 ? energyd.http_port : 0;

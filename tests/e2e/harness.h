@@ -113,6 +113,13 @@ __u64 e2e_param_read(const char *name);
 /* The shared daemon's pid, 0 when it is not running. */
 pid_t e2e_daemon_pid(void);
 
+/* The descriptors process @pid holds, -1 when they cannot be counted. */
+int e2e_count_fds(pid_t pid);
+
+/* The same less those held for a moment (a /proc or sysfs file the
+ * sampler reads): the fewest of 10 counts 10 ms apart. */
+int e2e_settled_fds(pid_t pid);
+
 /* ---- HTTP (the daemon's Prometheus listener, Prometheus itself) ----
  *
  * The shared daemon runs with --listen 127.0.0.1:0; the port the kernel

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -332,23 +331,6 @@ static int read_forever(void *p)
 	return 0;
 }
 
-static int count_fds(pid_t pid)
-{
-	char path[64];
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 /*
  * 50 readers killed while they read, three times over: the daemon leaks
  * no descriptor, keeps serving, and no reply touches a released file
@@ -362,7 +344,7 @@ void fs_readers_killed(void)
 
 	if (!e2e_begin())
 		goto cleanup;
-	before = count_fds(e2e_daemon_pid());
+	before = e2e_settled_fds(e2e_daemon_pid());
 	for (int round = 0; round < 3; round++) {
 		for (int i = 0; i < READERS; i++)
 			ASSERT_EQ(child_spawn(&c[i], NULL, read_forever, NULL), 0, "fork a reader");
@@ -371,7 +353,7 @@ void fs_readers_killed(void)
 			child_kill(&c[i]);
 	}
 	/* what the kernel still has to release reaches the daemon soon */
-	WAIT_UNTIL((after = count_fds(e2e_daemon_pid())) <= before, E2E_SETTLE_MS);
+	WAIT_UNTIL((after = e2e_settled_fds(e2e_daemon_pid())) <= before, E2E_SETTLE_MS);
 	fprintf(stderr, "  killed readers: daemon fds %d before, %d after\n", before, after);
 	ASSERT_TRUE(before > 0, "fds counted");
 	ASSERT_EQ(after, before, "no descriptor leaked");
