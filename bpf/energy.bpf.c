@@ -85,11 +85,19 @@ static __always_inline __u64 runtime_take(struct task_state *ts, __u64 runtime)
  * (the runtime schedstat shows) less what was counted of it, to its
  * process; at most once per sample, its mem, cgroup and comm. The kernel's
  * own prev_sum_exec_runtime is no substitute: it is reset without a switch
- * (autogroup moves at exit, renice, cgroup moves). Returns the process.
+ * (autogroup moves at exit, renice, cgroup moves).
+ *
+ * @switch_out: @t is leaving its CPU (sched_switch): its voluntary switches
+ * (nvcsw, which the kernel has counted before the tracepoint) are added to
+ * the process's wakeups too, as getrusage() counts them: each is a sleep
+ * that a wakeup ends, so no wakeup program has to run. Only the thread's
+ * own switch-outs, one CPU at a time, write last_nvcsw: a plain store.
+ * Returns the process.
  */
 static __always_inline struct energy_proc *count_runtime(struct task_struct *t,
 							 __u32 tgid,
-							 __u64 runtime)
+							 __u64 runtime,
+							 bool switch_out)
 {
 	struct task_state *ts;
 	struct energy_proc *e;
@@ -105,6 +113,17 @@ static __always_inline struct energy_proc *count_runtime(struct task_struct *t,
 		return NULL;
 	if (delta)
 		__sync_fetch_and_add(&e->c.cpu_ns, delta);
+	/* A thread other than the leader is folded into its process's count
+	 * (signal->nvcsw) when it is released, before its last switch: the
+	 * kernel counts none of its switches after that, nor does this. */
+	if (switch_out && !(t->exit_state && t->pid != tgid)) {
+		__u64 nv = t->nvcsw;
+
+		if (nv != ts->last_nvcsw) {
+			__sync_fetch_and_add(&e->c.wakeups, nv - ts->last_nvcsw);
+			ts->last_nvcsw = nv;
+		}
+	}
 	if (e->refresh_gen != gen)
 		proc_refresh(e, t, gen, true);
 	return e;
@@ -115,7 +134,7 @@ static __always_inline struct energy_proc *count_runtime(struct task_struct *t,
 static __always_inline int on_switch(struct task_struct *prev, __u32 tgid,
 				     __u64 runtime)
 {
-	struct energy_proc *e = count_runtime(prev, tgid, runtime);
+	struct energy_proc *e = count_runtime(prev, tgid, runtime, true);
 
 	if (e && pmu_enabled) {
 		__u64 insns = pmu_delta();
@@ -142,40 +161,6 @@ int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev)
 	if (!t->pid)
 		return 0;
 	return on_switch(t, t->tgid, t->se.sum_exec_runtime);
-}
-
-static __always_inline void count_wakeup(struct energy_proc *e)
-{
-	if (e)
-		__sync_fetch_and_add(&e->c.wakeups, 1);
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
-{
-	count_wakeup(proc_of_task(p));
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
-{
-	count_wakeup(proc_of_untrusted(p));
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
-{
-	count_wakeup(proc_of_task(p));
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
-{
-	count_wakeup(proc_of_untrusted(p));
-	return 0;
 }
 
 /* A new process gets its slot at fork, so none of its CPU time or wakeups
@@ -283,28 +268,38 @@ int BPF_PROG(cgroup_attach_task_raw, struct cgroup *dst, const char *path,
 
 /*
  * Run once by the daemon before the tracepoints are attached: an entry for
- * every process alive, with the CPU time it has used so far (live threads
- * plus the ones that already exited), so that cpu_ns matches the kernel's
- * accounting for processes older than the daemon too.
+ * every process alive, with the CPU time and the voluntary switches of its
+ * threads so far (live threads plus the ones that already exited), so that
+ * cpu_ns and wakeups match the kernel's accounting for processes older
+ * than the daemon too.
  */
 SEC("iter/task")
 int seed_tasks(struct bpf_iter__task *ctx)
 {
 	struct task_struct *t = ctx->task;
+	struct task_state *ts;
 	struct energy_proc *e;
-	__u64 ns;
+	__u64 ns, nv;
 
 	if (!t || !t->pid)
 		return 0;
-	/* The thread's state starts at its runtime so far: add that here,
-	 * its switch-outs add the rest. */
-	e = proc_of_task(t);
+	/* The thread's state starts where this adds up to (zero for a thread
+	 * younger than the seed): its switch-outs add the rest. A thread
+	 * without state (ENERGY_STAT_TASK_STORAGE) is not counted at all. */
+	ts = task_state_of(t);
+	if (!ts)
+		return 0;
+	e = proc_of(t, t->tgid, ts);
 	if (!e)
 		return 0;
-	ns = t->se.sum_exec_runtime;
-	if (t->pid == t->tgid)
+	ns = ts->last_runtime;
+	nv = ts->last_nvcsw;
+	if (t->pid == t->tgid) {
 		ns += t->signal->sum_sched_runtime;
+		nv += t->signal->nvcsw;
+	}
 	__sync_fetch_and_add(&e->c.cpu_ns, ns);
+	__sync_fetch_and_add(&e->c.wakeups, nv);
 	return 0;
 }
 
@@ -321,6 +316,6 @@ int fold_running(struct bpf_iter__task *ctx)
 
 	if (!t || !t->pid || !t->on_cpu)
 		return 0;
-	count_runtime(t, t->tgid, t->se.sum_exec_runtime);
+	count_runtime(t, t->tgid, t->se.sum_exec_runtime, false);
 	return 0;
 }

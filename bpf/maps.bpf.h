@@ -67,14 +67,16 @@ struct {
 } free_slots SEC(".maps");
 
 /* Per thread: its process's slot plus one (0: not known yet; TS_SLOT_NONE:
- * the process got no slot, for good), and its se.sum_exec_runtime when it
- * was last switched out. */
+ * the process got no slot, for good), its se.sum_exec_runtime when it was
+ * last counted, and its nvcsw (voluntary switches) when it was last
+ * switched out. */
 #define TS_SLOT_NONE	0xffffffffU
 
 struct task_state {
 	__u32 slot;
 	__u32 pad;
 	__u64 last_runtime;
+	__u64 last_nvcsw;
 };
 
 struct {

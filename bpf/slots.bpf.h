@@ -198,9 +198,10 @@ static __always_inline long slot_of_task(struct task_struct *t, bool trusted)
 
 /*
  * The state of thread @t (a trusted task pointer), created on first sight.
- * A thread older than the seed has had its runtime so far counted by the
- * seed (or, missed by it, is counted from now on); a younger one, first
- * seen without its fork (raw_tp has no trusted child), counts from zero.
+ * A thread older than the seed has had its runtime and voluntary switches
+ * so far counted by the seed (or, missed by it, is counted from now on); a
+ * younger one, first seen without its fork (raw_tp has no trusted child),
+ * counts from zero.
  */
 static __always_inline struct task_state *task_state_of(struct task_struct *t)
 {
@@ -215,7 +216,10 @@ static __always_inline struct task_state *task_state_of(struct task_struct *t)
 		stat_inc(ENERGY_STAT_TASK_STORAGE);
 		return NULL;
 	}
-	ts->last_runtime = t->start_time > seed_ns ? 0 : t->se.sum_exec_runtime;
+	if (t->start_time > seed_ns)
+		return ts;	/* all of its runtime and switches are to count */
+	ts->last_runtime = t->se.sum_exec_runtime;
+	ts->last_nvcsw = t->nvcsw;
 	return ts;
 }
 

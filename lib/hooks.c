@@ -8,7 +8,7 @@
 struct hook hooks[] = {
 	{ .metric = "cpu_ns", .alts = { ALT("sched_switch", "sched_switch") } },
 	{ .metric = "wakeups",
-	  .alts = { ALT("sched_wakeup", "sched_wakeup", "sched_wakeup_new") } },
+	  .alts = { ALT("voluntary switches at sched_switch", "sched_switch") } },
 	{ .metric = "cgroup moves",
 	  .alts = { ALT("cgroup_attach_task", "cgroup_attach_task") },
 	  .fallback = "a process's cgroup is read when it runs" },

@@ -436,6 +436,7 @@ void udp_loopback(void);
 void tcp_loopback(void);
 void net_ns_tx(void);
 void pipe_wakeups(void);
+void thread_wakeups(void);
 void lifecycle(void);
 void pid_reuse_early(void);
 void bpftool_dump(void);

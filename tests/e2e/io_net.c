@@ -16,7 +16,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -542,9 +544,9 @@ static int pipe_side(void *arg)
 
 /*
  * 1,000 round trips of one byte over two pipes, each byte written to a side
- * asleep in its read: each side was woken at least 1,000 times, and at
- * least as often as it went to sleep by the kernel's count of voluntary
- * context switches (less the final stop, which nothing woke).
+ * asleep in its read: each side was woken at least 1,000 times, and its
+ * wakeups are the kernel's count of its voluntary context switches
+ * (/proc/PID/status, one thread each), the final stop included.
  */
 void pipe_wakeups(void)
 {
@@ -607,10 +609,8 @@ void pipe_wakeups(void)
 	       (unsigned long long)eb.c.wakeups);
 	ASSERT_GE(ea.c.wakeups, PIPE_ROUNDS, "side a wakeups >= round trips");
 	ASSERT_GE(eb.c.wakeups, PIPE_ROUNDS, "side b wakeups >= round trips");
-	ASSERT_GE(ea.c.wakeups, nvcsw_a - 1,
-		  "side a wakeups >= its voluntary context switches - the stop");
-	ASSERT_GE(eb.c.wakeups, nvcsw_b - 1,
-		  "side b wakeups >= its voluntary context switches - the stop");
+	ASSERT_EQ(ea.c.wakeups, nvcsw_a, "side a wakeups = its voluntary context switches");
+	ASSERT_EQ(eb.c.wakeups, nvcsw_b, "side b wakeups = its voluntary context switches");
 cleanup:
 	for (int i = 0; i < 2; i++) {
 		if (pa.ping[i] >= 0)
@@ -620,5 +620,72 @@ cleanup:
 	}
 	if (pids != MAP_FAILED)
 		munmap(pids, 4096);
+	work_end(&w);
+}
+
+#define THREAD_SLEEPS	20
+
+static void *sleeper_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < THREAD_SLEEPS; i++)
+		usleep(2000);
+	return NULL;
+}
+
+/* Three threads that sleep and exit, the leader sleeping too; then the
+ * process's own count of its voluntary switches (getrusage: the exited
+ * threads' included) into @arg, and a stop. */
+static int threads_side(void *arg)
+{
+	volatile long *nvcsw = arg;
+	pthread_t th[3];
+	struct rusage ru;
+
+	for (int i = 0; i < 3; i++)
+		if (pthread_create(&th[i], NULL, sleeper_thread, NULL))
+			return 2;
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	sleeper_thread(NULL);
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 3;
+	*nvcsw = ru.ru_nvcsw;
+	raise(SIGSTOP);
+	return 0;
+}
+
+/*
+ * A process whose threads sleep and exit: its wakeups are the kernel's
+ * count of its voluntary switches, getrusage()'s, which keeps those of
+ * exited threads, plus the stop after it was read.
+ */
+void thread_wakeups(void)
+{
+	volatile long *nvcsw = MAP_FAILED;
+	struct e2e_child c = {};
+	struct energy_proc e;
+	struct energy_key k;
+	struct e2e_work w = {};
+
+	if (!work_begin(&w, true))
+		goto cleanup;
+	nvcsw = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!ASSERT_TRUE(nvcsw != MAP_FAILED, "map a shared page"))
+		goto cleanup;
+	if (!work_spawn_stopped(&w, &c, threads_side, (void *)nvcsw, "threads",
+				"3 threads sleep 20 times each and exit, the leader sleeps and stops"))
+		goto cleanup;
+	if (!child_wait_procs(&c, &k, &e, "the process is in procs"))
+		goto cleanup;
+	printf("  thread_wakeups: getrusage ru_nvcsw %ld (+1 the stop); energyd wakeups %llu\n",
+	       *nvcsw, (unsigned long long)e.c.wakeups);
+	ASSERT_GE(*nvcsw, 4 * THREAD_SLEEPS, "every sleep a voluntary switch");
+	ASSERT_EQ(e.c.wakeups, (__u64)*nvcsw + 1,
+		  "wakeups = the process's voluntary switches, exited threads' included");
+cleanup:
+	if (nvcsw != MAP_FAILED)
+		munmap((void *)nvcsw, 4096);
 	work_end(&w);
 }

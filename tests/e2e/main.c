@@ -78,6 +78,7 @@ TEST_MAIN(
 	TEST(tcp_loopback),
 	TEST(net_ns_tx),
 	TEST(pipe_wakeups),
+	TEST(thread_wakeups),
 	TEST(mem_vs_vmrss),
 	TEST(lifecycle),
 	TEST(pid_reuse_early),
