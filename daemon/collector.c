@@ -107,11 +107,20 @@ static void log_capacity(const struct collector *c, unsigned long pid_max)
 		 total / 1048576.0, procs / 1048576.0);
 }
 
-/* The task iterators: run by the daemon, never attached to a hook. */
-static bool is_iter(const struct bpf_program *prog)
+/* The task iterators and the program run with BPF_PROG_RUN: passes the
+ * daemon runs, never attached to a hook. */
+static bool is_pass(const struct bpf_program *prog)
 {
-	return bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
-	       bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER;
+	return bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL ||
+	       (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+		bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER);
+}
+
+/* The per-sample pass over the running threads this kernel runs. */
+static struct bpf_program *fold_prog(const struct collector *c)
+{
+	return c->fold_list ? c->skel->progs.fold_running_list :
+			      c->skel->progs.fold_running;
 }
 
 /* Enable <tp>_btf or <tp>_raw for every chosen tracepoint, nothing else. */
@@ -128,7 +137,16 @@ static int select_programs(struct collector *c, bool legacy)
 		return -ENOENT;
 	}
 	disabled = hooks_choose(hooks, hooks_len, legacy, tp_exists, vmlinux);
+	/* The per-sample pass over the running threads: a walk of the thread
+	 * list where the kernel has the open-coded task iterator (kfuncs,
+	 * 6.7 and later), else the task iterator program, which looks every
+	 * thread up by its pid. */
+	c->fold_list = btf__find_by_name_kind(vmlinux, "bpf_iter_task_new",
+					      BTF_KIND_FUNC) > 0;
 	btf__free(vmlinux);
+	log_info("running threads: counted every sample by %s",
+		 c->fold_list ? "a walk of the thread list (bpf_iter_task)" :
+				"the task iterator");
 
 	for (int i = 0; i < hooks_len; i++) {
 		const struct hook_alt *a;
@@ -158,8 +176,8 @@ static int select_programs(struct collector *c, bool legacy)
 		char hook[64];
 		bool on;
 
-		if (is_iter(prog))
-			continue;	/* the seed iterator */
+		if (is_pass(prog))
+			continue;	/* the seed, the per-sample pass */
 		if (len > 6 && !strcmp(name + len - 6, "_fexit")) {
 			/* fn_fexit: the hook "fexit/fn" */
 			if (len - 6 + strlen(FEXIT_PREFIX) >= sizeof(hook))
@@ -177,6 +195,9 @@ static int select_programs(struct collector *c, bool legacy)
 		}
 		bpf_program__set_autoload(prog, on);
 	}
+	bpf_program__set_autoload(c->skel->progs.fold_running, false);
+	bpf_program__set_autoload(c->skel->progs.fold_running_list, false);
+	bpf_program__set_autoload(fold_prog(c), true);
 	return disabled;
 }
 
@@ -213,7 +234,13 @@ static int seed(struct collector *c)
 
 int coll_fold_running(struct collector *c)
 {
-	return c->fold_link ? iter_run(c->fold_link) : -ENOENT;
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+
+	if (!c->fold_list)
+		return c->fold_link ? iter_run(c->fold_link) : -ENOENT;
+	if (bpf_prog_test_run_opts(bpf_program__fd(fold_prog(c)), &run))
+		return -errno;
+	return 0;
 }
 
 static int ensure_bpffs(void)
@@ -396,7 +423,7 @@ static int adopt(struct collector *c, struct coll_kept *k)
 	}
 	/* Of one tag, the same programs load: each must have its link. */
 	bpf_object__for_each_program(prog, c->skel->obj) {
-		if (!bpf_program__autoload(prog) || is_iter(prog))
+		if (!bpf_program__autoload(prog) || is_pass(prog))
 			continue;
 		if (kept_find(k, COLL_KEEP_LINK, bpf_program__name(prog)) < 0) {
 			log_warn("the BPF state of the energyd before has no link for %s: starting afresh",
@@ -422,7 +449,7 @@ static int adopt(struct collector *c, struct coll_kept *k)
 		k->fds[i] = -1;
 	}
 	bpf_object__for_each_program(prog, c->skel->obj)
-		bpf_program__set_autoload(prog, prog == c->skel->progs.fold_running);
+		bpf_program__set_autoload(prog, prog == fold_prog(c));
 	err = energy_bpf__load(c->skel);
 	if (err) {
 		log_err("cannot load the BPF programs on the kept maps: %s",
@@ -579,12 +606,14 @@ int coll_init(struct collector *c, const struct coll_opts *o,
 			goto fail;
 		}
 	}
-	c->fold_link = bpf_program__attach_iter(c->skel->progs.fold_running, NULL);
-	if (!c->fold_link) {
-		err = -errno;
-		log_err("cannot attach the running tasks' iterator: %s",
-			strerror(-err));
-		goto fail;
+	if (!c->fold_list) {
+		c->fold_link = bpf_program__attach_iter(fold_prog(c), NULL);
+		if (!c->fold_link) {
+			err = -errno;
+			log_err("cannot attach the running tasks' iterator: %s",
+				strerror(-err));
+			goto fail;
+		}
 	}
 
 	c->next_slot = &c->skel->bss->next_slot;
@@ -644,7 +673,7 @@ int coll_for_each_kept(const struct collector *c,
 	for (int i = 0; i < s->prog_cnt; i++) {
 		struct bpf_link *l = *s->progs[i].link;
 
-		if (!l || is_iter(*s->progs[i].prog))
+		if (!l || is_pass(*s->progs[i].prog))
 			continue;
 		snprintf(name, sizeof(name), COLL_KEEP_LINK "%s",
 			 s->progs[i].name);
