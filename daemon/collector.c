@@ -109,9 +109,9 @@ static void log_capacity(const struct collector *c, unsigned long pid_max)
 
 /* The task iterators and the program run with BPF_PROG_RUN: passes the
  * daemon runs, never attached to a hook. */
-static bool is_pass(const struct bpf_program *prog)
+static bool is_pass(const struct collector *c, const struct bpf_program *prog)
 {
-	return bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL ||
+	return prog == c->skel->progs.fold_running_list ||
 	       (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
 		bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER);
 }
@@ -176,7 +176,7 @@ static int select_programs(struct collector *c, bool legacy)
 		char hook[64];
 		bool on;
 
-		if (is_pass(prog))
+		if (is_pass(c, prog))
 			continue;	/* the seed, the per-sample pass */
 		if (len > 6 && !strcmp(name + len - 6, "_fexit")) {
 			/* fn_fexit: the hook "fexit/fn" */
@@ -423,7 +423,7 @@ static int adopt(struct collector *c, struct coll_kept *k)
 	}
 	/* Of one tag, the same programs load: each must have its link. */
 	bpf_object__for_each_program(prog, c->skel->obj) {
-		if (!bpf_program__autoload(prog) || is_pass(prog))
+		if (!bpf_program__autoload(prog) || is_pass(c, prog))
 			continue;
 		if (kept_find(k, COLL_KEEP_LINK, bpf_program__name(prog)) < 0) {
 			log_warn("the BPF state of the energyd before has no link for %s: starting afresh",
@@ -673,7 +673,7 @@ int coll_for_each_kept(const struct collector *c,
 	for (int i = 0; i < s->prog_cnt; i++) {
 		struct bpf_link *l = *s->progs[i].link;
 
-		if (!l || is_pass(*s->progs[i].prog))
+		if (!l || is_pass(c, *s->progs[i].prog))
 			continue;
 		snprintf(name, sizeof(name), COLL_KEEP_LINK "%s",
 			 s->progs[i].name);
