@@ -56,51 +56,53 @@ static int notify_open(void)
 	return fd;
 }
 
+/* The next message on @fd, NUL-terminated in @msg, within what is left of
+ * 10 s (@waited, in ms): its length, 0 at the time-out, -1 on error. */
+static ssize_t next_msg(int fd, char *msg, size_t len, int *waited)
+{
+	while (*waited < 10000) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0) {
+			*waited += 100;
+			continue;
+		}
+		n = recv(fd, msg, len - 1, 0);
+		if (n <= 0)
+			return -1;
+		msg[n] = '\0';
+		return n;
+	}
+	return 0;
+}
+
 /* Waits up to 10 s for a message holding the line @want (and @also,
  * when not NULL); messages before it are passed over. */
 static bool notified(int fd, const char *want, const char *also)
 {
 	char msg[4096];
+	int waited = 0;
 
-	for (int waited = 0; waited < 10000; ) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 100) <= 0) {
-			waited += 100;
-			continue;
-		}
-		n = recv(fd, msg, sizeof(msg) - 1, 0);
-		if (n <= 0)
-			return false;
-		msg[n] = '\0';
+	while (next_msg(fd, msg, sizeof(msg), &waited) > 0)
 		if (strstr(msg, want) && (!also || strstr(msg, also)))
 			return true;
-	}
 	return false;
 }
 
 /*
- * Whether both @a and @b come, in messages of their own or in one, in
- * either order: the sampler's first STATUS= may come before READY=1.
+ * Whether both @a and @b come within 10 s, in messages of their own or in
+ * one, in either order: the sampler's first STATUS= may come before
+ * READY=1.
  */
 static bool notified_both(int fd, const char *a, const char *b)
 {
 	char msg[4096];
 	bool seen_a = false, seen_b = false;
+	int waited = 0;
 
-	for (int waited = 0; waited < 10000 && !(seen_a && seen_b); ) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 100) <= 0) {
-			waited += 100;
-			continue;
-		}
-		n = recv(fd, msg, sizeof(msg) - 1, 0);
-		if (n <= 0)
-			return false;
-		msg[n] = '\0';
+	while (!(seen_a && seen_b) &&
+	       next_msg(fd, msg, sizeof(msg), &waited) > 0) {
 		seen_a = seen_a || strstr(msg, a);
 		seen_b = seen_b || strstr(msg, b);
 	}
