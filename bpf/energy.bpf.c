@@ -169,7 +169,7 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork_btf, struct task_struct *parent,
 	     struct task_struct *child)
 {
-	proc_of_task(child);
+	proc_of_forked(parent, child);
 	return 0;
 }
 
@@ -304,19 +304,23 @@ int seed_tasks(struct bpf_iter__task *ctx)
 }
 
 /*
- * Run by the daemon at every sample: every thread on a CPU now has its
- * runtime so far counted (as of the kernel's last update of it, at most a
- * tick old), so a thread that never switches out (alone on its CPU,
- * SCHED_FIFO, nohz_full) earns its CPU time in the sample it burns it.
+ * The per-sample pass, run by the daemon at every sample: every thread on a
+ * CPU now has its runtime so far counted (as of the kernel's last update of
+ * it, at most a tick old), so a thread that never switches out (alone on
+ * its CPU, SCHED_FIFO, nohz_full) earns its CPU time in the sample it burns
+ * it. One thread of it: @t, from either walk below.
  */
+static __always_inline void fold_if_running(struct task_struct *t)
+{
+	if (t && t->pid && t->on_cpu)
+		count_runtime(t, t->tgid, t->se.sum_exec_runtime, false);
+}
+
+/* The pass as a task iterator program (any kernel with BPF iterators). */
 SEC("iter/task")
 int fold_running(struct bpf_iter__task *ctx)
 {
-	struct task_struct *t = ctx->task;
-
-	if (!t || !t->pid || !t->on_cpu)
-		return 0;
-	count_runtime(t, t->tgid, t->se.sum_exec_runtime, false);
+	fold_if_running(ctx->task);
 	return 0;
 }
 
@@ -342,10 +346,8 @@ int fold_running_list(void *ctx)
 	struct task_struct *t;
 
 	bpf_iter_task_new(&it, NULL, BPF_TASK_ITER_ALL_THREADS);
-	while ((t = bpf_iter_task_next(&it))) {
-		if (t->pid && t->on_cpu)
-			count_runtime(t, t->tgid, t->se.sum_exec_runtime, false);
-	}
+	while ((t = bpf_iter_task_next(&it)))
+		fold_if_running(t);
 	bpf_iter_task_destroy(&it);
 	return 0;
 }
