@@ -165,6 +165,7 @@ static struct bench_empty_bpf *load_empty(bool variants)
 		return NULL;
 	bpf_program__set_autoload(b->progs.sched_switch_atomic, variants);
 	bpf_program__set_autoload(b->progs.sched_switch_percpu, variants);
+	bpf_program__set_autoload(b->progs.sched_switch_storage, variants);
 	if (bench_empty_bpf__load(b) || bench_empty_bpf__attach(b)) {
 		bench_empty_bpf__destroy(b);
 		return NULL;
@@ -417,6 +418,9 @@ static int bench_programs(void)
 	       mean_between(NULL, 0, after, na, 0, "sched_switch_at") -
 	       mean_between(NULL, 0, after, na, 0, "sched_switch_em"),
 	       mean_between(NULL, 0, after, na, 0, "sched_switch_pe") -
+	       mean_between(NULL, 0, after, na, 0, "sched_switch_em"));
+	printf("  a thread's task storage, found and a plain add to it: %.1f ns above the floor\n",
+	       mean_between(NULL, 0, after, na, 0, "sched_switch_st") -
 	       mean_between(NULL, 0, after, na, 0, "sched_switch_em"));
 out:
 	bench_stop_energyd(d);

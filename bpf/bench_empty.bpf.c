@@ -3,7 +3,8 @@
  * Programs `make bench` loads next to energyd's: an empty sched_switch
  * program (the floor), and the two ways of keeping a shared counter that
  * the design chose between: an atomic add into a shared array slot, and a
- * plain add into a per-CPU array slot.
+ * plain add into a per-CPU array slot; and a thread's task storage found
+ * (what every energyd switch does first) with a plain add to it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,6 +32,13 @@ struct {
 	__type(value, struct counter);
 } percpu SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct counter);
+} per_task SEC(".maps");
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_empty, bool preempt, struct task_struct *prev)
 {
@@ -53,6 +61,19 @@ int BPF_PROG(sched_switch_percpu, bool preempt, struct task_struct *prev)
 {
 	__u32 k = (__u32)prev->tgid & (SLOTS - 1);
 	struct counter *c = bpf_map_lookup_elem(&percpu, &k);
+
+	if (c)
+		c->v[2] += prev->se.sum_exec_runtime;
+	return 0;
+}
+
+/* Task storage, as energyd finds a thread's state: the lookup alone, and
+ * a plain add to what it finds. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_storage, bool preempt, struct task_struct *prev)
+{
+	struct counter *c = bpf_task_storage_get(&per_task, prev, 0,
+						 BPF_LOCAL_STORAGE_GET_F_CREATE);
 
 	if (c)
 		c->v[2] += prev->se.sum_exec_runtime;
