@@ -18,20 +18,45 @@
 #ifndef ENERGY_BLOCK_BPF_H
 #define ENERGY_BLOCK_BPF_H
 
-/* The address of @rq as a number: the verifier allows no arithmetic on a
- * BTF pointer, so it is read back as plain bytes. */
-static __always_inline __u64 rq_addr(struct request *rq)
+/*
+ * A block request's identity while it is in flight, never 0: its queue,
+ * hardware queue and tag (the scheduler's where a scheduler holds the
+ * request, else the driver's), which it keeps from submission to
+ * completion; 0 for a request without a tag. @trusted: @rq is a tp_btf
+ * argument, read with plain loads (a raw_tp one with probe reads).
+ */
+static __always_inline __u64 rq_id(struct request *rq, __u32 *hw_base,
+				   bool trusted)
 {
-	__u64 p = (__u64)rq, addr = 0;
+	int tag = trusted ? rq->internal_tag : BPF_CORE_READ(rq, internal_tag);
+	__u32 qid, hw;
 
-	bpf_probe_read_kernel(&addr, sizeof(addr), &p);
-	return addr;
+	if (tag < 0)
+		tag = trusted ? rq->tag : BPF_CORE_READ(rq, tag);
+	if (tag < 0)
+		return 0;
+	qid = trusted ? rq->q->id : BPF_CORE_READ(rq, q, id);
+	hw = trusted ? rq->mq_hctx->queue_num :
+		       BPF_CORE_READ(rq, mq_hctx, queue_num);
+	*hw_base = ((qid << 16) ^ hw) * 0x9e3779b1U;
+	return ((__u64)(qid + 1) << 40) | ((__u64)(hw & 0xffff) << 24) |
+	       (tag & 0xffffff);
 }
 
-/* The slot of "reqs" for the request at @addr (Fibonacci hashing). */
-static __always_inline struct energy_req *req_slot(__u64 addr)
+/*
+ * The slot of "reqs" for the request @id (rq_id()): a hardware queue's
+ * requests in consecutive slots from a base its queue numbers hash to, so
+ * that they share a few pages. A hash of each request's address spread
+ * them over the whole array: a TLB and cache miss at every request, half
+ * of block_io_start's time (perf).
+ */
+#define REQ_SLOT_BITS	14
+_Static_assert(1 << REQ_SLOT_BITS == ENERGY_REQ_SLOTS, "reqs' size");
+
+static __always_inline struct energy_req *req_slot(__u64 id, __u32 hw_base)
 {
-	__u32 i = (addr * 0x9e3779b97f4a7c15ULL) >> 50;
+	__u32 i = ((hw_base >> (32 - REQ_SLOT_BITS)) + (__u32)(id & 0xffffff)) &
+		  (ENERGY_REQ_SLOTS - 1);
 
 	return bpf_map_lookup_elem(&reqs, &i);
 }
@@ -51,7 +76,8 @@ static __always_inline int on_rq_submit(struct request *rq, bool keep,
 	struct task_state *ts;
 	struct energy_proc *e;
 	struct energy_req *v;
-	__u64 addr;
+	__u32 hw_base;
+	__u64 id;
 	long s;
 
 	/* Reads only: writes are charged when they are made (below). */
@@ -70,16 +96,20 @@ static __always_inline int on_rq_submit(struct request *rq, bool keep,
 	}
 	if (!e || s < 0)
 		return 0;
-	addr = rq_addr(rq);
-	v = req_slot(addr);
-	if (!v || (keep && v->rq == addr))
+	id = rq_id(rq, &hw_base, trusted);
+	if (!id) {
+		stat_inc(ENERGY_STAT_REQS_FULL);
 		return 0;
-	if (v->rq && v->rq != addr)
+	}
+	v = req_slot(id, hw_base);
+	if (!v || (keep && v->id == id))
+		return 0;
+	if (v->id && v->id != id)
 		stat_inc(ENERGY_STAT_REQS_FULL);	/* displaced */
-	v->rq = 0;
+	v->id = 0;
 	v->key = e->key;
 	v->slot = s;
-	v->rq = addr;
+	v->id = id;
 	return 0;
 }
 
@@ -128,15 +158,16 @@ static __always_inline int on_rq_complete(struct request *rq, int error,
 	struct energy_req *v;
 	struct energy_proc *e;
 	unsigned int op, left;
-	__u64 addr;
+	__u32 hw_base;
+	__u64 id;
 
 	op = (trusted ? rq->cmd_flags : BPF_CORE_READ(rq, cmd_flags)) &
 	     ENERGY_REQ_OP_MASK;
 	if (op != ENERGY_REQ_OP_READ)
 		return 0;
-	addr = rq_addr(rq);
-	v = req_slot(addr);
-	if (!v || v->rq != addr)
+	id = rq_id(rq, &hw_base, trusted);
+	v = id ? req_slot(id, hw_base) : NULL;
+	if (!v || v->id != id)
 		return 0;
 	left = trusted ? rq->__data_len : BPF_CORE_READ(rq, __data_len);
 	e = slot_entry(v->slot);
@@ -146,7 +177,7 @@ static __always_inline int on_rq_complete(struct request *rq, int error,
 		__sync_fetch_and_add(&e->c.disk_read_bytes, nr_bytes);
 	/* A partial completion leaves the rest of the request in flight. */
 	if (nr_bytes >= left)
-		v->rq = 0;
+		v->id = 0;
 	return 0;
 }
 

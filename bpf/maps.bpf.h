@@ -102,11 +102,11 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* Block requests in flight: who submitted each, in the slot a hash of its
- * address picks (an array lookup is inlined; a hash map's update is what
- * made block_io_start dear). Requests live in a few preallocated tag sets,
- * so two in flight at once rarely share a slot; when they do, the first
- * is counted as not tracked. */
+/* Block requests in flight: who submitted each, in the slot its queue and
+ * tag pick (block.bpf.h; an array lookup is inlined, a hash map's update
+ * is what made block_io_start dear). Two requests in flight at once share
+ * a slot only when two hardware queues' ranges overlap; the first is then
+ * counted as not tracked. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ENERGY_REQ_SLOTS);

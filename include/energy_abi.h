@@ -107,10 +107,11 @@ struct energy_pmu_last {
 /* Slots of the "reqs" array: a power of two. */
 #define ENERGY_REQ_SLOTS	16384
 
-/* Value of the "reqs" array, indexed by a hash of the struct request
- * address: who submitted the request at that address (rq 0: free). */
+/* Value of the "reqs" array, indexed by a request's queue and tag: who
+ * submitted the request in flight with identity @id (0: free), made of
+ * its queue's id, its hardware queue's number and its tag. */
 struct energy_req {
-	__u64 rq;
+	__u64 id;
 	struct energy_key key;
 	__u32 slot;
 	__u32 pad;
