@@ -18,46 +18,43 @@
 #ifndef ENERGY_BLOCK_BPF_H
 #define ENERGY_BLOCK_BPF_H
 
-/*
- * A block request's identity while it is in flight, never 0: its queue,
- * hardware queue and tag (the scheduler's where a scheduler holds the
- * request, else the driver's), which it keeps from submission to
- * completion; 0 for a request without a tag. @trusted: @rq is a tp_btf
- * argument, read with plain loads (a raw_tp one with probe reads).
- */
-static __always_inline __u64 rq_id(struct request *rq, __u32 *hw_base,
-				   bool trusted)
+/* The address of @rq as a number, the request's identity: the verifier
+ * allows no arithmetic on a BTF pointer, so it is read back as plain
+ * bytes. */
+static __always_inline __u64 rq_addr(struct request *rq)
 {
-	int tag = trusted ? rq->internal_tag : BPF_CORE_READ(rq, internal_tag);
-	__u32 qid, hw;
+	__u64 p = (__u64)rq, addr = 0;
 
-	if (tag < 0)
-		tag = trusted ? rq->tag : BPF_CORE_READ(rq, tag);
-	if (tag < 0)
-		return 0;
-	qid = trusted ? rq->q->id : BPF_CORE_READ(rq, q, id);
-	hw = trusted ? rq->mq_hctx->queue_num :
-		       BPF_CORE_READ(rq, mq_hctx, queue_num);
-	*hw_base = ((qid << 16) ^ hw) * 0x9e3779b1U;
-	return ((__u64)(qid + 1) << 40) | ((__u64)(hw & 0xffff) << 24) |
-	       (tag & 0xffffff);
+	bpf_probe_read_kernel(&addr, sizeof(addr), &p);
+	return addr;
 }
 
-/*
- * The slot of "reqs" for the request @id (rq_id()): a hardware queue's
- * requests in consecutive slots from a base its queue numbers hash to, so
- * that they share a few pages. A hash of each request's address spread
- * them over the whole array: a TLB and cache miss at every request, half
- * of block_io_start's time (perf).
- */
 #define REQ_SLOT_BITS	14
 _Static_assert(1 << REQ_SLOT_BITS == ENERGY_REQ_SLOTS, "reqs' size");
 
-static __always_inline struct energy_req *req_slot(__u64 id, __u32 hw_base)
+/*
+ * The slot of "reqs" for @rq: its tag (the scheduler's where a scheduler
+ * holds the request, else the driver's) past a base its queue and
+ * hardware queue hash to, so that one hardware queue's requests sit in
+ * neighbouring slots of a few pages. A hash of each request's address
+ * spread them over the whole array: a TLB and cache miss at every request,
+ * half of block_io_start's time (perf). The slot still holds the address
+ * (rq_addr), what tells requests apart. @trusted: @rq is a tp_btf
+ * argument, read with plain loads (a raw_tp one with probe reads).
+ */
+static __always_inline struct energy_req *req_slot(struct request *rq,
+						   bool trusted)
 {
-	__u32 i = ((hw_base >> (32 - REQ_SLOT_BITS)) + (__u32)(id & 0xffffff)) &
-		  (ENERGY_REQ_SLOTS - 1);
+	int tag = trusted ? rq->internal_tag : BPF_CORE_READ(rq, internal_tag);
+	__u32 qid, hw, i;
 
+	if (tag < 0)
+		tag = trusted ? rq->tag : BPF_CORE_READ(rq, tag);
+	qid = trusted ? rq->q->id : BPF_CORE_READ(rq, q, id);
+	hw = trusted ? rq->mq_hctx->queue_num :
+		       BPF_CORE_READ(rq, mq_hctx, queue_num);
+	i = (((qid << 16) ^ hw) * 0x9e3779b1U) >> (32 - REQ_SLOT_BITS);
+	i = (i + (__u32)tag) & (ENERGY_REQ_SLOTS - 1);
 	return bpf_map_lookup_elem(&reqs, &i);
 }
 
@@ -76,8 +73,7 @@ static __always_inline int on_rq_submit(struct request *rq, bool keep,
 	struct task_state *ts;
 	struct energy_proc *e;
 	struct energy_req *v;
-	__u32 hw_base;
-	__u64 id;
+	__u64 addr;
 	long s;
 
 	/* Reads only: writes are charged when they are made (below). */
@@ -96,20 +92,16 @@ static __always_inline int on_rq_submit(struct request *rq, bool keep,
 	}
 	if (!e || s < 0)
 		return 0;
-	id = rq_id(rq, &hw_base, trusted);
-	if (!id) {
-		stat_inc(ENERGY_STAT_REQS_FULL);
+	addr = rq_addr(rq);
+	v = req_slot(rq, trusted);
+	if (!v || (keep && v->rq == addr))
 		return 0;
-	}
-	v = req_slot(id, hw_base);
-	if (!v || (keep && v->id == id))
-		return 0;
-	if (v->id && v->id != id)
+	if (v->rq && v->rq != addr)
 		stat_inc(ENERGY_STAT_REQS_FULL);	/* displaced */
-	v->id = 0;
+	v->rq = 0;
 	v->key = e->key;
 	v->slot = s;
-	v->id = id;
+	v->rq = addr;
 	return 0;
 }
 
@@ -158,16 +150,15 @@ static __always_inline int on_rq_complete(struct request *rq, int error,
 	struct energy_req *v;
 	struct energy_proc *e;
 	unsigned int op, left;
-	__u32 hw_base;
-	__u64 id;
+	__u64 addr;
 
 	op = (trusted ? rq->cmd_flags : BPF_CORE_READ(rq, cmd_flags)) &
 	     ENERGY_REQ_OP_MASK;
 	if (op != ENERGY_REQ_OP_READ)
 		return 0;
-	id = rq_id(rq, &hw_base, trusted);
-	v = id ? req_slot(id, hw_base) : NULL;
-	if (!v || v->id != id)
+	addr = rq_addr(rq);
+	v = req_slot(rq, trusted);
+	if (!v || v->rq != addr)
 		return 0;
 	left = trusted ? rq->__data_len : BPF_CORE_READ(rq, __data_len);
 	e = slot_entry(v->slot);
@@ -177,7 +168,7 @@ static __always_inline int on_rq_complete(struct request *rq, int error,
 		__sync_fetch_and_add(&e->c.disk_read_bytes, nr_bytes);
 	/* A partial completion leaves the rest of the request in flight. */
 	if (nr_bytes >= left)
-		v->id = 0;
+		v->rq = 0;
 	return 0;
 }
 

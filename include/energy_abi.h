@@ -108,10 +108,9 @@ struct energy_pmu_last {
 #define ENERGY_REQ_SLOTS	16384
 
 /* Value of the "reqs" array, indexed by a request's queue and tag: who
- * submitted the request in flight with identity @id (0: free), made of
- * its queue's id, its hardware queue's number and its tag. */
+ * submitted the request at address @rq (0: free). */
 struct energy_req {
-	__u64 id;
+	__u64 rq;
 	struct energy_key key;
 	__u32 slot;
 	__u32 pad;
