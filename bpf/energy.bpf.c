@@ -145,19 +145,38 @@ static __always_inline int on_switch(struct task_struct *prev, __u32 tgid,
 	return 0;
 }
 
-SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev)
+/* The thread now switched in on this CPU (@tid, 0: idle), where the
+ * per-sample pass goes by the CPUs (track_curr). */
+static __always_inline void record_curr(__u32 tid)
 {
+	__u32 zero = 0;
+	__u64 *c;
+
+	if (!track_curr)
+		return;
+	c = bpf_map_lookup_elem(&cpu_curr, &zero);
+	if (c)
+		*c = tid;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
+{
+	record_curr(next->pid);
 	if (!prev->pid)
 		return 0;	/* the idle task is not a process */
 	return on_switch(prev, prev->tgid, prev->se.sum_exec_runtime);
 }
 
 SEC("raw_tp/sched_switch")
-int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev)
+int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 
+	if (track_curr)
+		record_curr(BPF_CORE_READ(next, pid));
 	if (!t->pid)
 		return 0;
 	return on_switch(t, t->tgid, t->se.sum_exec_runtime);
@@ -308,46 +327,72 @@ int seed_tasks(struct bpf_iter__task *ctx)
  * CPU now has its runtime so far counted (as of the kernel's last update of
  * it, at most a tick old), so a thread that never switches out (alone on
  * its CPU, SCHED_FIFO, nohz_full) earns its CPU time in the sample it burns
- * it. One thread of it: @t, from either walk below.
+ * it. Two ways of finding them follow.
  */
-static __always_inline void fold_if_running(struct task_struct *t)
+static __always_inline void fold_one(struct task_struct *t)
 {
-	if (t && t->pid && t->on_cpu)
-		count_runtime(t, t->tgid, t->se.sum_exec_runtime, false);
+	count_runtime(t, t->tgid, t->se.sum_exec_runtime, false);
 }
 
-/* The pass as a task iterator program (any kernel with BPF iterators). */
+/*
+ * The pass over every thread, a task iterator program: run every sample
+ * where the kernel cannot look a thread up by its pid from BPF (before
+ * 6.2), else once, after the programs are attached, to record each CPU's
+ * thread where no switch has recorded one yet (a thread on its CPU since
+ * before then). Only a CPU's first record is taken from here: any switch
+ * recorded since is newer than what this pass saw.
+ */
 SEC("iter/task")
 int fold_running(struct bpf_iter__task *ctx)
 {
-	fold_if_running(ctx->task);
+	struct task_struct *t = ctx->task;
+	__u32 zero = 0;
+	__u64 *c;
+
+	if (!t || !t->pid || !t->on_cpu)
+		return 0;
+	fold_one(t);
+	if (!track_curr)
+		return 0;
+	c = bpf_map_lookup_percpu_elem(&cpu_curr, &zero, t->thread_info.cpu);
+	if (c)
+		__sync_val_compare_and_swap(c, 0, (__u64)t->pid);
 	return 0;
 }
 
-/* The open-coded task iterator (Linux 6.7 and later). */
-extern int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
-			     unsigned int flags) __weak __ksym;
-extern struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __weak __ksym;
-extern void bpf_iter_task_destroy(struct bpf_iter_task *it) __weak __ksym;
+extern struct task_struct *bpf_task_from_pid(s32 pid) __weak __ksym;
+extern void bpf_task_release(struct task_struct *p) __weak __ksym;
+
+/* fold_cpus' step: the thread CPU @cpu switched in last, if still on a CPU. */
+static long fold_cpu(__u32 cpu, void *ctx)
+{
+	struct task_struct *t;
+	__u32 zero = 0;
+	__u64 *c;
+
+	c = bpf_map_lookup_percpu_elem(&cpu_curr, &zero, cpu);
+	if (!c || !*c)
+		return 0;
+	t = bpf_task_from_pid((s32)*c);
+	if (!t)
+		return 0;
+	if (t->on_cpu)
+		fold_one(t);
+	bpf_task_release(t);
+	return 0;
+}
 
 /*
- * fold_running's pass where the kernel has the open-coded task iterator,
- * run by the daemon (BPF_PROG_RUN) at every sample: a walk of the thread
- * list under RCU. The task iterator program looks every thread up by its
- * pid and takes a reference to it, twice the daemon's CPU with 1,000
- * processes (make bench, perf). A raw_tp attached to nothing, not a
- * syscall program: with one sleepable program on the task storage, every
- * fork measured a microsecond dearer (make bench).
+ * The pass over the CPUs (Linux 6.2 and later): the thread each CPU
+ * switched in last, looked up by its pid. A task iterator over one task
+ * (the daemon's own), so that it runs once per read: each sample costs a
+ * visit per CPU, not one per thread on the machine (the walk over every
+ * thread cold in cache was most of the daemon's CPU, make bench).
  */
-SEC("raw_tp")
-int fold_running_list(void *ctx)
+SEC("iter/task")
+int fold_cpus(struct bpf_iter__task *ctx)
 {
-	struct bpf_iter_task it;
-	struct task_struct *t;
-
-	bpf_iter_task_new(&it, NULL, BPF_TASK_ITER_ALL_THREADS);
-	while ((t = bpf_iter_task_next(&it)))
-		fold_if_running(t);
-	bpf_iter_task_destroy(&it);
+	if (ctx->task)
+		bpf_loop(nr_cpus, fold_cpu, NULL, 0);
 	return 0;
 }

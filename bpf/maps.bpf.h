@@ -11,6 +11,10 @@
 const volatile bool pmu_enabled = false;
 const volatile __u64 page_size = 4096;
 const volatile __u32 max_slots = 1;
+/* Whether sched_switch records each CPU's current thread (cpu_curr), for
+ * the per-sample pass over the CPUs; how many CPUs it covers. */
+const volatile bool track_curr = false;
+const volatile __u32 nr_cpus = 1;
 
 /* Advanced by the daemon at every sample: a process whose refresh_gen
  * differs gets its mem, cgroup and comm re-read when it next runs. */
@@ -85,6 +89,16 @@ struct {
 	__type(key, int);
 	__type(value, struct task_state);
 } task_states SEC(".maps");
+
+/* Per CPU: the thread sched_switch last switched in (0: the idle task, or
+ * none seen yet), so that the per-sample pass visits only the threads on a
+ * CPU, not every thread on the machine. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);	/* 64 bits: compare-and-swap needs them */
+} cpu_curr SEC(".maps");
 
 /* Written by the daemon only, pinned so bpftool shows the totals. */
 struct {

@@ -107,19 +107,17 @@ static void log_capacity(const struct collector *c, unsigned long pid_max)
 		 total / 1048576.0, procs / 1048576.0);
 }
 
-/* The task iterators and the program run with BPF_PROG_RUN: passes the
- * daemon runs, never attached to a hook. */
-static bool is_pass(const struct collector *c, const struct bpf_program *prog)
+/* The task iterators: passes the daemon runs, never attached to a hook. */
+static bool is_pass(const struct bpf_program *prog)
 {
-	return prog == c->skel->progs.fold_running_list ||
-	       (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
-		bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER);
+	return bpf_program__type(prog) == BPF_PROG_TYPE_TRACING &&
+	       bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER;
 }
 
 /* The per-sample pass over the running threads this kernel runs. */
 static struct bpf_program *fold_prog(const struct collector *c)
 {
-	return c->fold_list ? c->skel->progs.fold_running_list :
+	return c->fold_cpus ? c->skel->progs.fold_cpus :
 			      c->skel->progs.fold_running;
 }
 
@@ -137,16 +135,15 @@ static int select_programs(struct collector *c, bool legacy)
 		return -ENOENT;
 	}
 	disabled = hooks_choose(hooks, hooks_len, legacy, tp_exists, vmlinux);
-	/* The per-sample pass over the running threads: a walk of the thread
-	 * list where the kernel has the open-coded task iterator (kfuncs,
-	 * 6.7 and later), else the task iterator program, which looks every
-	 * thread up by its pid. */
-	c->fold_list = btf__find_by_name_kind(vmlinux, "bpf_iter_task_new",
+	/* The per-sample pass over the running threads: the thread each CPU
+	 * switched in last, where BPF can look a thread up by its pid (the
+	 * bpf_task_from_pid kfunc, 6.2 and later), else every thread. */
+	c->fold_cpus = btf__find_by_name_kind(vmlinux, "bpf_task_from_pid",
 					      BTF_KIND_FUNC) > 0;
 	btf__free(vmlinux);
-	log_info("running threads: counted every sample by %s",
-		 c->fold_list ? "a walk of the thread list (bpf_iter_task)" :
-				"the task iterator");
+	log_info("running threads: counted every sample %s",
+		 c->fold_cpus ? "on each CPU (the thread sched_switch switched in last)" :
+				"by the task iterator over every thread");
 
 	for (int i = 0; i < hooks_len; i++) {
 		const struct hook_alt *a;
@@ -176,7 +173,7 @@ static int select_programs(struct collector *c, bool legacy)
 		char hook[64];
 		bool on;
 
-		if (is_pass(c, prog))
+		if (is_pass(prog))
 			continue;	/* the seed, the per-sample pass */
 		if (len > 6 && !strcmp(name + len - 6, "_fexit")) {
 			/* fn_fexit: the hook "fexit/fn" */
@@ -195,9 +192,9 @@ static int select_programs(struct collector *c, bool legacy)
 		}
 		bpf_program__set_autoload(prog, on);
 	}
-	bpf_program__set_autoload(c->skel->progs.fold_running, false);
-	bpf_program__set_autoload(c->skel->progs.fold_running_list, false);
-	bpf_program__set_autoload(fold_prog(c), true);
+	/* fold_running also records each CPU's thread once, at start. */
+	bpf_program__set_autoload(c->skel->progs.fold_running, true);
+	bpf_program__set_autoload(c->skel->progs.fold_cpus, c->fold_cpus);
 	return disabled;
 }
 
@@ -234,13 +231,37 @@ static int seed(struct collector *c)
 
 int coll_fold_running(struct collector *c)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, run);
+	return c->fold_link ? iter_run(c->fold_link) : -ENOENT;
+}
 
-	if (!c->fold_list)
-		return c->fold_link ? iter_run(c->fold_link) : -ENOENT;
-	if (bpf_prog_test_run_opts(bpf_program__fd(fold_prog(c)), &run))
-		return -errno;
-	return 0;
+/*
+ * The per-sample pass's iterator: over every thread, or (fold_cpus) over
+ * this one, so that the pass runs once per read. With fold_cpus, every
+ * thread on a CPU now is recorded first, where no switch has been since
+ * the programs were attached (@adopted: the kept programs have recorded
+ * them all along). 0 or -errno.
+ */
+static int attach_fold(struct collector *c, bool adopted)
+{
+	union bpf_iter_link_info linfo = { .task.tid = getpid() };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts,
+		    .link_info = &linfo,
+		    .link_info_len = sizeof(linfo));
+	struct bpf_link *all;
+	int err;
+
+	if (c->fold_cpus && !adopted) {
+		all = bpf_program__attach_iter(c->skel->progs.fold_running, NULL);
+		if (!all)
+			return -errno;
+		err = iter_run(all);
+		bpf_link__destroy(all);
+		if (err)
+			return err;
+	}
+	c->fold_link = bpf_program__attach_iter(fold_prog(c),
+						c->fold_cpus ? &opts : NULL);
+	return c->fold_link ? 0 : -errno;
 }
 
 static int ensure_bpffs(void)
@@ -423,7 +444,7 @@ static int adopt(struct collector *c, struct coll_kept *k)
 	}
 	/* Of one tag, the same programs load: each must have its link. */
 	bpf_object__for_each_program(prog, c->skel->obj) {
-		if (!bpf_program__autoload(prog) || is_pass(c, prog))
+		if (!bpf_program__autoload(prog) || is_pass(prog))
 			continue;
 		if (kept_find(k, COLL_KEEP_LINK, bpf_program__name(prog)) < 0) {
 			log_warn("the BPF state of the energyd before has no link for %s: starting afresh",
@@ -502,6 +523,8 @@ static int prepare(struct collector *c, const struct coll_opts *o,
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 0)
 		return ncpus;
+	c->skel->rodata->track_curr = c->fold_cpus;
+	c->skel->rodata->nr_cpus = ncpus;
 	bpf_map__set_max_entries(c->skel->maps.pmu, ncpus);
 	err = pmu_open(&c->pmu, ncpus);
 	if (err) {
@@ -606,14 +629,11 @@ int coll_init(struct collector *c, const struct coll_opts *o,
 			goto fail;
 		}
 	}
-	if (!c->fold_list) {
-		c->fold_link = bpf_program__attach_iter(fold_prog(c), NULL);
-		if (!c->fold_link) {
-			err = -errno;
-			log_err("cannot attach the running tasks' iterator: %s",
-				strerror(-err));
-			goto fail;
-		}
+	err = attach_fold(c, c->adopted);
+	if (err) {
+		log_err("cannot attach the running tasks' iterator: %s",
+			strerror(-err));
+		goto fail;
 	}
 
 	c->next_slot = &c->skel->bss->next_slot;
@@ -673,7 +693,7 @@ int coll_for_each_kept(const struct collector *c,
 	for (int i = 0; i < s->prog_cnt; i++) {
 		struct bpf_link *l = *s->progs[i].link;
 
-		if (!l || is_pass(c, *s->progs[i].prog))
+		if (!l || is_pass(*s->progs[i].prog))
 			continue;
 		snprintf(name, sizeof(name), COLL_KEEP_LINK "%s",
 			 s->progs[i].name);

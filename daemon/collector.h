@@ -52,8 +52,8 @@ struct collector {
 	const __u64 *next_slot;		/* slots [0, *next_slot) were used */
 	int map_fd[CM_MAPS];
 	struct map_ops ops;		/* libbpf's, on map_fd */
-	bool fold_list;			/* fold_running_list, run every sample ... */
-	struct bpf_link *fold_link;	/* ... else fold_running's iterator */
+	bool fold_cpus;			/* the pass goes by the CPUs (6.2+) */
+	struct bpf_link *fold_link;	/* the per-sample pass's iterator */
 	struct slot_return ret;		/* cleared slots not handed back yet */
 	__u64 tag;			/* of the object and the options */
 	bool adopted;			/* runs on an earlier energyd's maps */
@@ -95,8 +95,8 @@ size_t coll_slots_used(const struct collector *c);
  * cgroup and comm. */
 void coll_new_sample(struct collector *c);
 
-/* Count the CPU time of the threads running now (fold_running_list run
- * with BPF_PROG_RUN, or the fold_running iterator): 0 or -errno. */
+/* Count the CPU time of the threads running now (the fold_cpus or the
+ * fold_running iterator): 0 or -errno. */
 int coll_fold_running(struct collector *c);
 
 /* Copy every used slot into @t. */

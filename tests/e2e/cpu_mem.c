@@ -234,6 +234,33 @@ cleanup:
 	work_end(&w);
 }
 
+/* Ten reads of all, 100 ms apart: the spinner @pid's cpu_ns within one
+ * sample (and the kernel's tick, which updates the runtime schedstat
+ * shows) of /proc/PID/schedstat at each, never ahead of it. */
+static void spinner_vs_schedstat(pid_t pid, __u64 sample_ns)
+{
+	__u64 lag_max = 0;
+
+	for (int i = 0; i < 10; i++) {
+		__u64 before = 0, after = 0, cpu_ns = 0, uj;
+
+		read_schedstat_ns(pid, &before);
+		if (!ASSERT_TRUE(e2e_all_proc(pid, &uj, &cpu_ns), "spinner in all"))
+			break;
+		read_schedstat_ns(pid, &after);
+		if (before > cpu_ns && before - cpu_ns > lag_max)
+			lag_max = before - cpu_ns;
+		if (!ASSERT_TRUE(cpu_ns <= after, "cpu_ns never ahead of schedstat") ||
+		    !ASSERT_TRUE(cpu_ns + sample_ns + 10000000ULL >= before,
+				 "cpu_ns within a sample (and a tick) of schedstat"))
+			fprintf(stderr, "  read %d: cpu_ns %llu, schedstat %llu .. %llu\n",
+				i, cpu_ns, before, after);
+		sleep_ms(100);
+	}
+	fprintf(stderr, "  largest lag behind schedstat: %llu ns (sample_ns %llu)\n",
+		lag_max, sample_ns);
+}
+
 /*
  * A SCHED_FIFO spin loop alone on its CPU never switches out: at every
  * read of all, 100 ms apart, its cpu_ns is within one sample (and the
@@ -246,7 +273,7 @@ void cpu_never_switches(void)
 	struct e2e_child c = {};
 	struct energy_proc val;
 	struct energy_key key;
-	__u64 sample_ns, lag_max = 0;
+	__u64 sample_ns;
 	pid_t daemon = e2e_daemon_pid();
 	int cpu = e2e_lone_cpu();
 	bool moved = false;
@@ -268,24 +295,7 @@ void cpu_never_switches(void)
 	if (!child_wait_procs(&c, &key, &val, "spinner in procs"))
 		goto cleanup;
 	sleep_ms(300);
-	for (int i = 0; i < 10; i++) {
-		__u64 before = 0, after = 0, cpu_ns = 0, uj;
-
-		read_schedstat_ns(c.pid, &before);
-		if (!ASSERT_TRUE(e2e_all_proc(c.pid, &uj, &cpu_ns), "spinner in all"))
-			break;
-		read_schedstat_ns(c.pid, &after);
-		if (before > cpu_ns && before - cpu_ns > lag_max)
-			lag_max = before - cpu_ns;
-		if (!ASSERT_TRUE(cpu_ns <= after, "cpu_ns never ahead of schedstat") ||
-		    !ASSERT_TRUE(cpu_ns + sample_ns + 10000000ULL >= before,
-				 "cpu_ns within a sample (and a tick) of schedstat"))
-			fprintf(stderr, "  read %d: cpu_ns %llu, schedstat %llu .. %llu\n",
-				i, cpu_ns, before, after);
-		sleep_ms(100);
-	}
-	fprintf(stderr, "  largest lag behind schedstat: %llu ns (sample_ns %llu)\n",
-		lag_max, sample_ns);
+	spinner_vs_schedstat(c.pid, sample_ns);
 cleanup:
 	child_kill(&c);
 	if (moved) {
@@ -293,4 +303,51 @@ cleanup:
 		e2e_avoid_cpu(daemon, -1);
 	}
 	work_end(&w);
+}
+
+/*
+ * The same spin loop on its CPU since before energyd started, with no
+ * switch there since (an energyd restarted on a busy machine): it is
+ * counted at every sample too, not only once it first switches out.
+ */
+void cpu_running_before_start(void)
+{
+	const char *log = "/tmp/energyd-e2e-before.log";
+	struct e2e_child c = {};
+	int cpu = e2e_lone_cpu(), status = -1;
+	bool moved = false;
+	__u64 uj, ns;
+	pid_t pid = 0;
+
+	if (cpu < 0) {
+		TEST_SKIP("one CPU: nothing can have one to itself");
+		return;
+	}
+	if (e2e_kernel_only()) {
+		TEST_SKIP("E2E_NO_DAEMON set");
+		return;
+	}
+	/* energyd, forked by the test, keeps off the CPU too. */
+	moved = true;
+	if (!ASSERT_EQ(e2e_avoid_cpu(getpid(), cpu), 0, "the test off the CPU") ||
+	    !ASSERT_EQ(child_spawn(&c, NULL, e2e_fifo_spin, &cpu), 0, "fork the spinner"))
+		goto cleanup;
+	sleep_ms(100);
+	pid = e2e_spawn_energyd(log, NULL, 0);
+	if (!ASSERT_TRUE(pid > 0, "spawn energyd") ||
+	    !ASSERT_TRUE(WAIT_UNTIL(e2e_all_proc(c.pid, &uj, &ns), E2E_SETTLE_MS * 5),
+			 "the spinner in all"))
+		goto cleanup;
+	spinner_vs_schedstat(c.pid, 10000000ULL);
+cleanup:
+	child_kill(&c);
+	if (moved)
+		e2e_avoid_cpu(getpid(), -1);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		if (waitpid(pid, &status, 0) != pid)
+			status = -1;
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status),
+			    "energyd exits 0 on SIGTERM");
+	}
 }

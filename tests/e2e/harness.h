@@ -426,6 +426,7 @@ void daemon_stop(void);
 void cpu_vs_schedstat(void);
 void cpu_across_renice(void);
 void cpu_never_switches(void);
+void cpu_running_before_start(void);
 void short_lived_vs_cpu_stat(void);
 void mem_vs_vmrss(void);
 void cgroup_churn(void);

@@ -124,6 +124,7 @@ TEST_MAIN(
 	TEST(fs_kill_restart),
 	TEST(fs_handover),
 	TEST(daemon_not_root),
+	TEST(cpu_running_before_start),
 	TEST(daemon_map_full),
 	TEST(daemon_map_churn),
 	TEST(fs_nonempty_mountpoint),
