@@ -84,7 +84,8 @@ elif [ "$(id -u)" -eq 0 ]; then
 	# The readers' and writers' tests again on energyd built with
 	# AddressSanitizer and UBSan: any report stops it, and fails them.
 	echo "== end-to-end tests, sanitized energyd"
-	run env ENERGYD="$out/asan/energyd" "$out/e2e" daemon_start fs_all_format \
+	run env ENERGYD="$out/asan/energyd" E2E_SANITIZE=address,undefined \
+		"$out/e2e" daemon_start fs_all_format \
 		fs_nobody fs_params fs_concurrent_readers fs_params_in_pieces \
 		fs_params_race fs_readers_killed fs_unmounted_outside \
 		fs_hostile_ops fs_all_json fs_cgroup_json fs_json_nobody \

@@ -480,7 +480,10 @@ void http_bad_clients(void)
 	 * may come from the reads of sys; what a connection or a response
 	 * would keep, 550 times over, is 4 MB or more. */
 	ASSERT_TRUE(heap1 <= heap0 + (2 << 20), "the heap within 2 MB of where it was");
-	ASSERT_TRUE(rss1 <= rss0 + 16 * 1024, "resident memory within 16 MB of where it was");
+	/* Under AddressSanitizer freed memory stays resident a while (its
+	 * quarantine): 407 to 424 MB was seen. The heap's bound stays. */
+	ASSERT_TRUE(rss1 <= rss0 + (e2e_sanitized() ? 64 : 16) * 1024,
+		    "resident memory within 16 MB of where it was (64 MB sanitized)");
 cleanup:
 	for (int i = 0; i < STALLED; i++)
 		if (st[i] >= 0)
