@@ -102,7 +102,7 @@ static int direct_write_read(void *arg)
 {
 	const char *path = arg;
 	void *buf;
-	int fd;
+	int fd, err;
 
 	if (posix_memalign(&buf, 4096, DISK_CHUNK))
 		return DISK_EALLOC;
@@ -122,8 +122,9 @@ static int direct_write_read(void *arg)
 	for (unsigned long off = 0; off < DISK_BYTES; off += DISK_CHUNK)
 		if (read(fd, buf, DISK_CHUNK) != (ssize_t)DISK_CHUNK)
 			return DISK_EREAD;
-	if (read_parallel(fd))
-		return DISK_EREAD;
+	err = read_parallel(fd);
+	if (err)
+		return err;
 	close(fd);
 	raise(SIGSTOP);
 	return 0;
