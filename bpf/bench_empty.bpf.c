@@ -3,8 +3,10 @@
  * Programs `make bench` loads next to energyd's: an empty sched_switch
  * program (the floor), and the two ways of keeping a shared counter that
  * the design chose between: an atomic add into a shared array slot, and a
- * plain add into a per-CPU array slot; and a thread's task storage found
- * (what every energyd switch does first) with a plain add to it.
+ * plain add into a per-CPU array slot; and the two ways energyd finds a
+ * thread's state, each with a plain add to it: its entry in an array
+ * indexed by pid, checked to be its own (what energyd's switch does), and
+ * its task storage (the fallback, and what the switch did before).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,6 +33,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct counter);
 } percpu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct counter);
+} per_pid SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -77,5 +86,23 @@ int BPF_PROG(sched_switch_storage, bool preempt, struct task_struct *prev)
 
 	if (c)
 		c->v[2] += prev->se.sum_exec_runtime;
+	return 0;
+}
+
+/* An array entry by pid, named by the task's stack and canary (as
+ * energyd's "threads"), and a plain add to it. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_array, bool preempt, struct task_struct *prev)
+{
+	__u32 k = (__u32)prev->pid & 65535;
+	struct counter *c = bpf_map_lookup_elem(&per_pid, &k);
+
+	if (!c)
+		return 0;
+	if (c->v[0] != (__u64)prev->stack || c->v[1] != prev->stack_canary) {
+		c->v[0] = (__u64)prev->stack;
+		c->v[1] = prev->stack_canary;
+	}
+	c->v[2] += prev->se.sum_exec_runtime;
 	return 0;
 }

@@ -107,10 +107,12 @@ static __always_inline struct energy_proc *count_runtime(struct task_struct *t,
 	ts = task_state_of(t);
 	if (!ts)
 		return NULL;
-	delta = runtime_take(ts, runtime);
+	/* No process, no runtime taken: what a process without a slot for
+	 * now ran is counted once it has one. */
 	e = proc_of(t, tgid, ts);
 	if (!e)
 		return NULL;
+	delta = runtime_take(ts, runtime);
 	if (delta)
 		__sync_fetch_and_add(&e->c.cpu_ns, delta);
 	/* A thread other than the leader is folded into its process's count
@@ -166,7 +168,10 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev,
 	record_curr(next->pid);
 	if (!prev->pid)
 		return 0;	/* the idle task is not a process */
-	return on_switch(prev, prev->tgid, prev->se.sum_exec_runtime);
+	on_switch(prev, prev->tgid, prev->se.sum_exec_runtime);
+	if (prev->__state & ENERGY_TASK_DEAD)
+		task_state_free(prev);
+	return 0;
 }
 
 SEC("raw_tp/sched_switch")
@@ -179,7 +184,10 @@ int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev,
 		record_curr(BPF_CORE_READ(next, pid));
 	if (!t->pid)
 		return 0;
-	return on_switch(t, t->tgid, t->se.sum_exec_runtime);
+	on_switch(t, t->tgid, t->se.sum_exec_runtime);
+	if (t->__state & ENERGY_TASK_DEAD)
+		task_state_free(t);
+	return 0;
 }
 
 /* A new process gets its slot at fork, so none of its CPU time or wakeups
@@ -196,31 +204,34 @@ SEC("raw_tp/sched_process_fork")
 int BPF_PROG(sched_process_fork_raw, struct task_struct *parent,
 	     struct task_struct *child)
 {
-	proc_of_untrusted(child);
+	proc_of_forked_untrusted(child);
 	return 0;
 }
 
-/* exec and exit run in the task itself: current is trusted. */
-static __always_inline int on_exec(void)
+/* exec and exit run in the task itself: current is trusted. @old_pid: the
+ * pid before the exec (another, the leader's, for a non-leader thread). */
+static __always_inline int on_exec(__u32 old_pid)
 {
 	struct task_struct *p = bpf_get_current_task_btf();
-	struct energy_proc *e = proc_of_task(p);
+	struct energy_proc *e;
 
+	task_state_moved(p, old_pid);
+	e = proc_of_task(p);
 	if (e)
 		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(sched_process_exec_btf)
+int BPF_PROG(sched_process_exec_btf, struct task_struct *p, pid_t old_pid)
 {
-	return on_exec();
+	return on_exec(old_pid);
 }
 
 SEC("raw_tp/sched_process_exec")
-int BPF_PROG(sched_process_exec_raw)
+int BPF_PROG(sched_process_exec_raw, struct task_struct *p, pid_t old_pid)
 {
-	return on_exec();
+	return on_exec(old_pid);
 }
 
 /* do_exit() has decremented signal->live before this tracepoint: zero
@@ -331,6 +342,10 @@ int seed_tasks(struct bpf_iter__task *ctx)
  */
 static __always_inline void fold_one(struct task_struct *t)
 {
+	/* An exiting thread is left to its final switch-out, which frees
+	 * its state: nothing here may hold that state meanwhile. */
+	if (t->flags & ENERGY_PF_EXITING)
+		return;
 	count_runtime(t, t->tgid, t->se.sum_exec_runtime, false);
 }
 

@@ -9,6 +9,8 @@
 /* include/linux/sched.h */
 #define ENERGY_PF_EXITING	0x00000004
 #define ENERGY_PF_KTHREAD	0x00200000
+/* task->__state at a task's final switch-out (do_task_dead) */
+#define ENERGY_TASK_DEAD	0x00000080
 
 /* include/linux/blk_types.h: enum { BIO_PAGE_PINNED, BIO_CLONED, ... },
  * an anonymous enum that CO-RE cannot name; BIO_CLONED is 1 since 4.x */

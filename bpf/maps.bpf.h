@@ -15,6 +15,9 @@ const volatile __u32 max_slots = 1;
  * the per-sample pass over the CPUs; how many CPUs it covers. */
 const volatile bool track_curr = false;
 const volatile __u32 nr_cpus = 1;
+/* "threads" has thread_mask + 1 entries, "pidx" pidx_mask + 1. */
+const volatile __u32 thread_mask = 0;
+const volatile __u32 pidx_mask = 0;
 
 /* Advanced by the daemon at every sample: a process whose refresh_gen
  * differs gets its mem, cgroup and comm re-read when it next runs. */
@@ -51,13 +54,36 @@ struct {
 	__type(value, struct energy_pidns);
 } procs_ns SEC(".maps");
 
-/* Process key -> slot, for the paths that have no trusted task pointer
- * and for threads that have no slot cached yet. Pinned: the index a
- * person reads procs through. Preallocated: an insert takes an element
- * from a per-CPU free list, where one allocated on demand made every fork
- * about 1 µs dearer (make bench), for about 70 bytes a slot. */
+/*
+ * Where a process's slot is found by its key (tgid, start): "pidx",
+ * indexed by tgid modulo its size, an array (its lookup is inlined, where
+ * a hash map's insert was a quarter of a fork, make bench); "slot_spill",
+ * a hash, for a process whose pidx entry another process holds (only
+ * where kernel.pid_max exceeds pidx's size). Mapped by the daemon, which
+ * clears a process's entry when it hands its slot back.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct energy_pidx);
+} pidx SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* seldom used: no memory */
+	__uint(max_entries, 1);
+	__type(key, struct energy_key);
+	__type(value, struct energy_slot_ref);
+} slot_spill SEC(".maps");
+
+/* Process key -> slot of every tracked process, written by the daemon once
+ * per sample, never here: the index a person reads procs through
+ * (bpftool), pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1);
 	__type(key, struct energy_key);
 	__type(value, struct energy_slot_ref);
@@ -70,18 +96,41 @@ struct {
 	__type(value, __u32);
 } free_slots SEC(".maps");
 
-/* Per thread: its process's slot plus one (0: not known yet; TS_SLOT_NONE:
+/*
+ * Per thread: its process's slot plus one (0: not known yet; TS_SLOT_NONE:
  * the process got no slot, for good), its se.sum_exec_runtime when it was
  * last counted, and its nvcsw (voluntary switches) when it was last
- * switched out. */
+ * switched out. In "threads", an array indexed by pid (new threads' pids
+ * follow one another, so a fork finds its entry in warm memory), whose
+ * entry names its thread by the address of its kernel stack and its stack
+ * canary (random, set once at fork; stack 0: free, TS_BUSY: being filled),
+ * with the pid it was filled for: no two live tasks share a stack, and a
+ * task that gets a dead one's stack has another canary. An exec by a
+ * non-leader thread gives it its leader's pid: its state moves to that
+ * entry at the exec tracepoint (task_state_moved). A thread whose entry a
+ * live thread of another pid holds (kernel.pid_max above the array's
+ * size) has its state in task storage ("task_states"), whose creation
+ * (two allocations from the BPF memory allocator) was most of a fork's
+ * cost.
+ */
 #define TS_SLOT_NONE	0xffffffffU
+#define TS_BUSY		1ULL	/* no stack is at address 1 */
 
 struct task_state {
-	__u32 slot;
-	__u32 pad;
+	__u64 stack;
+	__u64 canary;
 	__u64 last_runtime;
 	__u64 last_nvcsw;
+	__u32 slot;
+	__u32 pid;
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct task_state);
+} threads SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

@@ -73,8 +73,15 @@ static __always_inline struct energy_proc *slot_entry(__u32 slot)
 	return bpf_map_lookup_elem(&procs, &slot);
 }
 
-/* slot_of_task() and slot_new(): no free slot (-1: none for other causes). */
+/*
+ * What slot_find() and slot_new() return besides a slot: SLOT_FULL, the
+ * process has none for good (no free slot); SLOT_LATER, none for now
+ * (exiting, or another CPU is indexing it); SLOT_MISSING (slot_find() only),
+ * the process is not indexed yet.
+ */
+#define SLOT_LATER	(-1)
 #define SLOT_FULL	(-2)
+#define SLOT_MISSING	(-3)
 
 /*
  * A free slot, or SLOT_FULL. Once one allocation has found none, the
@@ -98,55 +105,112 @@ static __always_inline long slot_alloc(void)
 	return n;
 }
 
+/* The pidx entry of @k's tgid. */
+static __always_inline struct energy_pidx *pidx_entry(const struct energy_key *k)
+{
+	__u32 i = k->tgid & pidx_mask;
+
+	return bpf_map_lookup_elem(&pidx, &i);
+}
+
 /*
- * The slot of the process of @t by its key, -1 when it has none. The
- * index is preallocated, so an element the daemon deletes can be reused
- * by another process's insert while it is read here: the slot counts
- * only when it holds the key looked up.
+ * The slot of the process of @t by its key (set in @k), or SLOT_FULL,
+ * SLOT_LATER, SLOT_MISSING. Its pidx entry first, then the spill. A pidx
+ * entry shows a key only once its slot is set, and keeps it while the
+ * process lives; a spill entry the daemon deletes can have its slot
+ * reused by another process while it is read here: its slot counts only
+ * when it holds the key looked up.
  */
 static __always_inline long slot_find(struct task_struct *t,
 				      struct energy_key *k, bool trusted)
 {
 	struct energy_slot_ref *found;
+	struct energy_pidx *x;
 	struct energy_proc *e;
+	__u64 start;
 	__u32 slot;
 
 	task_key(t, k, trusted);
-	found = bpf_map_lookup_elem(&slot_index, k);
+	x = pidx_entry(k);
+	if (!x)
+		return SLOT_LATER;
+	start = x->start_ns;
+	if (start == ENERGY_PIDX_BUSY && x->tgid == k->tgid)
+		return SLOT_LATER;
+	if (start == k->start_ns && x->tgid == k->tgid) {
+		slot = x->slot;
+		if (slot == ENERGY_PIDX_NONE)
+			return SLOT_FULL;
+		return slot ? (long)slot - 1 : SLOT_LATER;
+	}
+	/* Not in its pidx entry: in the spill, if anywhere (the entry may
+	 * have been freed since the process was spilled). */
+	found = bpf_map_lookup_elem(&slot_spill, k);
 	if (!found)
-		return -1;
+		return SLOT_MISSING;
 	slot = found->slot;
 	e = slot_entry(slot);
 	if (!e || e->key.tgid != k->tgid || e->key.start_ns != k->start_ns)
-		return -1;
+		return SLOT_MISSING;
 	return slot;
 }
 
 /*
- * A new slot for the process of @t, key @k: SLOT_FULL when none is free,
- * -1 when the process is exiting (its final switch-out must not re-create
- * what the daemon may have removed).
+ * A new slot for the process of @t, key @k (SLOT_FULL when none is free,
+ * SLOT_LATER when the process is exiting, whose final switch-out must not
+ * re-create what the daemon may have removed, or when another CPU is
+ * indexing it), indexed in its pidx entry where that is free or held by
+ * a process of its tgid (which is gone: a tgid names one live process),
+ * else in the spill. A pidx entry is claimed (ENERGY_PIDX_BUSY) before the
+ * slot is taken and shows the key only once the slot is set: no other CPU
+ * fills a second slot for the process meanwhile.
  */
 static __always_inline long slot_fill(struct task_struct *t,
 				      struct energy_key *k, bool trusted)
 {
 	struct energy_slot_ref *found, ref;
+	struct energy_pidx *x;
 	struct energy_proc *e;
 	__u32 slot, flags;
+	__u64 old;
 	long s;
 
 	if (slots_exhausted)
 		return SLOT_FULL;
 	flags = trusted ? t->flags : BPF_CORE_READ(t, flags);
 	if (flags & ENERGY_PF_EXITING)
-		return -1;
+		return SLOT_LATER;
+	x = pidx_entry(k);
+	if (!x)
+		return SLOT_LATER;
+	old = x->start_ns;
+	if (old == ENERGY_PIDX_BUSY)
+		return SLOT_LATER;
+	if (old && x->tgid != k->tgid) {
+		x = NULL;	/* another process's: the spill */
+	} else {
+		if (old == k->start_ns)
+			return SLOT_LATER;	/* indexed meanwhile */
+		if (__sync_val_compare_and_swap(&x->start_ns, old,
+						ENERGY_PIDX_BUSY) != old)
+			return SLOT_LATER;
+		x->tgid = k->tgid;
+	}
 	s = slot_alloc();
-	if (s < 0)
+	if (s >= 0) {
+		slot = s;
+		e = slot_entry(slot);
+		if (!e)
+			s = SLOT_LATER;
+	}
+	if (s < 0) {
+		if (x) {
+			x->slot = s == SLOT_FULL ? ENERGY_PIDX_NONE : 0;
+			asm volatile("" ::: "memory");
+			x->start_ns = s == SLOT_FULL ? k->start_ns : 0;
+		}
 		return s;
-	slot = s;
-	e = slot_entry(slot);
-	if (!e)
-		return -1;
+	}
 	__builtin_memset(e, 0, sizeof(*e));
 	if (flags & ENERGY_PF_KTHREAD)
 		e->flags = ENERGY_F_KTHREAD;
@@ -158,13 +222,19 @@ static __always_inline long slot_fill(struct task_struct *t,
 	 * elsewhere a half-filled slot only shows zero counters. */
 	asm volatile("" ::: "memory");
 	e->key.tgid = k->tgid;
+	if (x) {
+		x->slot = slot + 1;
+		asm volatile("" ::: "memory");
+		x->start_ns = k->start_ns;
+		return slot;
+	}
 	ref.slot = slot;
-	if (bpf_map_update_elem(&slot_index, k, &ref, BPF_NOEXIST)) {
+	if (bpf_map_update_elem(&slot_spill, k, &ref, BPF_NOEXIST)) {
 		/* Another CPU filled a slot for this process first. */
 		e->key.tgid = 0;
 		bpf_map_push_elem(&free_slots, &slot, 0);
-		found = bpf_map_lookup_elem(&slot_index, k);
-		return found ? (long)found->slot : -1;
+		found = bpf_map_lookup_elem(&slot_spill, k);
+		return found ? (long)found->slot : SLOT_LATER;
 	}
 	return slot;
 }
@@ -183,44 +253,213 @@ static __noinline long slot_new_untrusted(struct task_struct *t,
 
 /*
  * The slot of the process of @t, found by its key or newly filled; < 0
- * when it has none (SLOT_FULL: none was free). For pointers without task
- * storage: nothing marks the task or counts the drop here.
+ * when it has none (SLOT_FULL: none was free). For pointers without a
+ * thread state: nothing marks the task or counts the drop here.
  */
 static __always_inline long slot_of_task(struct task_struct *t, bool trusted)
 {
 	struct energy_key k;
 	long s = slot_find(t, &k, trusted);
 
-	if (s >= 0)
+	if (s != SLOT_MISSING)
 		return s;
 	return trusted ? slot_new(t, &k) : slot_new_untrusted(t, &k);
 }
 
-/*
- * The state of thread @t (a trusted task pointer), created on first sight.
- * A thread older than the seed has had its runtime and voluntary switches
- * so far counted by the seed (or, missed by it, is counted from now on); a
- * younger one, first seen without its fork (raw_tp has no trusted child),
- * counts from zero.
- */
-static __always_inline struct task_state *task_state_of(struct task_struct *t)
+/* A task's stack canary, 0 on a kernel built without stack protection
+ * (the stack alone then names a task). */
+static __always_inline __u64 task_canary(struct task_struct *t)
 {
-	struct task_state *ts;
+	return bpf_core_field_exists(t->stack_canary) ? t->stack_canary : 0;
+}
 
-	ts = bpf_task_storage_get(&task_states, t, 0, 0);
-	if (ts)
+/* The "threads" entry for pid @pid. */
+static __always_inline struct task_state *thread_entry(__u32 pid)
+{
+	__u32 i = pid & thread_mask;
+
+	return bpf_map_lookup_elem(&threads, &i);
+}
+
+/* Whether @ts is the threads entry of task @t. */
+static __always_inline bool thread_is(struct task_state *ts,
+				      struct task_struct *t)
+{
+	return ts->stack == (__u64)t->stack && ts->canary == task_canary(t);
+}
+
+/* The state of thread @t (a trusted task pointer), NULL when it has none
+ * yet: its threads entry, else its task storage. */
+static __always_inline struct task_state *task_state_find(struct task_struct *t)
+{
+	struct task_state *ts = thread_entry(t->pid);
+
+	if (ts && thread_is(ts, t))
 		return ts;
+	return bpf_task_storage_get(&task_states, t, 0, 0);
+}
+
+/*
+ * Claims threads entry @ts for @t, when it is free or was filled for @t's
+ * pid (that task is gone: a pid names one live task, and an exiting one
+ * claims none), by compare-and-swap to TS_BUSY; filled by the caller,
+ * which then sets the stack. Whether it got it.
+ */
+static __always_inline bool thread_claim(struct task_state *ts,
+					 struct task_struct *t, bool fresh)
+{
+	__u64 old = ts->stack;
+
+	if (old == TS_BUSY)
+		return false;
+	if (old && ts->pid != t->pid && !(fresh && thread_is(ts, t)))
+		return false;
+	return __sync_val_compare_and_swap(&ts->stack, old, TS_BUSY) == old;
+}
+
+/* Shows the claimed entry @ts as @t's. */
+static __always_inline void thread_publish(struct task_state *ts,
+					   struct task_struct *t)
+{
+	ts->canary = task_canary(t);
+	ts->pid = t->pid;
+	asm volatile("" ::: "memory");
+	ts->stack = (__u64)t->stack;
+}
+
+/*
+ * A new state's counts so far: a thread older than the seed has had its
+ * runtime and voluntary switches so far counted by the seed (or, missed by
+ * it, is counted from now on); a younger one, first seen without its fork
+ * (raw_tp has no trusted child), counts from zero.
+ */
+static __always_inline void task_state_init(struct task_state *ts,
+					    struct task_struct *t)
+{
+	ts->slot = 0;
+	if (t->start_time > seed_ns) {
+		ts->last_runtime = 0;
+		ts->last_nvcsw = 0;
+	} else {
+		ts->last_runtime = t->se.sum_exec_runtime;
+		ts->last_nvcsw = t->nvcsw;
+	}
+}
+
+/*
+ * A state for thread @t, which has none: its threads entry when that is
+ * free, claimed (TS_BUSY) and filled before it shows the stack, else task
+ * storage; NULL when another CPU is filling one for it, or none can be
+ * had (counted). @fresh: @t is a child at its fork, so an entry that
+ * already shows its stack is stale (a task before it with that stack and
+ * canary, whose final switch was not seen) and is filled anew.
+ */
+static __always_inline struct task_state *task_state_new(struct task_struct *t,
+							 bool fresh)
+{
+	struct task_state *ts = thread_entry(t->pid);
+
+	if (ts && thread_is(ts, t) && !fresh)
+		return ts;	/* filled by another CPU meanwhile */
+	if (ts && thread_claim(ts, t, fresh)) {
+		task_state_init(ts, t);
+		thread_publish(ts, t);
+		return ts;
+	}
+	if (ts && ts->stack == TS_BUSY)
+		return NULL;
 	ts = bpf_task_storage_get(&task_states, t, 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts) {
 		stat_inc(ENERGY_STAT_TASK_STORAGE);
 		return NULL;
 	}
-	if (t->start_time > seed_ns)
-		return ts;	/* all of its runtime and switches are to count */
-	ts->last_runtime = t->se.sum_exec_runtime;
-	ts->last_nvcsw = t->nvcsw;
+	task_state_init(ts, t);
 	return ts;
+}
+
+/*
+ * The state of an exiting thread @t that its pid's entry does not name: a
+ * leader that a thread's exec replaced has that thread's pid now, and its
+ * state is under the tgid until the exec moves the thread's there.
+ */
+static __always_inline struct task_state *task_state_replaced(struct task_struct *t)
+{
+	struct task_state *ts;
+
+	if (t->pid == t->tgid)
+		return NULL;
+	ts = thread_entry(t->tgid);
+	return ts && thread_is(ts, t) ? ts : NULL;
+}
+
+/*
+ * The state of thread @t (a trusted task pointer), created on first sight
+ * unless @t is exiting or in an exec. An exiting thread's pid may be a new
+ * task's already (a thread's pid is freed before its final switch), and a
+ * leader replaced by a thread's exec has another pid: a state made for it
+ * would count its time again. In an exec, a non-leader thread has its
+ * leader's pid before its state moves to that pid's entry
+ * (task_state_moved()). Every task's state is made at its fork, so what
+ * is first seen there is rare: a task forked between the seed and the
+ * attach, or whose entry was taken.
+ */
+static __always_inline struct task_state *task_state_of(struct task_struct *t)
+{
+	struct task_state *ts = task_state_find(t);
+
+	if (ts)
+		return ts;
+	if (t->flags & ENERGY_PF_EXITING)
+		return task_state_replaced(t);
+	if (BPF_CORE_READ_BITFIELD(t, in_execve))
+		return NULL;
+	return task_state_new(t, false);
+}
+
+/* Frees the threads entry of @t, at its final switch-out (TASK_DEAD). */
+static __always_inline void task_state_free(struct task_struct *t)
+{
+	struct task_state *ts = thread_entry(t->pid);
+
+	if (!ts || !thread_is(ts, t))
+		ts = task_state_replaced(t);
+	if (ts)
+		ts->stack = 0;
+}
+
+/*
+ * At the exec of @t that had pid @old_pid before it: a non-leader thread
+ * has taken its leader's pid, so its state moves from its old pid's entry
+ * to its new one's (or to task storage), and the old entry is freed. The
+ * leader it replaced is gone, whatever its entry still shows.
+ */
+static __always_inline void task_state_moved(struct task_struct *t,
+					     __u32 old_pid)
+{
+	struct task_state *from, *to;
+	bool claimed;
+
+	if (old_pid == t->pid)
+		return;
+	from = thread_entry(old_pid);
+	if (!from || !thread_is(from, t))
+		return;		/* in task storage, which moves with it */
+	to = thread_entry(t->pid);
+	claimed = to && thread_claim(to, t, true);
+	if (!claimed)
+		to = bpf_task_storage_get(&task_states, t, 0,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (to) {
+		to->slot = from->slot;
+		to->last_runtime = from->last_runtime;
+		to->last_nvcsw = from->last_nvcsw;
+		if (claimed)
+			thread_publish(to, t);
+	} else {
+		stat_inc(ENERGY_STAT_TASK_STORAGE);
+	}
+	from->stack = 0;
 }
 
 /*
@@ -236,7 +475,7 @@ static __always_inline bool leader_untracked(struct task_struct *t)
 
 	if (!leader || leader == t)
 		return false;
-	lts = bpf_task_storage_get(&task_states, leader, 0, 0);
+	lts = task_state_find(leader);
 	return lts && lts->slot == TS_SLOT_NONE;
 }
 
@@ -268,7 +507,7 @@ static __always_inline struct energy_proc *proc_of(struct task_struct *t,
 			return e;
 	}
 	s = slot_find(t, &k, true);
-	if (s < 0) {
+	if (s == SLOT_MISSING) {
 		if (leader_untracked(t)) {
 			ts->slot = TS_SLOT_NONE;
 			return NULL;
@@ -300,12 +539,12 @@ static __always_inline struct energy_proc *proc_of_task(struct task_struct *t)
 }
 
 /*
- * At fork (a trusted @child, not run yet, created by @parent, current): a
- * new thread takes its process's slot from its creator's state; a new
- * process cannot be in the index yet, so its slot is filled without
- * looking it up (a miss there walked a cold bucket: a sixth of the fork
- * program's time). Anything unusual (no state, a creator not counted yet)
- * takes the general path.
+ * At fork (a trusted @child, not run yet, created by @parent, current): the
+ * child's state in its threads entry where that is free; a new thread
+ * takes its process's slot from its creator's state; a new process's slot
+ * is filled without looking it up first (it cannot be indexed yet).
+ * Anything unusual (a child older than the seed, a creator not counted
+ * yet) takes the general path.
  */
 static __always_inline void proc_of_forked(struct task_struct *parent,
 					   struct task_struct *child)
@@ -315,14 +554,15 @@ static __always_inline void proc_of_forked(struct task_struct *parent,
 	struct energy_key k;
 	long s;
 
-	ts = bpf_task_storage_get(&task_states, child, 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts || child->start_time <= seed_ns) {
+	if (child->start_time <= seed_ns) {
 		proc_of_task(child);
 		return;
 	}
+	ts = task_state_new(child, true);
+	if (!ts)
+		return;
 	if (child->pid != child->tgid) {
-		pts = bpf_task_storage_get(&task_states, parent, 0, 0);
+		pts = task_state_find(parent);
 		if (pts && parent->tgid == child->tgid && pts->slot) {
 			if (pts->slot == TS_SLOT_NONE) {
 				ts->slot = TS_SLOT_NONE;
@@ -353,6 +593,47 @@ static __always_inline struct energy_proc *proc_of_untrusted(struct task_struct 
 	long s = slot_of_task(t, false);
 
 	return s < 0 ? NULL : slot_entry(s);
+}
+
+/*
+ * At fork, where the child is an untrusted pointer (raw_tp): its process's
+ * slot, and its state in its threads entry where that is free or was a
+ * gone task's of its pid (no task storage without a trusted pointer: then
+ * its first event makes one). A child older than the seed is left to that
+ * too.
+ */
+static __always_inline void proc_of_forked_untrusted(struct task_struct *child)
+{
+	__u32 pid = BPF_CORE_READ(child, pid), tgid = BPF_CORE_READ(child, tgid);
+	__u64 stack = (__u64)BPF_CORE_READ(child, stack), canary = 0, old;
+	struct task_state *ts;
+	long s;
+
+	s = slot_of_task(child, false);
+	if (BPF_CORE_READ(child, start_time) <= seed_ns)
+		return;
+	if (bpf_core_field_exists(child->stack_canary))
+		canary = BPF_CORE_READ(child, stack_canary);
+	ts = thread_entry(pid);
+	if (!ts)
+		return;
+	old = ts->stack;
+	if (old == TS_BUSY || (old && ts->pid != pid) ||
+	    __sync_val_compare_and_swap(&ts->stack, old, TS_BUSY) != old)
+		return;
+	if (s == SLOT_FULL) {
+		ts->slot = TS_SLOT_NONE;
+		if (pid == tgid)
+			stat_inc(ENERGY_STAT_PROCS_FULL);
+	} else {
+		ts->slot = s >= 0 ? s + 1 : 0;
+	}
+	ts->last_runtime = 0;
+	ts->last_nvcsw = 0;
+	ts->canary = canary;
+	ts->pid = pid;
+	asm volatile("" ::: "memory");
+	ts->stack = stack;
 }
 
 /* The process of the task running now; NULL for the idle task (a softirq

@@ -61,6 +61,17 @@ static __u32 default_max_procs(unsigned long *pid_max)
 	return n + n / 4;
 }
 
+/* The entries of "pidx" and "threads" for @max_procs slots: the power of
+ * two at or above it, at least 1024. */
+static __u32 index_entries(__u32 max_procs)
+{
+	__u32 n = 1024;
+
+	while (n < max_procs && n < (1U << 30))
+		n <<= 1;
+	return n;
+}
+
 /* The memory the kernel charges for a map (memlock in its fdinfo), 0 when
  * it does not say. */
 static unsigned long long map_memlock(int fd)
@@ -95,7 +106,9 @@ static void log_capacity(const struct collector *c, unsigned long pid_max)
 		v = map_memlock(fd);
 		total += v;
 		if (map == c->skel->maps.procs || map == c->skel->maps.procs_ns ||
-		    map == c->skel->maps.slot_index)
+		    map == c->skel->maps.slot_index ||
+		    map == c->skel->maps.slot_spill ||
+		    map == c->skel->maps.pidx || map == c->skel->maps.threads)
 			procs += v;
 	}
 	if (pid_max)
@@ -103,8 +116,8 @@ static void log_capacity(const struct collector *c, unsigned long pid_max)
 			 c->max_procs, pid_max, DEFAULT_MAX_PROCS_CAP);
 	else
 		log_info("capacity: %u processes (--max-procs)", c->max_procs);
-	log_info("BPF maps: %.1f MiB of locked memory, %.1f MiB of it for the process slots",
-		 total / 1048576.0, procs / 1048576.0);
+	log_info("BPF maps: %.1f MiB of locked memory, %.1f MiB of it for the process slots and their indexes (%u threads' states in an array)",
+		 total / 1048576.0, procs / 1048576.0, c->nr_index);
 }
 
 /* The task iterators: passes the daemon runs, never attached to a hook. */
@@ -328,19 +341,19 @@ static __u64 monotonic_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static size_t array_bytes(const struct collector *c, size_t value_size)
+static size_t array_bytes(size_t n, size_t value_size)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
-	return ((size_t)c->max_procs * value_size + page - 1) / page * page;
+	return (n * value_size + page - 1) / page * page;
 }
 
-/* mmap() a BPF_F_MMAPABLE array of max_procs values; NULL and errno set on
+/* mmap() a BPF_F_MMAPABLE array of @n values; NULL and errno set on
  * failure. */
-static void *map_array(const struct collector *c, struct bpf_map *map,
-		       size_t value_size, int prot)
+static void *map_array(struct bpf_map *map, size_t n, size_t value_size,
+		       int prot)
 {
-	void *p = mmap(NULL, array_bytes(c, value_size), prot, MAP_SHARED,
+	void *p = mmap(NULL, array_bytes(n, value_size), prot, MAP_SHARED,
 		       bpf_map__fd(map), 0);
 
 	return p == MAP_FAILED ? NULL : p;
@@ -517,7 +530,16 @@ static int prepare(struct collector *c, const struct coll_opts *o,
 	bpf_map__set_max_entries(c->skel->maps.procs, c->max_procs);
 	bpf_map__set_max_entries(c->skel->maps.procs_ns, c->max_procs);
 	bpf_map__set_max_entries(c->skel->maps.slot_index, c->max_procs);
+	bpf_map__set_max_entries(c->skel->maps.slot_spill, c->max_procs);
 	bpf_map__set_max_entries(c->skel->maps.free_slots, c->max_procs);
+	/* The indexes by tgid and by thread: a power of two, the slots'
+	 * number or more, so that where kernel.pid_max is within the
+	 * capacity every tgid has its own pidx entry. */
+	c->nr_index = index_entries(c->max_procs);
+	bpf_map__set_max_entries(c->skel->maps.pidx, c->nr_index);
+	bpf_map__set_max_entries(c->skel->maps.threads, c->nr_index);
+	c->skel->rodata->pidx_mask = c->nr_index - 1;
+	c->skel->rodata->thread_mask = c->nr_index - 1;
 	c->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
 
 	ncpus = libbpf_num_possible_cpus();
@@ -601,18 +623,21 @@ int coll_init(struct collector *c, const struct coll_opts *o,
 		pmu_close(&c->pmu);
 	log_capacity(c, pid_max);
 
-	err = slot_return_init(&c->ret, c->max_procs);
-	if (err) {
-		log_err("cannot allocate the slot list: %s", strerror(-err));
-		goto fail;
-	}
-	c->slots = map_array(c, c->skel->maps.procs, sizeof(*c->slots),
-			     PROT_READ | PROT_WRITE);
-	c->pidns = map_array(c, c->skel->maps.procs_ns, sizeof(*c->pidns),
-			     PROT_READ);
-	if (!c->slots || !c->pidns) {
+	c->slots = map_array(c->skel->maps.procs, c->max_procs,
+			     sizeof(*c->slots), PROT_READ | PROT_WRITE);
+	c->pidns = map_array(c->skel->maps.procs_ns, c->max_procs,
+			     sizeof(*c->pidns), PROT_READ);
+	c->pidx = map_array(c->skel->maps.pidx, c->nr_index, sizeof(*c->pidx),
+			    PROT_READ | PROT_WRITE);
+	if (!c->slots || !c->pidns || !c->pidx) {
 		err = -errno;
 		log_err("cannot map the procs arrays: %s", strerror(-err));
+		goto fail;
+	}
+	err = slot_return_init(&c->ret, c->max_procs, c->pidx,
+			       c->nr_index - 1);
+	if (err) {
+		log_err("cannot allocate the slot list: %s", strerror(-err));
 		goto fail;
 	}
 
@@ -640,6 +665,7 @@ int coll_init(struct collector *c, const struct coll_opts *o,
 	c->map_fd[CM_CGROUPS] = bpf_map__fd(c->skel->maps.cgroups);
 	c->map_fd[CM_STATS] = bpf_map__fd(c->skel->maps.stats);
 	c->map_fd[CM_SLOT_INDEX] = bpf_map__fd(c->skel->maps.slot_index);
+	c->map_fd[CM_SLOT_SPILL] = bpf_map__fd(c->skel->maps.slot_spill);
 	c->map_fd[CM_FREE_SLOTS] = bpf_map__fd(c->skel->maps.free_slots);
 	c->ops = (struct map_ops){
 		.update = bpf_update,
@@ -659,9 +685,12 @@ void coll_fini(struct collector *c)
 		unpin_all();
 	bpf_link__destroy(c->fold_link);
 	if (c->slots)
-		munmap(c->slots, array_bytes(c, sizeof(*c->slots)));
+		munmap(c->slots, array_bytes(c->max_procs, sizeof(*c->slots)));
 	if (c->pidns)
-		munmap((void *)c->pidns, array_bytes(c, sizeof(*c->pidns)));
+		munmap((void *)c->pidns,
+		       array_bytes(c->max_procs, sizeof(*c->pidns)));
+	if (c->pidx)
+		munmap(c->pidx, array_bytes(c->nr_index, sizeof(*c->pidx)));
 	energy_bpf__destroy(c->skel);
 	for (size_t i = 0; i < c->nkept_links; i++) {
 		close(c->kept_links[i]);
@@ -722,9 +751,10 @@ void coll_new_sample(struct collector *c)
 	__atomic_add_fetch(&c->skel->data->refresh_gen, 1, __ATOMIC_RELAXED);
 }
 
-void coll_read(struct collector *c, struct table *t)
+int coll_read(struct collector *c, struct table *t)
 {
 	table_sample(t, c->slots, coll_slots_used(c));
+	return slots_index(&c->ops, &c->ret, t->snap, t->len);
 }
 
 int coll_free(struct collector *c, const struct table_freed *freed, size_t n)

@@ -49,6 +49,8 @@ struct collector {
 	__u32 max_procs;
 	struct energy_proc *slots;	/* the procs array, mmap()ed */
 	const struct energy_pidns *pidns; /* procs_ns, parallel to slots */
+	struct energy_pidx *pidx;	/* pidx, mmap()ed: nr_index entries */
+	__u32 nr_index;			/* entries of pidx and threads */
 	const __u64 *next_slot;		/* slots [0, *next_slot) were used */
 	int map_fd[CM_MAPS];
 	struct map_ops ops;		/* libbpf's, on map_fd */
@@ -99,8 +101,10 @@ void coll_new_sample(struct collector *c);
  * fold_running iterator): 0 or -errno. */
 int coll_fold_running(struct collector *c);
 
-/* Copy every used slot into @t. */
-void coll_read(struct collector *c, struct table *t);
+/* Copy every used slot into @t, and bring "slot_index" up to it
+ * (slots_index()): 0, or -errno when an index entry could not be written
+ * (tried again at the next call; the copy is whole all the same). */
+int coll_read(struct collector *c, struct table *t);
 
 /* Clear slots and hand them back to the BPF side for reuse
  * (slots_return()); one whose index delete or push fails is tried again at

@@ -29,7 +29,7 @@ int dump(struct collector *coll, struct table *t, __u64 sample_ns)
 
 	coll_new_sample(coll);
 	nanosleep(&ts, NULL);
-	coll_read(coll, t);
+	coll_read(coll, t);	/* the dump needs the copy, not the index */
 	v = malloc((t->len + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;

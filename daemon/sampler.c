@@ -312,7 +312,11 @@ static void sample(struct sampler *s)
 	measure(s);
 	now = now_ns();
 	energy_write(v);
-	coll_read(s->coll, s->t);
+	err = coll_read(s->coll, s->t);
+	if (err)
+		log_limited(&s->index_limit, LOG_LVL_WARN,
+			    "map slot_index: new processes not listed yet (tried again next sample): %s",
+			    strerror(-err));
 	sample_energy(s, now - s->k->last_energy_ns);
 	s->k->last_energy_ns = now;
 	table_follow_cgroups(s->t);
@@ -371,7 +375,8 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 		log_warn("running tasks' CPU time not counted in the first sample");
 	measure(s);
 	energy_write(v);
-	coll_read(coll, t);
+	if (coll_read(coll, t))
+		log_warn("map slot_index: new processes not listed yet (tried again next sample)");
 	/* The first sample of a new table primes it; a kept one goes on,
 	 * the time the daemon was away in its first sample and window. */
 	sample_energy(s, resume ? now - s->k->last_energy_ns : 0);

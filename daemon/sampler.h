@@ -51,7 +51,7 @@ struct sampler {
 	int ncpus;
 	int timer_fd;
 	struct log_limit record_limit, oom_limit, timer_limit, fold_limit;
-	struct log_limit free_limit, cgmap_limit, stats_limit;
+	struct log_limit free_limit, cgmap_limit, stats_limit, index_limit;
 	__u64 stats[ENERGY_STAT_MAX];	/* drop counters as last read */
 	struct cgpath cgpath;		/* cgroup id -> path */
 	void (*reload)(void *arg);	/* on SIGHUP; NULL: ignored */

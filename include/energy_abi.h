@@ -57,11 +57,28 @@ struct energy_proc {
 	char comm[ENERGY_COMM_LEN];
 };
 
-/* Value of the "slot_index" hash, keyed by struct energy_key: the slot in
- * "procs" of a process. The hash holds only tracked processes, so a dump
- * of it lists them without the free slots of the array. */
+/* Value of the "slot_index" and "slot_spill" hashes, keyed by struct
+ * energy_key: the slot in "procs" of a process. "slot_index" holds every
+ * tracked process, so a dump of it lists them without the free slots of
+ * the array. */
 struct energy_slot_ref {
 	__u32 slot;
+};
+
+/*
+ * Value of the "pidx" array, indexed by tgid modulo its size: the slot of
+ * process (tgid, start_ns). start_ns 0: free; ENERGY_PIDX_BUSY: being
+ * claimed. The BPF side claims an entry for a new process (or one whose
+ * tgid is the entry's: that process is gone), the daemon frees it when it
+ * hands the process's slot back.
+ */
+#define ENERGY_PIDX_BUSY	(~0ULL)
+#define ENERGY_PIDX_NONE	0xffffffffU	/* slot: the process got none */
+
+struct energy_pidx {
+	__u64 start_ns;
+	__u32 tgid;
+	__u32 slot;		/* slot + 1; 0: none yet */
 };
 
 #define ENERGY_PIDNS_LEVELS	4

@@ -8,39 +8,77 @@
 
 const char *const coll_map_names[CM_MAPS] = {
 	[CM_SLOT_INDEX] = "slot_index",
+	[CM_SLOT_SPILL] = "slot_spill",
 	[CM_FREE_SLOTS] = "free_slots",
 	[CM_CGROUPS] = "cgroups",
 	[CM_STATS] = "stats",
 };
 
-int slot_return_init(struct slot_return *r, size_t cap)
+int slot_return_init(struct slot_return *r, size_t cap,
+		     struct energy_pidx *pidx, __u32 pidx_mask)
 {
 	memset(r, 0, sizeof(*r));
 	r->pending = calloc(cap ? cap : 1, sizeof(*r->pending));
-	if (!r->pending)
+	r->indexed = calloc(cap ? cap : 1, sizeof(*r->indexed));
+	if (!r->pending || !r->indexed) {
+		slot_return_fini(r);
 		return -ENOMEM;
+	}
 	r->cap = cap;
+	r->pidx = pidx;
+	r->pidx_mask = pidx_mask;
 	return 0;
 }
 
 void slot_return_fini(struct slot_return *r)
 {
 	free(r->pending);
+	free(r->indexed);
 	memset(r, 0, sizeof(*r));
 }
 
-/* Index entry gone, then back in the queue: 0, or -errno with @f kept in
- * @r for the next call. The slot itself is cleared whatever happens, so
- * that no sample shows its old process again. */
+static bool key_same(const struct energy_key *a, const struct energy_key *b)
+{
+	return a->tgid == b->tgid && a->start_ns == b->start_ns;
+}
+
+/*
+ * Process @k unfindable: its pidx entry freed where it holds @k (by
+ * compare-and-swap: the BPF side may be claiming it for another process
+ * of the same tgid), else its spill entry deleted. 0 or -errno.
+ */
+static int slot_unindex(const struct map_ops *o, struct slot_return *r,
+			const struct energy_key *k)
+{
+	struct energy_pidx *x = &r->pidx[k->tgid & r->pidx_mask];
+	__u64 start = k->start_ns;
+	int err;
+
+	if (__atomic_load_n(&x->tgid, __ATOMIC_RELAXED) == k->tgid &&
+	    __atomic_compare_exchange_n(&x->start_ns, &start, 0, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return 0;
+	err = o->delete(o->ctx, CM_SLOT_SPILL, k);
+	return err == -ENOENT ? 0 : err;
+}
+
+/* Made unfindable, index entry gone, then back in the queue: 0, or
+ * -errno with @f kept in @r for the next call. The slot itself is cleared
+ * whatever happens, so that no sample shows its old process again. */
 static int slot_hand_back(const struct map_ops *o, struct slot_return *r,
 			  struct energy_proc *slots, const struct table_freed *f)
 {
 	__u32 slot = f->slot;
 	int err;
 
-	err = o->delete(o->ctx, CM_SLOT_INDEX, &f->key);
-	if (err == -ENOENT)
-		err = 0;	/* deleted at an earlier try */
+	err = slot_unindex(o, r, &f->key);
+	if (!err) {
+		err = o->delete(o->ctx, CM_SLOT_INDEX, &f->key);
+		if (err == -ENOENT)
+			err = 0;	/* deleted at an earlier try */
+		if (!err && key_same(&r->indexed[slot], &f->key))
+			memset(&r->indexed[slot], 0, sizeof(r->indexed[slot]));
+	}
 	if (err)
 		r->index_errors++;
 	slot_clear(&slots[slot]);	/* the key first: readers drop it */
@@ -76,6 +114,42 @@ int slots_return(const struct map_ops *o, struct slot_return *r,
 			ret = err;
 	}
 	return ret;
+}
+
+int slots_index(const struct map_ops *o, struct slot_return *r,
+		const struct energy_proc *slots, size_t n)
+{
+	int first = 0;
+
+	if (n > r->cap)
+		n = r->cap;
+	for (size_t i = 0; i < n; i++) {
+		struct energy_key k = slots[i].key;
+		struct energy_key *had = &r->indexed[i];
+		struct energy_slot_ref ref = { .slot = i };
+		int err = 0;
+
+		if (key_same(had, &k))
+			continue;
+		if (had->tgid) {
+			err = o->delete(o->ctx, CM_SLOT_INDEX, had);
+			if (!err || err == -ENOENT) {
+				memset(had, 0, sizeof(*had));
+				err = 0;
+			}
+		}
+		if (!err && k.tgid) {
+			err = o->update(o->ctx, CM_SLOT_INDEX, &k, &ref, 0);
+			if (!err)
+				*had = k;
+		}
+		if (err) {
+			r->insert_errors++;
+			if (!first)
+				first = err;
+		}
+	}
+	return first;
 }
 
 int cgroups_publish(const struct map_ops *o, const struct cgroup_total *ct,

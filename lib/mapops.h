@@ -16,7 +16,8 @@
 
 /* The maps the daemon writes or reads after load. */
 enum coll_map {
-	CM_SLOT_INDEX,		/* hash: process key -> slot */
+	CM_SLOT_INDEX,		/* hash: process key -> slot, for people */
+	CM_SLOT_SPILL,		/* hash: key -> slot, where pidx is taken */
 	CM_FREE_SLOTS,		/* queue of cleared slots (key NULL) */
 	CM_CGROUPS,		/* hash: cgroup id -> struct energy_cgroup */
 	CM_STATS,		/* array of the drop counters */
@@ -35,31 +36,51 @@ struct map_ops {
 	void *ctx;
 };
 
-/* Slots cleared but not handed back yet: their index entry could not be
- * deleted, or the queue refused them. */
+/*
+ * The slots' side of the maps: which key "slot_index" holds for each slot
+ * (tgid 0: none), the "pidx" array mapped (its mask: entries - 1), and the
+ * slots cleared but not handed back yet (their index or spill entry could
+ * not be deleted, or the queue refused them).
+ */
 struct slot_return {
 	struct table_freed *pending;
 	size_t len, cap;	/* cap: the number of slots, so all fit */
-	__u64 index_errors;	/* index deletes that failed, ever */
+	struct energy_key *indexed;	/* cap of them */
+	struct energy_pidx *pidx;
+	__u32 pidx_mask;
+	__u64 index_errors;	/* index or spill deletes that failed, ever */
 	__u64 push_errors;	/* pushes the queue refused, ever */
+	__u64 insert_errors;	/* index inserts that failed, ever */
 };
 
-/* @cap entries for the slots that wait: 0 or -ENOMEM. */
-int slot_return_init(struct slot_return *r, size_t cap);
+/* @cap slots, @pidx (@pidx_mask + 1 entries): 0 or -ENOMEM. */
+int slot_return_init(struct slot_return *r, size_t cap,
+		     struct energy_pidx *pidx, __u32 pidx_mask);
 
 /* Free what slot_return_init() allocated. */
 void slot_return_fini(struct slot_return *r);
 
 /*
- * Hand the slots of @freed (n of them) back to the BPF side: the index
- * entry deleted (unfindable first), the slot in @slots cleared, then pushed
- * to the queue (reusable last). A slot whose delete or push fails stays in
- * @r and is tried again, first, at the next call: none is lost. Returns 0,
- * or the last -errno.
+ * Hand the slots of @freed (n of them) back to the BPF side: the process
+ * made unfindable first (its pidx entry freed, or its spill entry
+ * deleted) and its "slot_index" entry deleted, the slot in @slots cleared,
+ * then pushed to the queue (reusable last). A slot whose delete or push
+ * fails stays in @r and is tried again, first, at the next call: none is
+ * lost. Returns 0, or the last -errno.
  */
 int slots_return(const struct map_ops *o, struct slot_return *r,
 		 struct energy_proc *slots, const struct table_freed *freed,
 		 size_t n);
+
+/*
+ * Bring "slot_index" up to @slots (n of them, a copy of the procs array
+ * taken at a sample): an entry for each process
+ * that has none yet, none for a slot emptied without being handed back
+ * (a fill that lost a race). One that fails is tried again at the next
+ * call. Returns 0, or the first -errno.
+ */
+int slots_index(const struct map_ops *o, struct slot_return *r,
+		const struct energy_proc *slots, size_t n);
 
 /*
  * Write the per-cgroup totals of @ct (n of them) to the cgroups map, every

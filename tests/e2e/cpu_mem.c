@@ -8,16 +8,20 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 
 #define CPU_BUSY_NS		1000000000ULL	/* 1 s */
+#define EXEC_LEADER_NS		200000000ULL	/* 200 ms */
+#define EXEC_THREAD_NS		300000000ULL	/* 300 ms */
 #define SHORT_LIVED_N		2000
 #define MEM_BYTES		(100UL << 20)
 
@@ -76,6 +80,80 @@ void cpu_vs_schedstat(void)
 {
 	stopped_child_vs_schedstat("cpu_vs_schedstat", busy_then_stop,
 				   "busy child stops itself after 1 s of CPU");
+}
+
+/* The thread that execs: busy, then an exec that stops itself. */
+static void *burn_then_exec(void *arg)
+{
+	(void)arg;
+	burn_cpu_ns(EXEC_THREAD_NS);
+	execl("/bin/sh", "sh", "-c", "kill -STOP $$", (char *)NULL);
+	_exit(127);
+}
+
+/* The leader: busy, then a thread that execs, which ends the leader. */
+static int leader_then_thread_exec(void *arg)
+{
+	pthread_t th;
+
+	(void)arg;
+	burn_cpu_ns(EXEC_LEADER_NS);
+	if (pthread_create(&th, NULL, burn_then_exec, NULL))
+		return 1;
+	for (;;)
+		pause();
+}
+
+/*
+ * An exec by a thread other than the leader: the kernel gives it the
+ * leader's pid, and the leader is gone. The process's cpu_ns within 1 % of
+ * its CPU clock (clock_getcpuclockid(): the leader's time and the new
+ * leader's), where /proc/PID/schedstat shows the thread's time from before
+ * its exec: counted once, not again under its new pid.
+ */
+void cpu_exec_from_thread(void)
+{
+	struct e2e_work w = {};
+	struct e2e_child c = {};
+	struct energy_proc p;
+	struct energy_key key;
+	struct timespec ts;
+	__u64 sched = 0, want;
+	clockid_t cid;
+
+	if (!work_begin(&w, false) ||
+	    !work_spawn_stopped(&w, &c, leader_then_thread_exec, NULL,
+				"exec child",
+				"a thread's exec stops itself after 500 ms of CPU"))
+		goto cleanup;
+	sleep_ms(100);
+	if (!ASSERT_EQ(read_schedstat_ns(c.pid, &sched), 0,
+		       "read /proc/PID/schedstat") ||
+	    !ASSERT_EQ(clock_getcpuclockid(c.pid, &cid), 0,
+		       "the process's CPU clock") ||
+	    !ASSERT_EQ(clock_gettime(cid, &ts), 0, "read it"))
+		goto cleanup;
+	want = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	printf("  cpu_exec_from_thread: process CPU clock %llu ns, schedstat %llu ns\n",
+	       (unsigned long long)want, (unsigned long long)sched);
+	ASSERT_TRUE(sched >= EXEC_THREAD_NS,
+		    "schedstat holds the thread's time from before its exec");
+	ASSERT_TRUE(want >= sched + EXEC_LEADER_NS,
+		    "the process's clock holds the leader's time too");
+	if (work_skip_kernel_only(&w) ||
+	    !child_wait_procs(&c, &key, &p, "the exec child is in procs"))
+		goto cleanup;
+	WAIT_UNTIL(!procs_lookup(&key, &p) && near(p.c.cpu_ns, want, 0.01),
+		   E2E_SETTLE_MS);
+	printf("  cpu_exec_from_thread: energyd cpu_ns %llu ns (%+.3f%%)\n",
+	       (unsigned long long)p.c.cpu_ns,
+	       100.0 * ((double)p.c.cpu_ns - want) / want);
+	ASSERT_NEAR(p.c.cpu_ns, want, 0.01,
+		    "procs cpu_ns across an exec by a thread vs the kernel's");
+	ASSERT_TRUE(!strncmp(p.comm, "sh", sizeof(p.comm)),
+		    "the comm is the exec'd program's");
+cleanup:
+	work_end(&w);
 }
 
 static int busy_renice_stop(void *arg)

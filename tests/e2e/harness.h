@@ -425,6 +425,7 @@ void daemon_start(void);
 void daemon_stop(void);
 void cpu_vs_schedstat(void);
 void cpu_across_renice(void);
+void cpu_exec_from_thread(void);
 void cpu_never_switches(void);
 void cpu_running_before_start(void);
 void short_lived_vs_cpu_stat(void);

@@ -70,6 +70,7 @@ TEST_MAIN(
 	TEST(daemon_start),
 	TEST(cpu_vs_schedstat),
 	TEST(cpu_across_renice),
+	TEST(cpu_exec_from_thread),
 	TEST(cpu_never_switches),
 	TEST(short_lived_vs_cpu_stat),
 	TEST(disk_direct_io),

@@ -5,17 +5,24 @@
  * errno), so a check taken out of lib/mapops.c fails a test here.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "mapops.h"
 #include "unit.h"
 
 #define FAKE_SLOTS	8
 #define FAKE_CGROUPS	8
+#define FAKE_PIDX	4	/* tgids 100 and 104 share an entry */
 
 struct fake {
 	/* slot_index: keys present, by slot */
 	struct energy_key index[FAKE_SLOTS];
 	bool indexed[FAKE_SLOTS];
+	/* slot_spill: keys present, by slot */
+	struct energy_key spill[FAKE_SLOTS];
+	bool spilled[FAKE_SLOTS];
+	/* the pidx array, FAKE_PIDX entries */
+	struct energy_pidx pidx[FAKE_PIDX];
 	__u32 queue[FAKE_SLOTS];
 	size_t queued;
 	__u64 cg_id[FAKE_CGROUPS];
@@ -55,6 +62,19 @@ static int fake_update(void *ctx, enum coll_map m, const void *key,
 	if (err)
 		return err;
 	switch (m) {
+	case CM_SLOT_INDEX: {
+		__u32 slot = ((const struct energy_slot_ref *)val)->slot;
+
+		for (int i = 0; i < FAKE_SLOTS; i++)
+			if (f->indexed[i] && key_same(&f->index[i], key) &&
+			    i != (int)slot)
+				return -EEXIST;	/* one key, one slot */
+		if (slot >= FAKE_SLOTS)
+			return -E2BIG;
+		f->index[slot] = *(const struct energy_key *)key;
+		f->indexed[slot] = true;
+		return 0;
+	}
 	case CM_FREE_SLOTS:
 		if (key || f->queued == FAKE_SLOTS)
 			return key ? -EINVAL : -E2BIG;
@@ -97,10 +117,13 @@ static int fake_delete(void *ctx, enum coll_map m, const void *key)
 
 	if (err)
 		return err;
-	if (m == CM_SLOT_INDEX) {
+	if (m == CM_SLOT_INDEX || m == CM_SLOT_SPILL) {
+		struct energy_key *keys = m == CM_SLOT_INDEX ? f->index : f->spill;
+		bool *in = m == CM_SLOT_INDEX ? f->indexed : f->spilled;
+
 		for (int i = 0; i < FAKE_SLOTS; i++)
-			if (f->indexed[i] && key_same(&f->index[i], key)) {
-				f->indexed[i] = false;
+			if (in[i] && key_same(&keys[i], key)) {
+				in[i] = false;
 				return 0;
 			}
 		return -ENOENT;
@@ -127,7 +150,8 @@ static struct map_ops fake_ops(struct fake *f)
 	};
 }
 
-/* Slots 0..n-1 held by processes 100.., each indexed. */
+/* Slots 0..n-1 held by processes 100.., each indexed for people and in
+ * its pidx entry (n <= FAKE_PIDX). */
 static void fake_slots(struct fake *f, struct energy_proc *slots,
 		       struct table_freed *freed, int n)
 {
@@ -137,8 +161,16 @@ static void fake_slots(struct fake *f, struct energy_proc *slots,
 		slots[i] = (struct energy_proc){ .key = k, .c.cpu_ns = 5 };
 		f->index[i] = k;
 		f->indexed[i] = true;
+		f->pidx[k.tgid % FAKE_PIDX] = (struct energy_pidx){
+			.start_ns = k.start_ns, .tgid = k.tgid, .slot = i + 1,
+		};
 		freed[i] = (struct table_freed){ .slot = i, .key = k };
 	}
+}
+
+static int fake_init(struct fake *f, struct slot_return *r)
+{
+	return slot_return_init(r, FAKE_SLOTS, f->pidx, FAKE_PIDX - 1);
 }
 
 static bool queued(const struct fake *f, __u32 slot)
@@ -160,7 +192,7 @@ void test_mapops_push_refused(void)
 	struct map_ops o = fake_ops(&f);
 	struct slot_return r;
 
-	if (!ASSERT_EQ(slot_return_init(&r, FAKE_SLOTS), 0, "init"))
+	if (!ASSERT_EQ(fake_init(&f, &r), 0, "init"))
 		return;
 	fake_slots(&f, slots, freed, 3);
 	ASSERT_EQ(slots_return(&o, &r, slots, freed, 3), -ENOSPC,
@@ -171,6 +203,8 @@ void test_mapops_push_refused(void)
 	ASSERT_EQ(r.push_errors, 1, "counted");
 	for (int i = 0; i < 3; i++) {
 		ASSERT_TRUE(!f.indexed[i], "every index entry deleted");
+		ASSERT_EQ(f.pidx[(100 + i) % FAKE_PIDX].start_ns, 0,
+			  "every pidx entry freed");
 		ASSERT_EQ(slots[i].key.tgid, 0, "every slot cleared");
 	}
 	ASSERT_EQ(slots_return(&o, &r, slots, NULL, 0), 0, "the retry succeeds");
@@ -191,7 +225,7 @@ void test_mapops_index_delete_fails(void)
 	struct map_ops o = fake_ops(&f);
 	struct slot_return r;
 
-	if (!ASSERT_EQ(slot_return_init(&r, FAKE_SLOTS), 0, "init"))
+	if (!ASSERT_EQ(fake_init(&f, &r), 0, "init"))
 		return;
 	fake_slots(&f, slots, freed, 2);
 	ASSERT_EQ(slots_return(&o, &r, slots, freed, 2), -EBUSY, "returned");
@@ -269,4 +303,93 @@ void test_mapops_stats_unreadable(void)
 	ASSERT_EQ(stats_read(&o, out), 0, "read next time");
 	for (int i = 0; i < ENERGY_STAT_MAX; i++)
 		ASSERT_EQ(out[i], 70 + i, "the map's counters");
+}
+
+/* A process in the spill (its pidx entry held by another process of the
+ * same entry): handing its slot back deletes its spill entry and leaves
+ * the other's pidx entry alone; a spill delete that fails keeps the slot
+ * from the queue until it succeeds. */
+void test_mapops_spill_hand_back(void)
+{
+	struct energy_proc slots[FAKE_SLOTS] = {};
+	struct table_freed freed[1];
+	struct energy_key other = { .tgid = 104, .start_ns = 50 };
+	struct fake f = { .fail_op = 'd', .fail_map = CM_SLOT_SPILL,
+			  .fail_at = 1, .fail_count = 1, .fail_err = -EIO };
+	struct map_ops o = fake_ops(&f);
+	struct slot_return r;
+
+	if (!ASSERT_EQ(fake_init(&f, &r), 0, "init"))
+		return;
+	fake_slots(&f, slots, freed, 1);	/* tgid 100, slot 0 */
+	f.pidx[0] = (struct energy_pidx){ .start_ns = other.start_ns,
+					  .tgid = other.tgid, .slot = 6 };
+	f.spill[0] = freed[0].key;
+	f.spilled[0] = true;
+	ASSERT_EQ(slots_return(&o, &r, slots, freed, 1), -EIO, "returned");
+	ASSERT_TRUE(f.spilled[0] && !queued(&f, 0), "not reusable while spilled");
+	ASSERT_EQ(r.index_errors, 1, "counted");
+	ASSERT_EQ(slots_return(&o, &r, slots, NULL, 0), 0, "the retry succeeds");
+	ASSERT_TRUE(!f.spilled[0] && queued(&f, 0), "deleted, then queued");
+	ASSERT_TRUE(!f.indexed[0], "its index entry deleted");
+	ASSERT_EQ(f.pidx[0].start_ns, other.start_ns, "the other's pidx entry kept");
+	ASSERT_EQ(f.pidx[0].slot, 6, "with its slot");
+	slot_return_fini(&r);
+}
+
+/* A pidx entry that another process of the same tgid has taken since (the
+ * old one is gone): handing the old slot back leaves it alone. */
+void test_mapops_pidx_retaken(void)
+{
+	struct energy_proc slots[FAKE_SLOTS] = {};
+	struct table_freed freed[1];
+	struct fake f = {};
+	struct map_ops o = fake_ops(&f);
+	struct slot_return r;
+
+	if (!ASSERT_EQ(fake_init(&f, &r), 0, "init"))
+		return;
+	fake_slots(&f, slots, freed, 1);
+	f.pidx[0].start_ns = 99;	/* tgid 100 again, started later */
+	f.pidx[0].slot = 3;
+	ASSERT_EQ(slots_return(&o, &r, slots, freed, 1), 0, "handed back");
+	ASSERT_EQ(f.pidx[0].start_ns, 99, "the new process's entry kept");
+	ASSERT_EQ(f.pidx[0].slot, 3, "with its slot");
+	ASSERT_TRUE(queued(&f, 0), "the old slot queued");
+	slot_return_fini(&r);
+}
+
+/* slot_index follows the slots: an entry for each new process, the old
+ * one's replaced when a slot changes hands, gone when a slot empties; an
+ * insert that fails is tried again at the next call. */
+void test_mapops_index_follows(void)
+{
+	struct energy_proc slots[FAKE_SLOTS] = {};
+	struct fake f = { .fail_op = 'u', .fail_map = CM_SLOT_INDEX,
+			  .fail_at = 2, .fail_count = 1, .fail_err = -ENOMEM };
+	struct map_ops o = fake_ops(&f);
+	struct slot_return r;
+
+	if (!ASSERT_EQ(fake_init(&f, &r), 0, "init"))
+		return;
+	for (int i = 0; i < 3; i++)
+		slots[i].key = (struct energy_key){ .tgid = 200 + i,
+						    .start_ns = 1 + i };
+	ASSERT_EQ(slots_index(&o, &r, slots, 4), -ENOMEM, "the failure");
+	ASSERT_EQ(r.insert_errors, 1, "counted");
+	ASSERT_TRUE(f.indexed[0] && !f.indexed[1] && f.indexed[2],
+		    "the others listed all the same");
+	ASSERT_TRUE(!f.indexed[3], "an empty slot is not");
+	ASSERT_EQ(slots_index(&o, &r, slots, 4), 0, "the retry succeeds");
+	ASSERT_TRUE(f.indexed[1] && f.index[1].tgid == 201, "slot 1 listed now");
+	/* Slot 0 taken by another process, slot 2 emptied. */
+	slots[0].key = (struct energy_key){ .tgid = 300, .start_ns = 9 };
+	memset(&slots[2].key, 0, sizeof(slots[2].key));
+	ASSERT_EQ(slots_index(&o, &r, slots, 4), 0, "followed");
+	ASSERT_TRUE(f.indexed[0] && f.index[0].tgid == 300, "the new process");
+	for (int i = 0; i < FAKE_SLOTS; i++)
+		ASSERT_TRUE(!f.indexed[i] || (f.index[i].tgid != 200 &&
+					      f.index[i].tgid != 202),
+			    "neither old one listed");
+	slot_return_fini(&r);
 }
