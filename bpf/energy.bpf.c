@@ -6,9 +6,9 @@
  * program and a raw_tp twin, and the daemon loads the one the running kernel
  * supports (bpf_program__set_autoload). Counters live in the "procs"
  * array, one slot per process (tgid, group leader start time), and only
- * ever grow; each thread finds its slot through task storage. The daemon
- * maps the array, copies it once per sample, and clears a slot only a
- * window after its process exited and was published.
+ * ever grow; each thread finds its slot through its state (slots.bpf.h).
+ * The daemon maps the array, copies it once per sample, and clears a slot
+ * only a window after its process exited and was published.
  *
  * This file holds the scheduler's programs (CPU time, instructions,
  * wakeups, the process lifecycle) and the seed iterator; maps.bpf.h the

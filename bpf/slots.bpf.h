@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * How a task finds its process's slot: the process key, the slot found
- * through task storage (or the index, for untrusted pointers), allocated
- * on first sight, and the per-sample refresh of mem, cgroup and comm.
+ * How a task finds its process's slot: the process key, the thread's state
+ * (in the "threads" array, else task storage) that caches the slot, the
+ * process index ("pidx", else the spill) where a slot is found or filled,
+ * and the per-sample refresh of mem, cgroup and comm.
  * Included once, by energy.bpf.c.
  */
 #ifndef ENERGY_SLOTS_BPF_H
@@ -300,31 +301,35 @@ static __always_inline struct task_state *task_state_find(struct task_struct *t)
 }
 
 /*
- * Claims threads entry @ts for @t, when it is free or was filled for @t's
- * pid (that task is gone: a pid names one live task, and an exiting one
- * claims none), by compare-and-swap to TS_BUSY; filled by the caller,
- * which then sets the stack. Whether it got it.
+ * Claims threads entry @ts for the task of @pid, @stack and @canary, when
+ * it is free or was filled for that pid (that task is gone: a pid names
+ * one live task, and an exiting one claims none), by compare-and-swap to
+ * TS_BUSY; filled by the caller, which then shows it (thread_publish()).
+ * @fresh: the task is a child at its fork, so an entry that already names
+ * it is stale (a task before it with that stack and canary, whose final
+ * switch was not seen). Whether it got it.
  */
-static __always_inline bool thread_claim(struct task_state *ts,
-					 struct task_struct *t, bool fresh)
+static __always_inline bool thread_claim(struct task_state *ts, __u32 pid,
+					 __u64 stack, __u64 canary, bool fresh)
 {
 	__u64 old = ts->stack;
 
 	if (old == TS_BUSY)
 		return false;
-	if (old && ts->pid != t->pid && !(fresh && thread_is(ts, t)))
+	if (old && ts->pid != pid &&
+	    !(fresh && old == stack && ts->canary == canary))
 		return false;
 	return __sync_val_compare_and_swap(&ts->stack, old, TS_BUSY) == old;
 }
 
-/* Shows the claimed entry @ts as @t's. */
-static __always_inline void thread_publish(struct task_state *ts,
-					   struct task_struct *t)
+/* Shows the claimed entry @ts as the task's of @pid, @stack and @canary. */
+static __always_inline void thread_publish(struct task_state *ts, __u32 pid,
+					   __u64 stack, __u64 canary)
 {
-	ts->canary = task_canary(t);
-	ts->pid = t->pid;
+	ts->canary = canary;
+	ts->pid = pid;
 	asm volatile("" ::: "memory");
-	ts->stack = (__u64)t->stack;
+	ts->stack = stack;
 }
 
 /*
@@ -350,9 +355,7 @@ static __always_inline void task_state_init(struct task_state *ts,
  * A state for thread @t, which has none: its threads entry when that is
  * free, claimed (TS_BUSY) and filled before it shows the stack, else task
  * storage; NULL when another CPU is filling one for it, or none can be
- * had (counted). @fresh: @t is a child at its fork, so an entry that
- * already shows its stack is stale (a task before it with that stack and
- * canary, whose final switch was not seen) and is filled anew.
+ * had (counted). @fresh: @t is a child at its fork (thread_claim()).
  */
 static __always_inline struct task_state *task_state_new(struct task_struct *t,
 							 bool fresh)
@@ -361,9 +364,10 @@ static __always_inline struct task_state *task_state_new(struct task_struct *t,
 
 	if (ts && thread_is(ts, t) && !fresh)
 		return ts;	/* filled by another CPU meanwhile */
-	if (ts && thread_claim(ts, t, fresh)) {
+	if (ts && thread_claim(ts, t->pid, (__u64)t->stack, task_canary(t),
+			       fresh)) {
 		task_state_init(ts, t);
-		thread_publish(ts, t);
+		thread_publish(ts, t->pid, (__u64)t->stack, task_canary(t));
 		return ts;
 	}
 	if (ts && ts->stack == TS_BUSY)
@@ -446,7 +450,8 @@ static __always_inline void task_state_moved(struct task_struct *t,
 	if (!from || !thread_is(from, t))
 		return;		/* in task storage, which moves with it */
 	to = thread_entry(t->pid);
-	claimed = to && thread_claim(to, t, true);
+	claimed = to && thread_claim(to, t->pid, (__u64)t->stack,
+				     task_canary(t), true);
 	if (!claimed)
 		to = bpf_task_storage_get(&task_states, t, 0,
 					  BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -455,7 +460,8 @@ static __always_inline void task_state_moved(struct task_struct *t,
 		to->last_runtime = from->last_runtime;
 		to->last_nvcsw = from->last_nvcsw;
 		if (claimed)
-			thread_publish(to, t);
+			thread_publish(to, t->pid, (__u64)t->stack,
+				       task_canary(t));
 	} else {
 		stat_inc(ENERGY_STAT_TASK_STORAGE);
 	}
@@ -605,7 +611,7 @@ static __always_inline struct energy_proc *proc_of_untrusted(struct task_struct 
 static __always_inline void proc_of_forked_untrusted(struct task_struct *child)
 {
 	__u32 pid = BPF_CORE_READ(child, pid), tgid = BPF_CORE_READ(child, tgid);
-	__u64 stack = (__u64)BPF_CORE_READ(child, stack), canary = 0, old;
+	__u64 stack = (__u64)BPF_CORE_READ(child, stack), canary = 0;
 	struct task_state *ts;
 	long s;
 
@@ -615,11 +621,7 @@ static __always_inline void proc_of_forked_untrusted(struct task_struct *child)
 	if (bpf_core_field_exists(child->stack_canary))
 		canary = BPF_CORE_READ(child, stack_canary);
 	ts = thread_entry(pid);
-	if (!ts)
-		return;
-	old = ts->stack;
-	if (old == TS_BUSY || (old && ts->pid != pid) ||
-	    __sync_val_compare_and_swap(&ts->stack, old, TS_BUSY) != old)
+	if (!ts || !thread_claim(ts, pid, stack, canary, true))
 		return;
 	if (s == SLOT_FULL) {
 		ts->slot = TS_SLOT_NONE;
@@ -630,10 +632,7 @@ static __always_inline void proc_of_forked_untrusted(struct task_struct *child)
 	}
 	ts->last_runtime = 0;
 	ts->last_nvcsw = 0;
-	ts->canary = canary;
-	ts->pid = pid;
-	asm volatile("" ::: "memory");
-	ts->stack = stack;
+	thread_publish(ts, pid, stack, canary);
 }
 
 /* The process of the task running now; NULL for the idle task (a softirq

@@ -335,6 +335,7 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 		 struct sampler_keep *k, bool resume)
 {
 	__u64 now;
+	int err;
 
 	*s = (struct sampler){
 		.v = v,
@@ -375,8 +376,10 @@ int sampler_init(struct sampler *s, struct view *v, struct collector *coll,
 		log_warn("running tasks' CPU time not counted in the first sample");
 	measure(s);
 	energy_write(v);
-	if (coll_read(coll, t))
-		log_warn("map slot_index: new processes not listed yet (tried again next sample)");
+	err = coll_read(coll, t);
+	if (err)
+		log_warn("map slot_index: new processes not listed yet (tried again next sample): %s",
+			 strerror(-err));
 	/* The first sample of a new table primes it; a kept one goes on,
 	 * the time the daemon was away in its first sample and window. */
 	sample_energy(s, resume ? now - s->k->last_energy_ns : 0);
