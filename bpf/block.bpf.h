@@ -70,7 +70,7 @@ static __always_inline int on_rq_submit(struct request *rq, bool keep,
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	__u32 opf = trusted ? rq->cmd_flags : BPF_CORE_READ(rq, cmd_flags);
-	struct task_state *ts;
+	struct energy_thread *ts;
 	struct energy_proc *e;
 	struct energy_req *v;
 	__u64 addr;

@@ -58,21 +58,25 @@ static __always_inline __u64 pmu_delta(void)
 }
 
 /*
- * Counts what thread @t's runtime gained since it was last counted, once
- * whoever counts it: its switch-out on its own CPU and the per-sample pass
- * (fold_running) on another may race, so the counted runtime only moves
- * forward, by compare-and-swap. Returns the gain.
+ * Moves the runtime in state @ts forward to @runtime, once whoever moves
+ * it: a switch-out on the thread's own CPU and the per-sample pass
+ * (fold_running) on another may race, so it only moves forward, by
+ * compare-and-swap. Returns the gain (for a state in task storage, what
+ * goes into the slot). A switch-out of a thread whose state is its
+ * threads entry stores its runtime plainly instead: the newest there is,
+ * which the per-sample pass, by this, never takes back.
  */
-static __always_inline __u64 runtime_take(struct task_state *ts, __u64 runtime)
+static __always_inline __u64 runtime_take(struct energy_thread *ts,
+					  __u64 runtime)
 {
-	__u64 old = ts->last_runtime;
+	__u64 old = ts->runtime;
 
 	for (int i = 0; i < 4; i++) {
 		__u64 seen;
 
 		if (runtime <= old)
 			return 0;
-		seen = __sync_val_compare_and_swap(&ts->last_runtime, old, runtime);
+		seen = __sync_val_compare_and_swap(&ts->runtime, old, runtime);
 		if (seen == old)
 			return runtime - old;
 		old = seen;
@@ -81,54 +85,72 @@ static __always_inline __u64 runtime_take(struct task_state *ts, __u64 runtime)
 }
 
 /*
- * Adds the new CPU time of thread @t (a trusted pointer), se.sum_exec_runtime
- * (the runtime schedstat shows) less what was counted of it, to its
- * process; at most once per sample, its mem, cgroup and comm. The kernel's
- * own prev_sum_exec_runtime is no substitute: it is reset without a switch
- * (autogroup moves at exit, renice, cgroup moves).
+ * Records the CPU time of thread @t (a trusted pointer), se.sum_exec_runtime
+ * (the runtime schedstat shows); at most once per sample, its process's
+ * mem, cgroup and comm. The kernel's own prev_sum_exec_runtime is no
+ * substitute: it is reset without a switch (autogroup moves at exit,
+ * renice, cgroup moves).
  *
  * @switch_out: @t is leaving its CPU (sched_switch): its voluntary switches
- * (nvcsw, which the kernel has counted before the tracepoint) are added to
- * the process's wakeups too, as getrusage() counts them: each is a sleep
- * that a wakeup ends, so no wakeup program has to run. Only the thread's
- * own switch-outs, one CPU at a time, write last_nvcsw: a plain store.
- * Returns the process.
+ * (nvcsw, which the kernel has counted before the tracepoint) are recorded
+ * too, as the process's wakeups, as getrusage() counts them: each is a
+ * sleep that a wakeup ends, so no wakeup program has to run. A thread
+ * other than the leader is folded into its process's count (signal->nvcsw)
+ * when it is released, before its last switch: the kernel counts none of
+ * its switches after that, nor does this.
+ *
+ * With its state in its threads entry, that is all a switch-out does, in
+ * plain stores: only the thread's own switch-outs, one CPU at a time,
+ * store there, and the daemon adds the gain to the process. In task
+ * storage, the gain goes into the process's slot, by locked adds. Returns
+ * the state.
  */
-static __always_inline struct energy_proc *count_runtime(struct task_struct *t,
-							 __u32 tgid,
-							 __u64 runtime,
-							 bool switch_out)
+static __always_inline struct energy_thread *count_runtime(struct task_struct *t,
+							   __u32 tgid,
+							   __u64 runtime,
+							   bool switch_out)
 {
-	struct task_state *ts;
+	bool own_nv = switch_out && !(t->exit_state && t->pid != tgid);
+	struct energy_thread *ts;
 	struct energy_proc *e;
 	__u32 gen = refresh_gen;
-	__u64 delta;
+	__u64 delta, nv;
 
 	ts = task_state_of(t);
 	if (!ts)
 		return NULL;
+	if (thread_in_array(ts)) {
+		if (switch_out)
+			ts->runtime = runtime;
+		else
+			runtime_take(ts, runtime);
+		if (own_nv)
+			ts->nvcsw = t->nvcsw;
+		if (ts->gen == gen && ts->slot)
+			return ts;
+		e = proc_of(t, tgid, ts);
+		if (e && e->refresh_gen != gen)
+			proc_refresh(e, t, gen, true);
+		if (ts->slot)
+			ts->gen = gen;
+		return ts;
+	}
 	/* No process, no runtime taken: what a process without a slot for
 	 * now ran is counted once it has one. */
 	e = proc_of(t, tgid, ts);
 	if (!e)
-		return NULL;
+		return ts;
 	delta = runtime_take(ts, runtime);
 	if (delta)
 		__sync_fetch_and_add(&e->c.cpu_ns, delta);
-	/* A thread other than the leader is folded into its process's count
-	 * (signal->nvcsw) when it is released, before its last switch: the
-	 * kernel counts none of its switches after that, nor does this. */
-	if (switch_out && !(t->exit_state && t->pid != tgid)) {
-		__u64 nv = t->nvcsw;
-
-		if (nv != ts->last_nvcsw) {
-			__sync_fetch_and_add(&e->c.wakeups, nv - ts->last_nvcsw);
-			ts->last_nvcsw = nv;
-		}
+	nv = t->nvcsw;
+	if (own_nv && nv != ts->nvcsw) {
+		__sync_fetch_and_add(&e->c.wakeups, nv - ts->nvcsw);
+		ts->nvcsw = nv;
 	}
 	if (e->refresh_gen != gen)
 		proc_refresh(e, t, gen, true);
-	return e;
+	return ts;
 }
 
 /* @prev is the outgoing task and still current; the kernel has updated its
@@ -136,14 +158,18 @@ static __always_inline struct energy_proc *count_runtime(struct task_struct *t,
 static __always_inline int on_switch(struct task_struct *prev, __u32 tgid,
 				     __u64 runtime)
 {
-	struct energy_proc *e = count_runtime(prev, tgid, runtime, true);
+	struct energy_thread *ts = count_runtime(prev, tgid, runtime, true);
+	struct energy_proc *e;
+	__u64 insns;
 
-	if (e && pmu_enabled) {
-		__u64 insns = pmu_delta();
-
-		if (insns)
-			__sync_fetch_and_add(&e->c.instructions, insns);
-	}
+	if (!pmu_enabled)
+		return 0;
+	insns = pmu_delta();
+	if (!insns || !ts)
+		return 0;
+	e = proc_of(prev, tgid, ts);
+	if (e)
+		__sync_fetch_and_add(&e->c.instructions, insns);
 	return 0;
 }
 
@@ -307,23 +333,24 @@ SEC("iter/task")
 int seed_tasks(struct bpf_iter__task *ctx)
 {
 	struct task_struct *t = ctx->task;
-	struct task_state *ts;
+	struct energy_thread *ts;
 	struct energy_proc *e;
 	__u64 ns, nv;
 
 	if (!t || !t->pid)
 		return 0;
-	/* The thread's state starts where this adds up to (zero for a thread
-	 * younger than the seed): its switch-outs add the rest. A thread
-	 * without state (ENERGY_STAT_TASK_STORAGE) is not counted at all. */
+	/* The thread's state starts where this adds up to, its base (zero
+	 * for a thread younger than the seed): what it runs on is its
+	 * gain. A thread without state (ENERGY_STAT_TASK_STORAGE) is not
+	 * counted at all. */
 	ts = task_state_of(t);
 	if (!ts)
 		return 0;
 	e = proc_of(t, t->tgid, ts);
 	if (!e)
 		return 0;
-	ns = ts->last_runtime;
-	nv = ts->last_nvcsw;
+	ns = ts->base_runtime;
+	nv = ts->base_nvcsw;
 	if (t->pid == t->tgid) {
 		ns += t->signal->sum_sched_runtime;
 		nv += t->signal->nvcsw;

@@ -97,46 +97,45 @@ struct {
 } free_slots SEC(".maps");
 
 /*
- * Per thread: its process's slot plus one (0: not known yet; TS_SLOT_NONE:
- * the process got no slot, for good), its se.sum_exec_runtime when it was
- * last counted, and its nvcsw (voluntary switches) when it was last
- * switched out. In "threads", an array indexed by pid (new threads' pids
- * follow one another, so a fork finds its entry in warm memory), whose
- * entry names its thread by the address of its kernel stack and its stack
- * canary (random, set once at fork; stack 0: free, TS_BUSY: being filled),
- * with the pid it was filled for: no two live tasks share a stack, and a
- * task that gets a dead one's stack has another canary. An exec by a
- * non-leader thread gives it its leader's pid: its state moves to that
- * entry at the exec tracepoint (task_state_moved). A thread whose entry a
- * live thread of another pid holds (kernel.pid_max above the array's
- * size) has its state in task storage ("task_states"), whose creation
- * (two allocations from the BPF memory allocator) was most of a fork's
- * cost.
+ * Per thread: its state (struct energy_thread). In "threads", an array
+ * indexed by pid (new threads' pids follow one another, so a fork finds
+ * its entry in warm memory), mapped by the daemon, which adds what each
+ * live entry's thread ran since its base to its process: a switch-out
+ * then only stores the thread's runtime and voluntary switches in its own
+ * entry, no locked instruction (make bench). An entry names its thread by
+ * the address of its kernel stack and its stack canary (random, set once
+ * at fork), with the pid it was filled for: no two live tasks share a
+ * stack, and a task that gets a dead one's stack has another canary. An
+ * exec by a non-leader thread gives it its leader's pid: its state moves
+ * to that entry at the exec tracepoint (task_state_moved). A thread whose
+ * entry a live thread of another pid holds (kernel.pid_max above the
+ * array's size) has its state in task storage ("task_states"), whose
+ * creation (two allocations from the BPF memory allocator) was most of a
+ * fork's cost; there, the daemon cannot see it, and what it runs goes
+ * into its process's slot at once (runtime and nvcsw: what was counted).
  */
-#define TS_SLOT_NONE	0xffffffffU
-#define TS_BUSY		1ULL	/* no stack is at address 1 */
-
-struct task_state {
-	__u64 stack;
-	__u64 canary;
-	__u64 last_runtime;
-	__u64 last_nvcsw;
-	__u32 slot;
-	__u32 pid;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct task_state);
+	__type(value, struct energy_thread);
 } threads SEC(".maps");
+
+/* Which threads entries are live (ENERGY_THREAD_LIVE_BITS per word). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} thread_live SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct task_state);
+	__type(value, struct energy_thread);
 } task_states SEC(".maps");
 
 /* Per CPU: the thread sched_switch last switched in (0: the idle task, or

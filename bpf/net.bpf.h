@@ -96,7 +96,7 @@ static __always_inline int on_xmit_queue(struct sk_buff *skb, struct sock *sk)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct energy_proc *e;
-	struct task_state *ts;
+	struct energy_thread *ts;
 	struct sock_owner *o;
 
 	if (!first_ip_device(skb))

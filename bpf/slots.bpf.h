@@ -275,7 +275,7 @@ static __always_inline __u64 task_canary(struct task_struct *t)
 }
 
 /* The "threads" entry for pid @pid. */
-static __always_inline struct task_state *thread_entry(__u32 pid)
+static __always_inline struct energy_thread *thread_entry(__u32 pid)
 {
 	__u32 i = pid & thread_mask;
 
@@ -283,17 +283,47 @@ static __always_inline struct task_state *thread_entry(__u32 pid)
 }
 
 /* Whether @ts is the threads entry of task @t. */
-static __always_inline bool thread_is(struct task_state *ts,
+static __always_inline bool thread_is(struct energy_thread *ts,
 				      struct task_struct *t)
 {
 	return ts->stack == (__u64)t->stack && ts->canary == task_canary(t);
 }
 
+/* Whether state @ts, found for its thread, is its threads entry (the
+ * daemon adds what it ran since its base) rather than task storage (whose
+ * stack stays 0: what it runs goes into its process's slot at once). */
+static __always_inline bool thread_in_array(const struct energy_thread *ts)
+{
+	return ts->stack != 0;
+}
+
+/*
+ * Moves what the thread of threads entry @ts ran since its base into its
+ * process's slot, for a caller that holds the entry (busy, so that the
+ * daemon, which reads the slots before the entries, counts it in neither
+ * for a moment rather than in both).
+ */
+static __always_inline void thread_flush(struct energy_thread *ts)
+{
+	struct energy_proc *e;
+
+	if (!ts->slot || ts->slot == ENERGY_THREAD_NO_SLOT)
+		return;
+	e = slot_entry(ts->slot - 1);
+	if (!e || e->key.tgid != ts->tgid)
+		return;
+	if (ts->runtime > ts->base_runtime)
+		__sync_fetch_and_add(&e->c.cpu_ns,
+				     ts->runtime - ts->base_runtime);
+	if (ts->nvcsw > ts->base_nvcsw)
+		__sync_fetch_and_add(&e->c.wakeups, ts->nvcsw - ts->base_nvcsw);
+}
+
 /* The state of thread @t (a trusted task pointer), NULL when it has none
  * yet: its threads entry, else its task storage. */
-static __always_inline struct task_state *task_state_find(struct task_struct *t)
+static __always_inline struct energy_thread *task_state_find(struct task_struct *t)
 {
-	struct task_state *ts = thread_entry(t->pid);
+	struct energy_thread *ts = thread_entry(t->pid);
 
 	if (ts && thread_is(ts, t))
 		return ts;
@@ -304,32 +334,62 @@ static __always_inline struct task_state *task_state_find(struct task_struct *t)
  * Claims threads entry @ts for the task of @pid, @stack and @canary, when
  * it is free or was filled for that pid (that task is gone: a pid names
  * one live task, and an exiting one claims none), by compare-and-swap to
- * TS_BUSY; filled by the caller, which then shows it (thread_publish()).
+ * ENERGY_THREAD_BUSY; filled by the caller, which then shows it (thread_publish()).
  * @fresh: the task is a child at its fork, so an entry that already names
  * it is stale (a task before it with that stack and canary, whose final
- * switch was not seen). Whether it got it.
+ * switch was not seen). What the task before ran since its base goes to
+ * its process. Whether it got it.
  */
-static __always_inline bool thread_claim(struct task_state *ts, __u32 pid,
+static __always_inline bool thread_claim(struct energy_thread *ts, __u32 pid,
 					 __u64 stack, __u64 canary, bool fresh)
 {
 	__u64 old = ts->stack;
 
-	if (old == TS_BUSY)
+	if (old == ENERGY_THREAD_BUSY)
 		return false;
 	if (old && ts->pid != pid &&
 	    !(fresh && old == stack && ts->canary == canary))
 		return false;
-	return __sync_val_compare_and_swap(&ts->stack, old, TS_BUSY) == old;
+	if (__sync_val_compare_and_swap(&ts->stack, old,
+					ENERGY_THREAD_BUSY) != old)
+		return false;
+	if (old)
+		thread_flush(ts);
+	return true;
+}
+
+/* Marks the threads entry of @pid live (@on) or not, for the daemon. */
+static __always_inline void thread_live_mark(__u32 pid, bool on)
+{
+	__u32 i = pid & thread_mask, w = i / ENERGY_THREAD_LIVE_BITS;
+	__u64 bit = 1ULL << (i % ENERGY_THREAD_LIVE_BITS);
+	__u64 *word = bpf_map_lookup_elem(&thread_live, &w);
+
+	if (!word)
+		return;
+	if (on)
+		__sync_fetch_and_or(word, bit);
+	else
+		__sync_fetch_and_and(word, ~bit);
 }
 
 /* Shows the claimed entry @ts as the task's of @pid, @stack and @canary. */
-static __always_inline void thread_publish(struct task_state *ts, __u32 pid,
+static __always_inline void thread_publish(struct energy_thread *ts, __u32 pid,
 					   __u64 stack, __u64 canary)
 {
 	ts->canary = canary;
 	ts->pid = pid;
 	asm volatile("" ::: "memory");
 	ts->stack = stack;
+	thread_live_mark(pid, true);
+}
+
+/* Empties threads entry @ts, held busy: unmarked first, so that a claim
+ * of it, once it shows free, marks it after. */
+static __always_inline void thread_empty(struct energy_thread *ts)
+{
+	thread_live_mark(ts->pid, false);
+	ts->stack = 0;
 }
 
 /*
@@ -338,29 +398,33 @@ static __always_inline void thread_publish(struct task_state *ts, __u32 pid,
  * it, is counted from now on); a younger one, first seen without its fork
  * (raw_tp has no trusted child), counts from zero.
  */
-static __always_inline void task_state_init(struct task_state *ts,
+static __always_inline void task_state_init(struct energy_thread *ts,
 					    struct task_struct *t)
 {
 	ts->slot = 0;
+	ts->tgid = t->tgid;
+	ts->gen = 0;
 	if (t->start_time > seed_ns) {
-		ts->last_runtime = 0;
-		ts->last_nvcsw = 0;
+		ts->runtime = 0;
+		ts->nvcsw = 0;
 	} else {
-		ts->last_runtime = t->se.sum_exec_runtime;
-		ts->last_nvcsw = t->nvcsw;
+		ts->runtime = t->se.sum_exec_runtime;
+		ts->nvcsw = t->nvcsw;
 	}
+	ts->base_runtime = ts->runtime;
+	ts->base_nvcsw = ts->nvcsw;
 }
 
 /*
  * A state for thread @t, which has none: its threads entry when that is
- * free, claimed (TS_BUSY) and filled before it shows the stack, else task
+ * free, claimed (ENERGY_THREAD_BUSY) and filled before it shows the stack, else task
  * storage; NULL when another CPU is filling one for it, or none can be
  * had (counted). @fresh: @t is a child at its fork (thread_claim()).
  */
-static __always_inline struct task_state *task_state_new(struct task_struct *t,
+static __always_inline struct energy_thread *task_state_new(struct task_struct *t,
 							 bool fresh)
 {
-	struct task_state *ts = thread_entry(t->pid);
+	struct energy_thread *ts = thread_entry(t->pid);
 
 	if (ts && thread_is(ts, t) && !fresh)
 		return ts;	/* filled by another CPU meanwhile */
@@ -370,7 +434,7 @@ static __always_inline struct task_state *task_state_new(struct task_struct *t,
 		thread_publish(ts, t->pid, (__u64)t->stack, task_canary(t));
 		return ts;
 	}
-	if (ts && ts->stack == TS_BUSY)
+	if (ts && ts->stack == ENERGY_THREAD_BUSY)
 		return NULL;
 	ts = bpf_task_storage_get(&task_states, t, 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -387,9 +451,9 @@ static __always_inline struct task_state *task_state_new(struct task_struct *t,
  * leader that a thread's exec replaced has that thread's pid now, and its
  * state is under the tgid until the exec moves the thread's there.
  */
-static __always_inline struct task_state *task_state_replaced(struct task_struct *t)
+static __always_inline struct energy_thread *task_state_replaced(struct task_struct *t)
 {
-	struct task_state *ts;
+	struct energy_thread *ts;
 
 	if (t->pid == t->tgid)
 		return NULL;
@@ -408,9 +472,9 @@ static __always_inline struct task_state *task_state_replaced(struct task_struct
  * is first seen there is rare: a task forked between the seed and the
  * attach, or whose entry was taken.
  */
-static __always_inline struct task_state *task_state_of(struct task_struct *t)
+static __always_inline struct energy_thread *task_state_of(struct task_struct *t)
 {
-	struct task_state *ts = task_state_find(t);
+	struct energy_thread *ts = task_state_find(t);
 
 	if (ts)
 		return ts;
@@ -421,28 +485,40 @@ static __always_inline struct task_state *task_state_of(struct task_struct *t)
 	return task_state_new(t, false);
 }
 
-/* Frees the threads entry of @t, at its final switch-out (TASK_DEAD). */
+/* Frees the threads entry of @t, at its final switch-out (TASK_DEAD),
+ * what it ran moved into its process's slot; unless a fork took the entry
+ * meanwhile (@t's pid is free before this), which moved it. */
 static __always_inline void task_state_free(struct task_struct *t)
 {
-	struct task_state *ts = thread_entry(t->pid);
+	struct energy_thread *ts = thread_entry(t->pid);
+	__u64 stack;
 
 	if (!ts || !thread_is(ts, t))
 		ts = task_state_replaced(t);
-	if (ts)
-		ts->stack = 0;
+	if (!ts)
+		return;
+	stack = ts->stack;
+	if (__sync_val_compare_and_swap(&ts->stack, stack,
+					ENERGY_THREAD_BUSY) != stack)
+		return;
+	thread_flush(ts);
+	thread_empty(ts);
 }
 
 /*
  * At the exec of @t that had pid @old_pid before it: a non-leader thread
  * has taken its leader's pid, so its state moves from its old pid's entry
- * to its new one's (or to task storage), and the old entry is freed. The
- * leader it replaced is gone, whatever its entry still shows.
+ * to its new one's, when that is free, and the old entry is freed; the
+ * leader it replaced may not have made its final switch yet, and keeps
+ * its entry until then. Else the state moves to task storage, from its
+ * base: what it ran since goes into the slot at its next switch-out.
  */
 static __always_inline void task_state_moved(struct task_struct *t,
 					     __u32 old_pid)
 {
-	struct task_state *from, *to;
-	bool claimed;
+	struct energy_thread *from, *to;
+	__u64 runtime, nvcsw;
+	__u32 slot, tgid;
 
 	if (old_pid == t->pid)
 		return;
@@ -450,22 +526,39 @@ static __always_inline void task_state_moved(struct task_struct *t,
 	if (!from || !thread_is(from, t))
 		return;		/* in task storage, which moves with it */
 	to = thread_entry(t->pid);
-	claimed = to && thread_claim(to, t->pid, (__u64)t->stack,
-				     task_canary(t), true);
-	if (!claimed)
-		to = bpf_task_storage_get(&task_states, t, 0,
-					  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (to) {
+	if (to && !to->stack &&
+	    __sync_val_compare_and_swap(&to->stack, 0, ENERGY_THREAD_BUSY) == 0) {
+		/* Busy both, so that the daemon never sees both. */
+		from->stack = ENERGY_THREAD_BUSY;
+		to->runtime = from->runtime;
+		to->nvcsw = from->nvcsw;
+		to->base_runtime = from->base_runtime;
+		to->base_nvcsw = from->base_nvcsw;
 		to->slot = from->slot;
-		to->last_runtime = from->last_runtime;
-		to->last_nvcsw = from->last_nvcsw;
-		if (claimed)
-			thread_publish(to, t->pid, (__u64)t->stack,
-				       task_canary(t));
-	} else {
-		stat_inc(ENERGY_STAT_TASK_STORAGE);
+		to->tgid = from->tgid;
+		to->gen = from->gen;
+		thread_publish(to, t->pid, (__u64)t->stack, task_canary(t));
+		thread_empty(from);
+		return;
 	}
-	from->stack = 0;
+	/* Freed first, as the storage state's gain goes to the slot at once;
+	 * what it holds read before, as the entry is anyone's then. */
+	slot = from->slot;
+	tgid = from->tgid;
+	runtime = from->base_runtime;
+	nvcsw = from->base_nvcsw;
+	asm volatile("" ::: "memory");
+	thread_empty(from);
+	to = bpf_task_storage_get(&task_states, t, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!to) {
+		stat_inc(ENERGY_STAT_TASK_STORAGE);
+		return;
+	}
+	to->slot = slot;
+	to->tgid = tgid;
+	to->runtime = runtime;
+	to->nvcsw = nvcsw;
 }
 
 /*
@@ -477,12 +570,12 @@ static __always_inline void task_state_moved(struct task_struct *t,
 static __always_inline bool leader_untracked(struct task_struct *t)
 {
 	struct task_struct *leader = t->group_leader;
-	struct task_state *lts;
+	struct energy_thread *lts;
 
 	if (!leader || leader == t)
 		return false;
 	lts = task_state_find(leader);
-	return lts && lts->slot == TS_SLOT_NONE;
+	return lts && lts->slot == ENERGY_THREAD_NO_SLOT;
 }
 
 /*
@@ -493,20 +586,20 @@ static __always_inline bool leader_untracked(struct task_struct *t)
  * slot_new().
  *
  * A process that found no free slot is marked in its threads' states
- * (TS_SLOT_NONE): their later events return at once, it stays untracked
+ * (ENERGY_THREAD_NO_SLOT): their later events return at once, it stays untracked
  * for good, and it is counted once in ENERGY_STAT_PROCS_FULL, by its
  * leader (every process's leader comes here: at its fork, or in the seed).
  */
 static __always_inline struct energy_proc *proc_of(struct task_struct *t,
 						   __u32 tgid,
-						   struct task_state *ts)
+						   struct energy_thread *ts)
 {
 	struct energy_proc *e;
 	struct energy_key k;
 	long s;
 
 	if (ts->slot) {
-		if (ts->slot == TS_SLOT_NONE)
+		if (ts->slot == ENERGY_THREAD_NO_SLOT)
 			return NULL;
 		e = slot_entry(ts->slot - 1);
 		if (e && e->key.tgid == tgid)
@@ -515,13 +608,13 @@ static __always_inline struct energy_proc *proc_of(struct task_struct *t,
 	s = slot_find(t, &k, true);
 	if (s == SLOT_MISSING) {
 		if (leader_untracked(t)) {
-			ts->slot = TS_SLOT_NONE;
+			ts->slot = ENERGY_THREAD_NO_SLOT;
 			return NULL;
 		}
 		s = slot_new(t, &k);
 	}
 	if (s == SLOT_FULL) {
-		ts->slot = TS_SLOT_NONE;
+		ts->slot = ENERGY_THREAD_NO_SLOT;
 		if (t->pid == t->tgid)
 			stat_inc(ENERGY_STAT_PROCS_FULL);
 		return NULL;
@@ -535,7 +628,7 @@ static __always_inline struct energy_proc *proc_of(struct task_struct *t,
 /* The process entry of a trusted task pointer. */
 static __always_inline struct energy_proc *proc_of_task(struct task_struct *t)
 {
-	struct task_state *ts = task_state_of(t);
+	struct energy_thread *ts = task_state_of(t);
 	long s;
 
 	if (ts)
@@ -555,7 +648,7 @@ static __always_inline struct energy_proc *proc_of_task(struct task_struct *t)
 static __always_inline void proc_of_forked(struct task_struct *parent,
 					   struct task_struct *child)
 {
-	struct task_state *ts, *pts;
+	struct energy_thread *ts, *pts;
 	struct energy_proc *e;
 	struct energy_key k;
 	long s;
@@ -570,8 +663,8 @@ static __always_inline void proc_of_forked(struct task_struct *parent,
 	if (child->pid != child->tgid) {
 		pts = task_state_find(parent);
 		if (pts && parent->tgid == child->tgid && pts->slot) {
-			if (pts->slot == TS_SLOT_NONE) {
-				ts->slot = TS_SLOT_NONE;
+			if (pts->slot == ENERGY_THREAD_NO_SLOT) {
+				ts->slot = ENERGY_THREAD_NO_SLOT;
 				return;
 			}
 			e = slot_entry(pts->slot - 1);
@@ -586,7 +679,7 @@ static __always_inline void proc_of_forked(struct task_struct *parent,
 	task_key(child, &k, true);
 	s = slot_new(child, &k);
 	if (s == SLOT_FULL) {
-		ts->slot = TS_SLOT_NONE;
+		ts->slot = ENERGY_THREAD_NO_SLOT;
 		stat_inc(ENERGY_STAT_PROCS_FULL);
 	} else if (s >= 0) {
 		ts->slot = s + 1;
@@ -612,7 +705,7 @@ static __always_inline void proc_of_forked_untrusted(struct task_struct *child)
 {
 	__u32 pid = BPF_CORE_READ(child, pid), tgid = BPF_CORE_READ(child, tgid);
 	__u64 stack = (__u64)BPF_CORE_READ(child, stack), canary = 0;
-	struct task_state *ts;
+	struct energy_thread *ts;
 	long s;
 
 	s = slot_of_task(child, false);
@@ -624,14 +717,18 @@ static __always_inline void proc_of_forked_untrusted(struct task_struct *child)
 	if (!ts || !thread_claim(ts, pid, stack, canary, true))
 		return;
 	if (s == SLOT_FULL) {
-		ts->slot = TS_SLOT_NONE;
+		ts->slot = ENERGY_THREAD_NO_SLOT;
 		if (pid == tgid)
 			stat_inc(ENERGY_STAT_PROCS_FULL);
 	} else {
 		ts->slot = s >= 0 ? s + 1 : 0;
 	}
-	ts->last_runtime = 0;
-	ts->last_nvcsw = 0;
+	ts->runtime = 0;
+	ts->nvcsw = 0;
+	ts->base_runtime = 0;
+	ts->base_nvcsw = 0;
+	ts->tgid = tgid;
+	ts->gen = 0;
 	thread_publish(ts, pid, stack, canary);
 }
 

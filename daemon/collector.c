@@ -24,9 +24,11 @@
 #define DEFAULT_MAX_PROCS_CAP	32768
 
 /* Maps pinned for bpftool and tests, "cgroups" last: its pin says ready.
- * "slot_index" lists the tracked processes and their slots in "procs". */
-static const char *const pinned_maps[] = { "procs", "slot_index", "stats",
-					   "cgroups" };
+ * "slot_index" lists the tracked processes and their slots in "procs";
+ * "threads" holds what live threads ran that their slots do not yet,
+ * "thread_live" which of its entries are live. */
+static const char *const pinned_maps[] = { "procs", "slot_index", "threads",
+					   "thread_live", "stats", "cgroups" };
 
 #define FEXIT_PREFIX	"fexit/"
 
@@ -108,7 +110,8 @@ static void log_capacity(const struct collector *c, unsigned long pid_max)
 		if (map == c->skel->maps.procs || map == c->skel->maps.procs_ns ||
 		    map == c->skel->maps.slot_index ||
 		    map == c->skel->maps.slot_spill ||
-		    map == c->skel->maps.pidx || map == c->skel->maps.threads)
+		    map == c->skel->maps.pidx || map == c->skel->maps.threads ||
+		    map == c->skel->maps.thread_live)
 			procs += v;
 	}
 	if (pid_max)
@@ -538,6 +541,8 @@ static int prepare(struct collector *c, const struct coll_opts *o,
 	c->nr_index = index_entries(c->max_procs);
 	bpf_map__set_max_entries(c->skel->maps.pidx, c->nr_index);
 	bpf_map__set_max_entries(c->skel->maps.threads, c->nr_index);
+	bpf_map__set_max_entries(c->skel->maps.thread_live,
+				 c->nr_index / ENERGY_THREAD_LIVE_BITS);
 	c->skel->rodata->pidx_mask = c->nr_index - 1;
 	c->skel->rodata->thread_mask = c->nr_index - 1;
 	c->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
@@ -629,9 +634,21 @@ int coll_init(struct collector *c, const struct coll_opts *o,
 			     sizeof(*c->pidns), PROT_READ);
 	c->pidx = map_array(c->skel->maps.pidx, c->nr_index, sizeof(*c->pidx),
 			    PROT_READ | PROT_WRITE);
-	if (!c->slots || !c->pidns || !c->pidx) {
+	c->threads = map_array(c->skel->maps.threads, c->nr_index,
+			       sizeof(*c->threads), PROT_READ);
+	c->thread_live = map_array(c->skel->maps.thread_live,
+				   c->nr_index / ENERGY_THREAD_LIVE_BITS,
+				   sizeof(*c->thread_live), PROT_READ);
+	if (!c->slots || !c->pidns || !c->pidx || !c->threads ||
+	    !c->thread_live) {
 		err = -errno;
 		log_err("cannot map the procs arrays: %s", strerror(-err));
+		goto fail;
+	}
+	c->gain = calloc(c->max_procs, sizeof(*c->gain));
+	if (!c->gain) {
+		err = -ENOMEM;
+		log_err("cannot allocate the threads' gains: %s", strerror(-err));
 		goto fail;
 	}
 	err = slot_return_init(&c->ret, c->max_procs, c->pidx,
@@ -691,6 +708,14 @@ void coll_fini(struct collector *c)
 		       array_bytes(c->max_procs, sizeof(*c->pidns)));
 	if (c->pidx)
 		munmap(c->pidx, array_bytes(c->nr_index, sizeof(*c->pidx)));
+	if (c->threads)
+		munmap((void *)c->threads,
+		       array_bytes(c->nr_index, sizeof(*c->threads)));
+	if (c->thread_live)
+		munmap((void *)c->thread_live,
+		       array_bytes(c->nr_index / ENERGY_THREAD_LIVE_BITS,
+				   sizeof(*c->thread_live)));
+	free(c->gain);
 	energy_bpf__destroy(c->skel);
 	for (size_t i = 0; i < c->nkept_links; i++) {
 		close(c->kept_links[i]);
@@ -751,9 +776,14 @@ void coll_new_sample(struct collector *c)
 	__atomic_add_fetch(&c->skel->data->refresh_gen, 1, __ATOMIC_RELAXED);
 }
 
+/* The slots first, then the threads' entries (threads_gain()). */
 int coll_read(struct collector *c, struct table *t)
 {
 	table_sample(t, c->slots, coll_slots_used(c));
+	memset(c->gain, 0, t->len * sizeof(*c->gain));
+	threads_gain(c->threads, c->thread_live, c->nr_index, t->snap, t->len,
+		     c->gain);
+	table_add_gain(t, c->gain);
 	return slots_index(&c->ops, &c->ret, t->snap, t->len);
 }
 

@@ -50,7 +50,10 @@ struct collector {
 	struct energy_proc *slots;	/* the procs array, mmap()ed */
 	const struct energy_pidns *pidns; /* procs_ns, parallel to slots */
 	struct energy_pidx *pidx;	/* pidx, mmap()ed: nr_index entries */
+	const struct energy_thread *threads; /* threads, mmap()ed */
+	const __u64 *thread_live;	/* thread_live, mmap()ed */
 	__u32 nr_index;			/* entries of pidx and threads */
+	struct thread_gain *gain;	/* per slot, scratch for coll_read */
 	const __u64 *next_slot;		/* slots [0, *next_slot) were used */
 	int map_fd[CM_MAPS];
 	struct map_ops ops;		/* libbpf's, on map_fd */

@@ -177,6 +177,7 @@ static void view_init(struct view *v, const struct config *cfg,
 	v->energy_uj = t->energy_uj;
 	v->carbon_ng = t->carbon_ng;
 	v->energy_key = t->ekey;
+	v->counted = t->counted;
 	v->pmu = coll->pmu_on;
 	v->metrics_processes = cfg->metrics_processes;
 	v->start_time = real_ns();

@@ -177,18 +177,104 @@ static size_t heap_bytes(void)
 #endif
 }
 
+/* When energy_seq is even (the sampler between samples): its value; after
+ * ENERGY_SEQ_WAITS tries 1 ms apart, whatever it is. */
+#define ENERGY_SEQ_WAITS	100
+#define ENERGY_SEQ_TRIES	8
+
+static __u64 energy_seq_even(const struct view *v)
+{
+	__u64 seq = 0;
+
+	for (int i = 0; i < ENERGY_SEQ_WAITS; i++) {
+		seq = shared_seq_read(&v->energy_seq);
+		if (!(seq & 1))
+			break;
+		usleep(1000);
+	}
+	return seq;
+}
+
+/* The per-slot energy, carbon, keys, CPU time and wakeups of slots
+ * [0, n) copied. */
+struct energy_copy {
+	__u64 *uj, *ng;
+	struct energy_key *key;
+	struct counted_cpu *counted;
+};
+
+static void energy_copy_free(struct energy_copy *cp)
+{
+	free(cp->uj);
+	free(cp->ng);
+	free(cp->key);
+	free(cp->counted);
+}
+
+/*
+ * The energy of each of the first @n processes, the header, the totals and
+ * the RAPL sums of one sample into @cp, @h, @tot and @en, copied again when
+ * a sample changed them meanwhile (a few tries; lib/shared.h). False when
+ * out of memory.
+ */
+static bool energy_copy(struct view *v, size_t n, struct energy_copy *cp,
+			struct render_head *h, struct view_totals *tot,
+			struct render_energy *en)
+{
+	size_t m = n ? n : 1;
+
+	cp->uj = malloc(m * sizeof(*cp->uj));
+	cp->ng = malloc(m * sizeof(*cp->ng));
+	cp->key = malloc(m * sizeof(*cp->key));
+	cp->counted = malloc(m * sizeof(*cp->counted));
+	if (!cp->uj || !cp->ng || !cp->key || !cp->counted)
+		return false;
+	for (int tries = 0;; tries++) {
+		__u64 seq = energy_seq_even(v);
+
+		for (size_t i = 0; i < n; i++) {
+			cp->uj[i] = shared_load(&v->energy_uj[i]);
+			cp->ng[i] = shared_load(&v->carbon_ng[i]);
+			shared_key_load(&cp->key[i], &v->energy_key[i]);
+			shared_key_load(&cp->counted[i].key,
+					&v->counted[i].key);
+			cp->counted[i].cpu_ns = shared_load(&v->counted[i].cpu_ns);
+			cp->counted[i].wakeups =
+				shared_load(&v->counted[i].wakeups);
+		}
+		head_of(v, h, tot);
+		if (!shared_seq_changed(&v->energy_seq, seq) ||
+		    tries == ENERGY_SEQ_TRIES)
+			break;
+	}
+	*en = (struct render_energy){
+		.uj = cp->uj,
+		.ng = cp->ng,
+		.key = cp->key,
+		.counted = cp->counted,
+		.total_uj = tot->at.total_uj,
+	};
+	return true;
+}
+
+/* sys: the totals of one sample (energy_copy()). */
 static void render_sys(struct view *v, struct rbuf *b)
 {
 	size_t n = view_rows_used(v), procs = 0;
+	struct energy_copy cp = { 0 };
 	struct view_totals tot;
 	struct render_head h;
+	struct render_energy en;
 	unsigned int judged;
 	char doms[48];
 	long err;
 
 	for (size_t i = 0; i < n; i++)
 		procs += slot_used(&v->rows[i]);
-	head_of(v, &h, &tot);
+	if (!energy_copy(v, n, &cp, &h, &tot, &en)) {
+		b->oom = true;
+		goto out;
+	}
 	render_head(b, &h);
 	rbuf_printf(b, "energy_source=%s\nenergy_basis=%s\nidle_mw=%llu\nenergy_uj=%llu\nidle_uj=%llu\nprocesses_uj=%llu\nexited_uj=%llu\n",
 		    v->source, v->basis,
@@ -223,77 +309,9 @@ static void render_sys(struct view *v, struct rbuf *b)
 	rbuf_printf(b, "rapl_rejected=%llu\nlate_samples=%llu\nheap_bytes=%zu\nversion=%s\n",
 		    view_count(&v->rapl_rejected), view_count(&v->late_samples),
 		    heap_bytes(), ENERGYD_VERSION);
-	render_system_line(b, v->rows, n, &tot.exited, tot.at.total_uj);
-}
-
-/* When energy_seq is even (the sampler between samples): its value; after
- * ENERGY_SEQ_WAITS tries 1 ms apart, whatever it is. */
-#define ENERGY_SEQ_WAITS	100
-#define ENERGY_SEQ_TRIES	8
-
-static __u64 energy_seq_even(const struct view *v)
-{
-	__u64 seq = 0;
-
-	for (int i = 0; i < ENERGY_SEQ_WAITS; i++) {
-		seq = shared_seq_read(&v->energy_seq);
-		if (!(seq & 1))
-			break;
-		usleep(1000);
-	}
-	return seq;
-}
-
-/* The per-slot energy, carbon and keys of slots [0, n) copied. */
-struct energy_copy {
-	__u64 *uj, *ng;
-	struct energy_key *key;
-};
-
-static void energy_copy_free(struct energy_copy *cp)
-{
-	free(cp->uj);
-	free(cp->ng);
-	free(cp->key);
-}
-
-/*
- * The energy of each of the first @n processes, the header, the totals and
- * the RAPL sums of one sample into @cp, @h, @tot and @en, copied again when
- * a sample changed them meanwhile (a few tries; lib/shared.h). False when
- * out of memory.
- */
-static bool energy_copy(struct view *v, size_t n, struct energy_copy *cp,
-			struct render_head *h, struct view_totals *tot,
-			struct render_energy *en)
-{
-	size_t m = n ? n : 1;
-
-	cp->uj = malloc(m * sizeof(*cp->uj));
-	cp->ng = malloc(m * sizeof(*cp->ng));
-	cp->key = malloc(m * sizeof(*cp->key));
-	if (!cp->uj || !cp->ng || !cp->key)
-		return false;
-	for (int tries = 0;; tries++) {
-		__u64 seq = energy_seq_even(v);
-
-		for (size_t i = 0; i < n; i++) {
-			cp->uj[i] = shared_load(&v->energy_uj[i]);
-			cp->ng[i] = shared_load(&v->carbon_ng[i]);
-			shared_key_load(&cp->key[i], &v->energy_key[i]);
-		}
-		head_of(v, h, tot);
-		if (!shared_seq_changed(&v->energy_seq, seq) ||
-		    tries == ENERGY_SEQ_TRIES)
-			break;
-	}
-	*en = (struct render_energy){
-		.uj = cp->uj,
-		.ng = cp->ng,
-		.key = cp->key,
-		.total_uj = tot->at.total_uj,
-	};
-	return true;
+	render_system_line(b, v->rows, n, &tot.exited, &en);
+out:
+	energy_copy_free(&cp);
 }
 
 /* all: rendered from a copy of one sample (energy_copy()). */

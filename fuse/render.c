@@ -44,7 +44,8 @@ void render_head(struct rbuf *b, const struct render_head *h)
 }
 
 void render_system_sum(struct energy_proc *sys, const struct energy_proc *slots,
-		       size_t n, const struct energy_counters *exited)
+		       size_t n, const struct energy_counters *exited,
+		       const struct counted_cpu *counted)
 {
 	*sys = (struct energy_proc){
 		.flags = ENERGY_F_KTHREAD,
@@ -57,6 +58,7 @@ void render_system_sum(struct energy_proc *sys, const struct energy_proc *slots,
 
 		if (!slot_load(&rec, &slots[i]))
 			continue;
+		counted_apply(&rec, counted ? &counted[i] : NULL);
 		counters_add(&sys->c, &rec.c);
 		if (!(rec.flags & ENERGY_F_EXITED))
 			sys->mem_bytes += rec.mem_bytes;
@@ -65,12 +67,12 @@ void render_system_sum(struct energy_proc *sys, const struct energy_proc *slots,
 
 void render_system_line(struct rbuf *b, const struct energy_proc *slots,
 			size_t n, const struct energy_counters *exited,
-			__u64 total_uj)
+			const struct render_energy *en)
 {
 	struct energy_proc sys;
 
-	render_system_sum(&sys, slots, n, exited);
-	put_proc(b, 0, total_uj, &sys, NULL);
+	render_system_sum(&sys, slots, n, exited, en->counted);
+	put_proc(b, 0, en->total_uj, &sys, NULL);
 }
 
 void render_all(struct rbuf *b, const struct render_head *h,
@@ -82,7 +84,7 @@ void render_all(struct rbuf *b, const struct render_head *h,
 	if (en->measured)
 		rbuf_printf(b, "idle_uj=%llu\ncarry_uj=%llu\nexited_uj=%llu\n",
 			    en->idle_uj, en->carry_uj, en->exited_uj);
-	render_system_line(b, slots, n, exited, en->total_uj);
+	render_system_line(b, slots, n, exited, en);
 	for (size_t i = 0; i < n; i++) {
 		/* A copy: the slot may change while it is formatted. */
 		struct energy_proc rec;
@@ -90,6 +92,7 @@ void render_all(struct rbuf *b, const struct render_head *h,
 
 		if (!slot_load(&rec, &slots[i]))
 			continue;
+		counted_apply(&rec, en->counted ? &en->counted[i] : NULL);
 		if (en->key[i].tgid == rec.key.tgid &&
 		    en->key[i].start_ns == rec.key.start_ns)
 			uj = en->uj[i];

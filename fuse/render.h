@@ -30,6 +30,7 @@ struct render_energy {
 	const __u64 *uj;
 	const __u64 *ng;	/* carbon per slot; NULL: none */
 	const struct energy_key *key;
+	const struct counted_cpu *counted; /* CPU time, wakeups; NULL: none */
 	__u64 total_uj;		/* the machine's, for the *system* line */
 	/* Measured energy only (else all 0, not shown): of total_uj, idle,
 	 * the carry not handed out yet, and what exited processes folded
@@ -38,17 +39,19 @@ struct render_energy {
 	__u64 idle_uj, carry_uj, exited_uj;
 };
 
-/* The machine-wide totals into @sys: counters summed over @n slots plus
+/* The machine-wide totals into @sys: counters summed over @n slots (CPU
+ * time and wakeups as @counted has them, per slot, where not NULL) plus
  * @exited (processes folded away), mem of the live ones; comm *system*. */
 void render_system_sum(struct energy_proc *sys, const struct energy_proc *slots,
-		       size_t n, const struct energy_counters *exited);
+		       size_t n, const struct energy_counters *exited,
+		       const struct counted_cpu *counted);
 
-/* The machine-wide "*system*" line: pid=0, energy @total_uj, counters
- * summed over @n slots plus @exited (processes folded away), mem of the
- * live ones. */
+/* The machine-wide "*system*" line: pid=0, energy @en->total_uj, counters
+ * summed over @n slots (render_system_sum(), with @en->counted) plus
+ * @exited, mem of the live ones. */
 void render_system_line(struct rbuf *b, const struct energy_proc *slots,
 			size_t n, const struct energy_counters *exited,
-			__u64 total_uj);
+			const struct render_energy *en);
 
 /* The header lines: timestamp=, iterations=, sample_ns=, window_ns=, then
  * rapl_<domain>_sum_uj= for each domain measured. */

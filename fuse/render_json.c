@@ -237,7 +237,8 @@ static struct json_object *system_new(const struct render_json_all *in,
 	struct json_object *o = obj_new(oom);
 	struct energy_proc sys;
 
-	render_system_sum(&sys, in->slots, in->n, &in->tot->exited);
+	render_system_sum(&sys, in->slots, in->n, &in->tot->exited,
+			  in->en->counted);
 	put_counters(o, &sys.c, sys.mem_bytes, in->tot->at.total_uj,
 		     in->tot->carbon_ng, oom);
 	return o;
@@ -256,6 +257,7 @@ static struct json_object *procs_new(const struct render_json_all *in,
 
 		if (!slot_load(&rec, &in->slots[i]))
 			continue;
+		counted_apply(&rec, en->counted ? &en->counted[i] : NULL);
 		if (en->key[i].tgid == rec.key.tgid &&
 		    en->key[i].start_ns == rec.key.start_ns) {
 			uj = en->uj[i];

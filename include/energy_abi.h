@@ -44,8 +44,10 @@ enum energy_proc_flags {
  * Value of the "procs" array, one slot per process. A slot is in use while
  * key.tgid is not 0; the BPF side fills a free slot and sets key.tgid last,
  * the daemon clears a slot before it returns it to "free_slots".
- * 128 bytes: what every context switch and wakeup touches (key, refresh_gen,
- * cpu_ns, instructions, wakeups) shares the first cache line.
+ * 128 bytes: what the programs touch most (key, refresh_gen, cpu_ns,
+ * instructions, wakeups) shares the first cache line. cpu_ns and wakeups
+ * leave out what live threads ran since their bases (struct
+ * energy_thread): the daemon adds it.
  */
 struct energy_proc {
 	struct energy_key key;
@@ -79,6 +81,38 @@ struct energy_pidx {
 	__u64 start_ns;
 	__u32 tgid;
 	__u32 slot;		/* slot + 1; 0: none yet */
+};
+
+/*
+ * Value of the "threads" array, indexed by pid modulo its size: one
+ * thread's state, named by the address of its kernel stack and its stack
+ * canary (stack 0: free; ENERGY_THREAD_BUSY: being filled or emptied).
+ * runtime and nvcsw are the thread's se.sum_exec_runtime and voluntary
+ * switches as last seen (at its switch-outs, and the per-sample pass);
+ * what they gained since base_runtime and base_nvcsw is not in its
+ * process's slot yet: the daemon adds it to what it reads there, and the
+ * thread's final switch moves it into the slot before the entry is freed.
+ * slot: the process's slot plus one (0: not known yet,
+ * ENERGY_THREAD_NO_SLOT: the process got none). 64 bytes: one cache line.
+ */
+#define ENERGY_THREAD_BUSY	1ULL	/* no stack is at address 1 */
+/* "thread_live": a bitmap of the threads entries, bit i % 64 of word
+ * i / 64 set while entry i is live (filled, not emptied yet), so that the
+ * daemon reads only those. */
+#define ENERGY_THREAD_LIVE_BITS	64
+#define ENERGY_THREAD_NO_SLOT	0xffffffffU
+
+struct energy_thread {
+	__u64 stack;
+	__u64 canary;
+	__u64 runtime;
+	__u64 nvcsw;
+	__u64 base_runtime;
+	__u64 base_nvcsw;
+	__u32 slot;
+	__u32 pid;
+	__u32 tgid;
+	__u32 gen;		/* refresh_gen when it last looked at its slot */
 };
 
 #define ENERGY_PIDNS_LEVELS	4

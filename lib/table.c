@@ -9,8 +9,9 @@
 
 /* The arrays of a table, in the order they lie in its block. */
 #define TABLE_ARRAYS(X)							\
-	X(snap) X(dead_window) X(dead_key) X(ekey) X(last) X(energy_uj)	\
-	X(carry_pj) X(scores) X(carbon_uj) X(carbon_ng) X(carbon_rem)	\
+	X(snap) X(counted) X(dead_window) X(dead_key) X(ekey) X(last)	\
+	X(energy_uj) X(carry_pj) X(scores) X(carbon_uj) X(carbon_ng)	\
+	X(carbon_rem)							\
 	X(cg_key) X(cg_id) X(cg_base) X(cg_base_uj) X(cg_base_ng)	\
 	X(cg_prev) X(cg_prev_uj) X(cg_prev_ng)
 
@@ -75,6 +76,32 @@ void table_sample(struct table *t, const struct energy_proc *live, size_t n)
 	memcpy(t->snap, live, n * sizeof(*live));
 	t->len = n;
 	t->sample++;
+}
+
+void table_add_gain(struct table *t, const struct thread_gain *gain)
+{
+	for (size_t i = 0; i < t->len; i++) {
+		struct energy_proc *p = &t->snap[i];
+		struct counted_cpu *f = &t->counted[i];
+
+		if (!proc_used(p))
+			continue;
+		if (gain) {
+			p->c.cpu_ns += gain[i].cpu_ns;
+			p->c.wakeups += gain[i].wakeups;
+		}
+		if (f->key.tgid == p->key.tgid &&
+		    f->key.start_ns == p->key.start_ns) {
+			if (p->c.cpu_ns < f->cpu_ns)
+				p->c.cpu_ns = f->cpu_ns;
+			if (p->c.wakeups < f->wakeups)
+				p->c.wakeups = f->wakeups;
+		} else {
+			shared_key_store(&f->key, &p->key);
+		}
+		shared_store(&f->cpu_ns, p->c.cpu_ns);
+		shared_store(&f->wakeups, p->c.wakeups);
+	}
 }
 
 void counters_add(struct energy_counters *dst,

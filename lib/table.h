@@ -19,6 +19,7 @@
 
 #include "energy_abi.h"
 #include "model.h"
+#include "threads.h"
 
 struct cgroup_total {
 	__u64 id;
@@ -46,6 +47,9 @@ struct table_freed {
  */
 struct table {
 	struct energy_proc *snap;	/* slots as of the last sample */
+	/* per slot: the process and its CPU time and wakeups as the last
+	 * sample showed them (table_add_gain()), for readers (shared_store) */
+	struct counted_cpu *counted;
 	size_t len;			/* slots [0, len) may be in use */
 	size_t cap;
 	__u64 *dead_window;		/* per slot: window that showed it exited */
@@ -113,6 +117,15 @@ void table_fini(struct table *t);
 
 /* Take a sample: copy slots [0, @n) of @live (n is capped to cap). */
 void table_sample(struct table *t, const struct energy_proc *live, size_t n);
+
+/*
+ * Complete a sample: add to each process what its live threads ran that
+ * its slot does not hold yet (@gain, per slot; NULL: nothing), and keep the
+ * result in counted. A process's CPU time and wakeups never show less than
+ * at the sample before: a thread that exits while a sample is taken is
+ * missing from it for that sample (threads_gain()).
+ */
+void table_add_gain(struct table *t, const struct thread_gain *gain);
 
 /*
  * A window boundary. A process that moved to another cgroup leaves what it

@@ -19,6 +19,7 @@
 #include "energy_abi.h"
 #include "model.h"
 #include "params.h"
+#include "threads.h"
 
 /* One process as a window showed it. */
 struct window_entry {
@@ -71,6 +72,7 @@ struct view {
 	const __u64 *energy_uj;		/* per slot, for the process in */
 	const __u64 *carbon_ng;		/* per slot, likewise */
 	const struct energy_key *energy_key; /* energy_key; read racily */
+	const struct counted_cpu *counted; /* per slot, likewise */
 	const char *source;		/* "msr", "powercap", "perf" or "model" */
 	const char *basis;		/* what measured energy is: "psys"... */
 	unsigned int rapl_domains;	/* bit per enum rapl_domain measured */

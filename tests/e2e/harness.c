@@ -29,6 +29,7 @@
 
 #include "harness.h"
 #include "shared.h"
+#include "threads.h"
 
 #define E2E_LOG_PATH		"/tmp/energyd-e2e.log"
 #define E2E_START_MS		20000
@@ -45,6 +46,12 @@ static struct {
 	__u32 procs_max;	/* max_entries */
 	const struct energy_proc *slots;	/* the array mapped, or NULL */
 	size_t slots_len;
+	/* "threads" mapped (NULL: none), its entries, and per slot what
+	 * they ran that the slots do not hold yet */
+	const struct energy_thread *threads;
+	const __u64 *thread_live;
+	size_t threads_len, live_len, nr_threads;
+	struct thread_gain *gain;
 	int cgroups_fd;
 	int http_port;		/* where it serves HTTP (its log says), 0: not */
 	long log_mark;		/* log size when the current test began */
@@ -157,6 +164,14 @@ static void daemon_close_maps(void)
 	if (energyd.slots)
 		munmap((void *)energyd.slots, energyd.slots_len);
 	energyd.slots = NULL;
+	if (energyd.threads)
+		munmap((void *)energyd.threads, energyd.threads_len);
+	energyd.threads = NULL;
+	if (energyd.thread_live)
+		munmap((void *)energyd.thread_live, energyd.live_len);
+	energyd.thread_live = NULL;
+	free(energyd.gain);
+	energyd.gain = NULL;
 	if (energyd.procs_fd >= 0)
 		close(energyd.procs_fd);
 	if (energyd.cgroups_fd >= 0)
@@ -259,6 +274,63 @@ static int procs_open(void)
 	return 0;
 }
 
+/* Maps the pinned array @name of @value_size values read-only: its
+ * mapping, its length in *@len and its entries in *@n; NULL and errno set
+ * on failure. */
+static void *array_map(const char *name, __u32 value_size, size_t *len,
+		       size_t *n)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct bpf_map_info info = {};
+	void *m;
+	int fd;
+
+	fd = map_open(name, sizeof(__u32), value_size, &info);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	*len = ((size_t)info.value_size * info.max_entries + page - 1) /
+	       page * page;
+	*n = info.max_entries;
+	m = mmap(NULL, *len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		fprintf(stderr, "  mmap %s: %s\n", name, strerror(errno));
+		return NULL;
+	}
+	return m;
+}
+
+/*
+ * Maps "threads" and "thread_live" where the procs array is mapped: a live
+ * thread's CPU time and wakeups since its base are there, not in its
+ * process's slot yet (struct energy_thread). Without them, the slots alone
+ * are read.
+ */
+static int threads_open(void)
+{
+	size_t words;
+
+	if (!energyd.slots)
+		return 0;
+	energyd.threads = array_map("threads", sizeof(struct energy_thread),
+				    &energyd.threads_len, &energyd.nr_threads);
+	if (!energyd.threads)
+		return errno == ENOENT ? 0 : -errno;
+	energyd.thread_live = array_map("thread_live", sizeof(__u64),
+					&energyd.live_len, &words);
+	if (!energyd.thread_live)
+		return -errno;
+	if (words * ENERGY_THREAD_LIVE_BITS != energyd.nr_threads) {
+		fprintf(stderr, "  thread_live: %zu words for %zu threads\n",
+			words, energyd.nr_threads);
+		return -EPROTO;
+	}
+	energyd.gain = calloc(energyd.procs_max, sizeof(*energyd.gain));
+	return energyd.gain ? 0 : -ENOMEM;
+}
+
 static void daemon_atexit(void)
 {
 	char buf[64];
@@ -283,6 +355,8 @@ int e2e_maps_open(void)
 	energyd.cgroups_fd = map_open("cgroups", sizeof(__u64),
 				      sizeof(struct energy_cgroup), NULL);
 	err = procs_open();
+	if (!err)
+		err = threads_open();
 	if (!err && energyd.cgroups_fd < 0)
 		err = energyd.cgroups_fd;
 	if (err)
@@ -626,6 +700,26 @@ static bool slot_read(__u32 i, struct energy_proc *val)
 	return slot_load(val, &energyd.slots[i]);
 }
 
+/* What the live threads of each process ran that its slot does not hold
+ * yet, as the daemon reads it: after the slots (threads_gain()). */
+static void gain_read(void)
+{
+	if (!energyd.threads)
+		return;
+	memset(energyd.gain, 0, energyd.procs_max * sizeof(*energyd.gain));
+	threads_gain(energyd.threads, energyd.thread_live, energyd.nr_threads,
+		     energyd.slots, energyd.procs_max, energyd.gain);
+}
+
+/* @val, read from slot @i before gain_read(), with its threads' gain. */
+static void gain_add(__u32 i, struct energy_proc *val)
+{
+	if (!energyd.threads)
+		return;
+	val->c.cpu_ns += energyd.gain[i].cpu_ns;
+	val->c.wakeups += energyd.gain[i].wakeups;
+}
+
 static int procs_foreach_hash(procs_cb cb, void *arg)
 {
 	struct energy_key key, next;
@@ -652,23 +746,31 @@ static int procs_foreach_hash(procs_cb cb, void *arg)
 
 int procs_foreach(procs_cb cb, void *arg)
 {
-	struct energy_proc val;
+	struct energy_proc *all;
 	struct energy_key key;
-	int err;
+	int err = 0;
 
 	if (energyd.procs_fd < 0)
 		return -EBADF;
 	if (energyd.procs_type == BPF_MAP_TYPE_HASH)
 		return procs_foreach_hash(cb, arg);
-	for (__u32 i = 0; i < energyd.procs_max; i++) {
-		if (!slot_read(i, &val))
+	/* Every slot first, then the threads. */
+	all = malloc(energyd.procs_max * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	for (__u32 i = 0; i < energyd.procs_max; i++)
+		if (!slot_read(i, &all[i]))
+			all[i].key.tgid = 0;
+	gain_read();
+	for (__u32 i = 0; i < energyd.procs_max && !err; i++) {
+		if (!all[i].key.tgid)
 			continue;
-		key = val.key;
-		err = cb(&key, &val, arg);
-		if (err)
-			return err;
+		gain_add(i, &all[i]);
+		key = all[i].key;
+		err = cb(&key, &all[i], arg);
 	}
-	return 0;
+	free(all);
+	return err;
 }
 
 /* Slots where keys were last found, tried before a walk. */
@@ -697,13 +799,19 @@ int procs_lookup(const struct energy_key *key, struct energy_proc *val)
 	}
 	for (unsigned int h = 0; h < n; h++)
 		if (key_eq(&slot_hint[h].key, key) &&
-		    slot_read(slot_hint[h].slot, val) && key_eq(&val->key, key))
+		    slot_read(slot_hint[h].slot, val) &&
+		    key_eq(&val->key, key)) {
+			gain_read();
+			gain_add(slot_hint[h].slot, val);
 			return 0;
+		}
 	for (__u32 i = 0; i < energyd.procs_max; i++) {
 		if (slot_read(i, val) && key_eq(&val->key, key)) {
 			slot_hint[slot_hint_next % n].key = *key;
 			slot_hint[slot_hint_next % n].slot = i;
 			slot_hint_next++;
+			gain_read();
+			gain_add(i, val);
 			return 0;
 		}
 	}

@@ -175,7 +175,10 @@ int e2e_free_port(void);
  *
  * procs is an array of slots, each a struct energy_proc that names its
  * process in .key (tgid 0: free), read through a read-only mapping when
- * the map is mmapable; a hash keyed by struct energy_key works too.
+ * the map is mmapable; a hash keyed by struct energy_key works too. Where
+ * "threads" is pinned, what each process's live threads ran since their
+ * bases is added to its cpu_ns and wakeups, read after the slots, as the
+ * daemon does (lib/threads.h).
  */
 
 /* Called for each entry of procs; a non-zero return stops the walk and is

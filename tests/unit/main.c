@@ -30,6 +30,8 @@ TEST_MAIN(
 	TEST(test_table_cgroup_totals),
 	TEST(test_table_cgroup_move),
 	TEST(test_table_prune_cgroups),
+	TEST(test_threads_gain),
+	TEST(test_table_add_gain),
 	TEST(test_state_check),
 	TEST(test_state_table_taken_up),
 	TEST(test_mapops_push_refused),

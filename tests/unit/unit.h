@@ -26,6 +26,8 @@ void test_table_window_limit(void);
 void test_table_cgroup_totals(void);
 void test_table_cgroup_move(void);
 void test_table_prune_cgroups(void);
+void test_threads_gain(void);
+void test_table_add_gain(void);
 void test_state_check(void);
 void test_state_table_taken_up(void);
 void test_mapops_push_refused(void);
