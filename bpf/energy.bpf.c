@@ -105,10 +105,9 @@ static __always_inline __u64 runtime_take(struct energy_thread *ts,
  * storage, the gain goes into the process's slot, by locked adds. Returns
  * the state.
  */
-static __always_inline struct energy_thread *count_runtime(struct task_struct *t,
-							   __u32 tgid,
-							   __u64 runtime,
-							   bool switch_out)
+static __always_inline struct energy_thread *
+count_runtime(struct task_struct *t, __u32 tgid, __u64 runtime,
+	      bool switch_out)
 {
 	bool own_nv = switch_out && !(t->exit_state && t->pid != tgid);
 	struct energy_thread *ts;

@@ -28,6 +28,18 @@ static __always_inline void task_key(struct task_struct *t, struct energy_key *k
 				BPF_CORE_READ(t, group_leader, start_time);
 }
 
+/*
+ * Copies a task's comm (zero-padded by the kernel, set_task_comm()) from a
+ * BTF pointer the verifier lets the program load from: two plain loads,
+ * where a probe read is a helper call.
+ */
+static __always_inline void comm_copy(char *dst, const char *comm)
+{
+	_Static_assert(ENERGY_COMM_LEN == 2 * sizeof(__u64), "comm is 16 bytes");
+	((__u64 *)dst)[0] = ((const __u64 *)comm)[0];
+	((__u64 *)dst)[1] = ((const __u64 *)comm)[1];
+}
+
 /* mem, cgroup and comm: read at most once per sample and process. */
 static __always_inline void proc_refresh(struct energy_proc *e,
 					 struct task_struct *t, __u32 gen,
@@ -40,12 +52,18 @@ static __always_inline void proc_refresh(struct energy_proc *e,
 		e->mem_bytes = mm_rss_pages(mm, trusted) * page_size;
 	e->cgroup_id = trusted ? t->cgroups->dfl_cgrp->kn->id :
 				 BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
-	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm),
-				  trusted ? t->group_leader->comm :
-					    BPF_CORE_READ(t, group_leader, comm));
+	if (trusted)
+		comm_copy(e->comm, t->group_leader->comm);
+	else
+		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm),
+					  BPF_CORE_READ(t, group_leader, comm));
 }
 
-/* The pid of @t's process in each pid namespace, outermost first. */
+/*
+ * The pid of @t's process in each pid namespace, outermost first: plain
+ * loads from a trusted task (the verifier allows a load from the flexible
+ * pid->numbers[]), else probe reads.
+ */
 static __always_inline void record_pidns(struct task_struct *t, __u32 slot,
 					 bool trusted)
 {
@@ -58,14 +76,19 @@ static __always_inline void record_pidns(struct task_struct *t, __u32 slot,
 		return;
 	level = trusted ? pid->level : BPF_CORE_READ(pid, level);
 	n->level = level;
+#pragma unroll
 	for (__u32 i = 0; i < ENERGY_PIDNS_LEVELS; i++) {
 		if (i > level) {
 			n->nr[i] = 0;
 			n->ns_ino[i] = 0;
-			continue;
+		} else if (trusted) {
+			n->nr[i] = pid->numbers[i].nr;
+			n->ns_ino[i] = pid->numbers[i].ns->ns.inum;
+		} else {
+			n->nr[i] = BPF_CORE_READ(pid, numbers[i].nr);
+			n->ns_ino[i] = BPF_CORE_READ(pid, numbers[i].ns,
+						     ns.inum);
 		}
-		n->nr[i] = BPF_CORE_READ(pid, numbers[i].nr);
-		n->ns_ino[i] = BPF_CORE_READ(pid, numbers[i].ns, ns.inum);
 	}
 }
 
@@ -321,7 +344,8 @@ static __always_inline void thread_flush(struct energy_thread *ts)
 
 /* The state of thread @t (a trusted task pointer), NULL when it has none
  * yet: its threads entry, else its task storage. */
-static __always_inline struct energy_thread *task_state_find(struct task_struct *t)
+static __always_inline struct energy_thread *
+task_state_find(struct task_struct *t)
 {
 	struct energy_thread *ts = thread_entry(t->pid);
 
@@ -334,7 +358,8 @@ static __always_inline struct energy_thread *task_state_find(struct task_struct 
  * Claims threads entry @ts for the task of @pid, @stack and @canary, when
  * it is free or was filled for that pid (that task is gone: a pid names
  * one live task, and an exiting one claims none), by compare-and-swap to
- * ENERGY_THREAD_BUSY; filled by the caller, which then shows it (thread_publish()).
+ * ENERGY_THREAD_BUSY; filled by the caller, which then shows it
+ * (thread_publish()).
  * @fresh: the task is a child at its fork, so an entry that already names
  * it is stale (a task before it with that stack and canary, whose final
  * switch was not seen). What the task before ran since its base goes to
@@ -417,12 +442,12 @@ static __always_inline void task_state_init(struct energy_thread *ts,
 
 /*
  * A state for thread @t, which has none: its threads entry when that is
- * free, claimed (ENERGY_THREAD_BUSY) and filled before it shows the stack, else task
- * storage; NULL when another CPU is filling one for it, or none can be
- * had (counted). @fresh: @t is a child at its fork (thread_claim()).
+ * free, claimed (ENERGY_THREAD_BUSY) and filled before it shows the stack,
+ * else task storage; NULL when another CPU is filling one for it, or none
+ * can be had (counted). @fresh: @t is a child at its fork (thread_claim()).
  */
-static __always_inline struct energy_thread *task_state_new(struct task_struct *t,
-							 bool fresh)
+static __always_inline struct energy_thread *
+task_state_new(struct task_struct *t, bool fresh)
 {
 	struct energy_thread *ts = thread_entry(t->pid);
 
@@ -451,7 +476,8 @@ static __always_inline struct energy_thread *task_state_new(struct task_struct *
  * leader that a thread's exec replaced has that thread's pid now, and its
  * state is under the tgid until the exec moves the thread's there.
  */
-static __always_inline struct energy_thread *task_state_replaced(struct task_struct *t)
+static __always_inline struct energy_thread *
+task_state_replaced(struct task_struct *t)
 {
 	struct energy_thread *ts;
 
@@ -472,7 +498,8 @@ static __always_inline struct energy_thread *task_state_replaced(struct task_str
  * is first seen there is rare: a task forked between the seed and the
  * attach, or whose entry was taken.
  */
-static __always_inline struct energy_thread *task_state_of(struct task_struct *t)
+static __always_inline struct energy_thread *
+task_state_of(struct task_struct *t)
 {
 	struct energy_thread *ts = task_state_find(t);
 
@@ -586,9 +613,10 @@ static __always_inline bool leader_untracked(struct task_struct *t)
  * slot_new().
  *
  * A process that found no free slot is marked in its threads' states
- * (ENERGY_THREAD_NO_SLOT): their later events return at once, it stays untracked
- * for good, and it is counted once in ENERGY_STAT_PROCS_FULL, by its
- * leader (every process's leader comes here: at its fork, or in the seed).
+ * (ENERGY_THREAD_NO_SLOT): their later events return at once, it stays
+ * untracked for good, and it is counted once in ENERGY_STAT_PROCS_FULL,
+ * by its leader (every process's leader comes here: at its fork, or in
+ * the seed).
  */
 static __always_inline struct energy_proc *proc_of(struct task_struct *t,
 						   __u32 tgid,
