@@ -557,13 +557,7 @@ static __always_inline void task_state_moved(struct task_struct *t,
 	    __sync_val_compare_and_swap(&to->stack, 0, ENERGY_THREAD_BUSY) == 0) {
 		/* Busy both, so that the daemon never sees both. */
 		from->stack = ENERGY_THREAD_BUSY;
-		to->runtime = from->runtime;
-		to->nvcsw = from->nvcsw;
-		to->base_runtime = from->base_runtime;
-		to->base_nvcsw = from->base_nvcsw;
-		to->slot = from->slot;
-		to->tgid = from->tgid;
-		to->gen = from->gen;
+		*to = *from;
 		thread_publish(to, t->pid, (__u64)t->stack, task_canary(t));
 		thread_empty(from);
 		return;
