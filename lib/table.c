@@ -78,32 +78,6 @@ void table_sample(struct table *t, const struct energy_proc *live, size_t n)
 	t->sample++;
 }
 
-void table_add_gain(struct table *t, const struct thread_gain *gain)
-{
-	for (size_t i = 0; i < t->len; i++) {
-		struct energy_proc *p = &t->snap[i];
-		struct counted_cpu *f = &t->counted[i];
-
-		if (!proc_used(p))
-			continue;
-		if (gain) {
-			p->c.cpu_ns += gain[i].cpu_ns;
-			p->c.wakeups += gain[i].wakeups;
-		}
-		if (f->key.tgid == p->key.tgid &&
-		    f->key.start_ns == p->key.start_ns) {
-			if (p->c.cpu_ns < f->cpu_ns)
-				p->c.cpu_ns = f->cpu_ns;
-			if (p->c.wakeups < f->wakeups)
-				p->c.wakeups = f->wakeups;
-		} else {
-			shared_key_store(&f->key, &p->key);
-		}
-		shared_store(&f->cpu_ns, p->c.cpu_ns);
-		shared_store(&f->wakeups, p->c.wakeups);
-	}
-}
-
 void counters_add(struct energy_counters *dst,
 		  const struct energy_counters *src)
 {
@@ -148,6 +122,31 @@ static struct cgroup_total *total_for(struct cgroup_total **arr, size_t *len,
 static bool key_eq(const struct energy_key *a, const struct energy_key *b)
 {
 	return a->tgid == b->tgid && a->start_ns == b->start_ns;
+}
+
+void table_add_gain(struct table *t, const struct thread_gain *gain)
+{
+	for (size_t i = 0; i < t->len; i++) {
+		struct energy_proc *p = &t->snap[i];
+		struct counted_cpu *f = &t->counted[i];
+
+		if (!proc_used(p))
+			continue;
+		if (gain) {
+			p->c.cpu_ns += gain[i].cpu_ns;
+			p->c.wakeups += gain[i].wakeups;
+		}
+		if (key_eq(&f->key, &p->key)) {
+			if (p->c.cpu_ns < f->cpu_ns)
+				p->c.cpu_ns = f->cpu_ns;
+			if (p->c.wakeups < f->wakeups)
+				p->c.wakeups = f->wakeups;
+		} else {
+			shared_key_store(&f->key, &p->key);
+		}
+		shared_store(&f->cpu_ns, p->c.cpu_ns);
+		shared_store(&f->wakeups, p->c.wakeups);
+	}
 }
 
 /* What a counter gained; a counter never shrinks, but a torn read could
