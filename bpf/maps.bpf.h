@@ -28,6 +28,9 @@ __u64 next_slot;
  * window, after it handed slots back: while set, a process without a slot
  * gets none at once. */
 __u32 slots_exhausted;
+/* About how many slots "free_slots" holds: raised by whoever pushes one,
+ * after the push; lowered by whoever pops one. */
+__s64 free_queued;
 /* Set by the daemon just before the seed: tasks started later are new, and
  * all of their runtime is theirs to count. */
 __u64 seed_ns;
@@ -89,7 +92,21 @@ struct {
 	__type(value, struct energy_slot_ref);
 } slot_index SEC(".maps");
 
-/* Slots the daemon has cleared for reuse. */
+/*
+ * Slots the daemon has cleared for reuse: in the ring of a CPU (struct
+ * energy_slot_ring, one per CPU, mapped by the daemon; taken without a
+ * lock), else, where the rings are full, in the queue, which takes a lock
+ * at every try, found empty or not: free_queued counts what it holds,
+ * about, so that a fork does not try it for nothing.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct energy_slot_ring);
+} slot_rings SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_QUEUE);
 	__uint(max_entries, 1);

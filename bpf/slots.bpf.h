@@ -60,21 +60,29 @@ static __always_inline void proc_refresh(struct energy_proc *e,
 }
 
 /*
- * The pid of @t's process in each pid namespace, outermost first: plain
- * loads from a trusted task (the verifier allows a load from the flexible
+ * The pid of @t's process in each pid namespace, outermost first, for a
+ * process in a namespace below the initial one (ENERGY_F_PIDNS in @e's
+ * flags); one in the initial namespace alone, most of them, has its pid
+ * there, its tgid, and leaves procs_ns as it was. Plain loads from a
+ * trusted task (the verifier allows a load from the flexible
  * pid->numbers[]), else probe reads.
  */
 static __always_inline void record_pidns(struct task_struct *t, __u32 slot,
-					 bool trusted)
+					 struct energy_proc *e, bool trusted)
 {
-	struct energy_pidns *n = bpf_map_lookup_elem(&procs_ns, &slot);
 	struct pid *pid = trusted ? t->group_leader->thread_pid :
 				    BPF_CORE_READ(t, group_leader, thread_pid);
+	struct energy_pidns *n;
 	__u32 level;
 
-	if (!n || !pid)
+	if (!pid)
 		return;
 	level = trusted ? pid->level : BPF_CORE_READ(pid, level);
+	if (!level)
+		return;
+	n = bpf_map_lookup_elem(&procs_ns, &slot);
+	if (!n)
+		return;
 	n->level = level;
 #pragma unroll
 	for (__u32 i = 0; i < ENERGY_PIDNS_LEVELS; i++) {
@@ -90,6 +98,7 @@ static __always_inline void record_pidns(struct task_struct *t, __u32 slot,
 						     ns.inum);
 		}
 	}
+	e->flags |= ENERGY_F_PIDNS;
 }
 
 static __always_inline struct energy_proc *slot_entry(__u32 slot)
@@ -108,25 +117,92 @@ static __always_inline struct energy_proc *slot_entry(__u32 slot)
 #define SLOT_MISSING	(-3)
 
 /*
- * A free slot, or SLOT_FULL. Once one allocation has found none, the
- * others return at once (slots_exhausted) instead of each trying the
- * shared queue and counter, until the daemon hands slots back.
+ * A slot from the ring of CPU @cpu, or -1 when it has none: the one at
+ * tail, once the compare-and-swap that moves tail on shows no other taker
+ * (a program that interrupted this one, another CPU's) moved it first.
+ * head is read before the slot it covers: the daemon stores the slot
+ * before it moves head on (x86 keeps loads in order; BPF has no fence).
+ */
+static __always_inline long ring_take(__u32 cpu)
+{
+	struct energy_slot_ring *r = bpf_map_lookup_elem(&slot_rings, &cpu);
+	__u64 head, tail;
+	__u32 slot;
+
+	if (!r)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		tail = *(volatile __u64 *)&r->tail;
+		head = *(volatile __u64 *)&r->head;
+		if (tail == head)
+			return -1;
+		asm volatile("" ::: "memory");
+		slot = r->slot[tail & (ENERGY_SLOT_RING - 1)];
+		if (__sync_val_compare_and_swap(&r->tail, tail, tail + 1) ==
+		    tail)
+			return slot;
+	}
+	return -1;
+}
+
+/* A slot popped from "free_slots", or -1. */
+static __always_inline long queue_take(void)
+{
+	__u32 slot;
+
+	if (bpf_map_pop_elem(&free_slots, &slot))
+		return -1;
+	__sync_fetch_and_add(&free_queued, -1);
+	return slot;
+}
+
+struct ring_steal {
+	long slot;
+};
+
+/* bpf_loop() callback: a slot from ring @i into @ctx, which stops it. */
+static long ring_steal_one(__u32 i, void *ctx)
+{
+	struct ring_steal *st = ctx;
+
+	st->slot = ring_take(i);
+	return st->slot >= 0;
+}
+
+/*
+ * A free slot, or SLOT_FULL: this CPU's ring first, then the queue where
+ * it holds any, then a slot never used; once all are used, the queue
+ * however empty it looked and the other CPUs' rings. Once one allocation
+ * has found none, the others return at once (slots_exhausted) instead of
+ * each trying all of these, until the daemon hands slots back.
  */
 static __always_inline long slot_alloc(void)
 {
-	__u32 slot;
+	struct ring_steal st = { .slot = -1 };
+	long s;
 	__u64 n;
 
 	if (slots_exhausted)
 		return SLOT_FULL;
-	if (!bpf_map_pop_elem(&free_slots, &slot))
-		return slot;
-	n = __sync_fetch_and_add(&next_slot, 1);
-	if (n >= max_slots) {
-		slots_exhausted = 1;
-		return SLOT_FULL;
+	s = ring_take(bpf_get_smp_processor_id());
+	if (s >= 0)
+		return s;
+	if (free_queued > 0) {
+		s = queue_take();
+		if (s >= 0)
+			return s;
 	}
-	return n;
+	n = __sync_fetch_and_add(&next_slot, 1);
+	if (n < max_slots)
+		return n;
+	s = queue_take();
+	if (s >= 0)
+		return s;
+	bpf_loop(nr_cpus, ring_steal_one, &st, 0);
+	if (st.slot >= 0)
+		return st.slot;
+	slots_exhausted = 1;
+	return SLOT_FULL;
 }
 
 /* The pidx entry of @k's tgid. */
@@ -239,7 +315,7 @@ static __always_inline long slot_fill(struct task_struct *t,
 	if (flags & ENERGY_PF_KTHREAD)
 		e->flags = ENERGY_F_KTHREAD;
 	proc_refresh(e, t, refresh_gen, trusted);
-	record_pidns(t, slot, trusted);
+	record_pidns(t, slot, e, trusted);
 	e->key.start_ns = k->start_ns;
 	/* The daemon reads the slot once key.tgid is set: set it last.
 	 * BPF has no fence; stores are not reordered on x86 (TSO), and
@@ -256,7 +332,8 @@ static __always_inline long slot_fill(struct task_struct *t,
 	if (bpf_map_update_elem(&slot_spill, k, &ref, BPF_NOEXIST)) {
 		/* Another CPU filled a slot for this process first. */
 		e->key.tgid = 0;
-		bpf_map_push_elem(&free_slots, &slot, 0);
+		if (!bpf_map_push_elem(&free_slots, &slot, 0))
+			__sync_fetch_and_add(&free_queued, 1);
 		found = bpf_map_lookup_elem(&slot_spill, k);
 		return found ? (long)found->slot : SLOT_LATER;
 	}

@@ -552,6 +552,8 @@ static int prepare(struct collector *c, const struct coll_opts *o,
 		return ncpus;
 	c->skel->rodata->track_curr = c->fold_cpus;
 	c->skel->rodata->nr_cpus = ncpus;
+	c->nr_cpus = ncpus;
+	bpf_map__set_max_entries(c->skel->maps.slot_rings, ncpus);
 	bpf_map__set_max_entries(c->skel->maps.pmu, ncpus);
 	err = pmu_open(&c->pmu, ncpus);
 	if (err) {
@@ -639,8 +641,10 @@ int coll_init(struct collector *c, const struct coll_opts *o,
 	c->thread_live = map_array(c->skel->maps.thread_live,
 				   c->nr_index / ENERGY_THREAD_LIVE_BITS,
 				   sizeof(*c->thread_live), PROT_READ);
+	c->rings = map_array(c->skel->maps.slot_rings, c->nr_cpus,
+			     sizeof(*c->rings), PROT_READ | PROT_WRITE);
 	if (!c->slots || !c->pidns || !c->pidx || !c->threads ||
-	    !c->thread_live) {
+	    !c->thread_live || !c->rings) {
 		err = -errno;
 		log_err("cannot map the procs arrays: %s", strerror(-err));
 		goto fail;
@@ -653,10 +657,14 @@ int coll_init(struct collector *c, const struct coll_opts *o,
 	}
 	err = slot_return_init(&c->ret, c->max_procs, c->pidx,
 			       c->nr_index - 1);
+	if (!err)
+		err = ring_feed_init(&c->feed, c->rings, c->nr_cpus);
 	if (err) {
 		log_err("cannot allocate the slot list: %s", strerror(-err));
 		goto fail;
 	}
+	c->ret.feed = &c->feed;
+	c->ret.queued = &c->skel->bss->free_queued;
 
 	if (!c->adopted) {
 		c->skel->bss->seed_ns = monotonic_ns();
@@ -715,6 +723,9 @@ void coll_fini(struct collector *c)
 		munmap((void *)c->thread_live,
 		       array_bytes(c->nr_index / ENERGY_THREAD_LIVE_BITS,
 				   sizeof(*c->thread_live)));
+	if (c->rings)
+		munmap(c->rings, array_bytes(c->nr_cpus, sizeof(*c->rings)));
+	ring_feed_fini(&c->feed);
 	free(c->gain);
 	energy_bpf__destroy(c->skel);
 	for (size_t i = 0; i < c->nkept_links; i++) {

@@ -52,7 +52,10 @@ struct collector {
 	struct energy_pidx *pidx;	/* pidx, mmap()ed: nr_index entries */
 	const struct energy_thread *threads; /* threads, mmap()ed */
 	const __u64 *thread_live;	/* thread_live, mmap()ed */
+	struct energy_slot_ring *rings;	/* slot_rings, mmap()ed: nr_cpus */
+	struct ring_feed feed;		/* which ring a freed slot goes to */
 	__u32 nr_index;			/* entries of pidx and threads */
+	__u32 nr_cpus;			/* possible CPUs: of slot_rings */
 	struct thread_gain *gain;	/* per slot, scratch for coll_read */
 	const __u64 *next_slot;		/* slots [0, *next_slot) were used */
 	int map_fd[CM_MAPS];

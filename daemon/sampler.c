@@ -107,7 +107,7 @@ static struct window_snap *window_snapshot(struct sampler *s,
 		if (!proc_used(&t->snap[i]))
 			continue;
 		w->e[n].rec = t->snap[i];
-		w->e[n].ns = s->coll->pidns[i];
+		w->e[n].ns = view_pidns(&t->snap[i], &s->coll->pidns[i]);
 		w->e[n].energy_uj = table_energy_of(t, i, &t->snap[i].key);
 		w->e[n].carbon_ng = table_carbon_of(t, i, &t->snap[i].key);
 		n++;

@@ -38,12 +38,14 @@ struct energy_counters {
 enum energy_proc_flags {
 	ENERGY_F_KTHREAD	= 1 << 0,	/* a kernel thread */
 	ENERGY_F_EXITED		= 1 << 1,	/* the last thread has exited */
+	ENERGY_F_PIDNS		= 1 << 2,	/* procs_ns holds its pids */
 };
 
 /*
  * Value of the "procs" array, one slot per process. A slot is in use while
  * key.tgid is not 0; the BPF side fills a free slot and sets key.tgid last,
- * the daemon clears a slot before it returns it to "free_slots".
+ * the daemon clears a slot before it hands it back ("slot_rings", else
+ * "free_slots").
  * 128 bytes: what the programs touch most (key, refresh_gen, cpu_ns,
  * instructions, wakeups) shares the first cache line. cpu_ns and wakeups
  * leave out what live threads ran since their bases (struct
@@ -121,13 +123,35 @@ struct energy_thread {
  * Value of the "procs_ns" array, parallel to "procs": the process's pid in
  * each pid namespace it belongs to, outermost first, with that namespace's
  * inode number (as stat() of /proc/PID/ns/pid shows it). Recorded when the
- * slot is filled, so it outlives the process.
+ * slot is filled, so it outlives the process; only for a process in a
+ * namespace below the initial one (ENERGY_F_PIDNS): any other has one
+ * level, its tgid in the initial namespace, whose inode number the kernel
+ * fixes (PROC_PID_INIT_INO).
  */
+#define ENERGY_PIDNS_INIT_INO	0xeffffffcU
+
 struct energy_pidns {
 	__u32 level;			/* innermost level, 0: initial namespace */
 	__u32 nr[ENERGY_PIDNS_LEVELS];
 	__u32 ns_ino[ENERGY_PIDNS_LEVELS];
 	__u32 pad;
+};
+
+/*
+ * Value of the "slot_rings" array, one per CPU: free slots that the daemon
+ * handed back, for the processes forked on that CPU to take without a
+ * lock. The daemon, the only writer of head, stores slot[head % size]
+ * before it moves head on; a taker (that CPU's programs, or another
+ * CPU's once none is left anywhere else) reads slot[tail % size] and moves
+ * tail on by compare-and-swap. head - tail: the slots in the ring.
+ */
+#define ENERGY_SLOT_RING	1024	/* a power of two */
+
+struct energy_slot_ring {
+	__u64 head;
+	__u64 tail;		/* one cache line: a fork reads both */
+	__u64 pad[6];
+	__u32 slot[ENERGY_SLOT_RING];
 };
 
 /* Value of the "cgroups" map, written by the daemon once per window: every

@@ -62,9 +62,27 @@ static int slot_unindex(const struct map_ops *o, struct slot_return *r,
 	return err == -ENOENT ? 0 : err;
 }
 
-/* Made unfindable, index entry gone, then back in the queue: 0, or
- * -errno with @f kept in @r for the next call. The slot itself is cleared
- * whatever happens, so that no sample shows its old process again. */
+/* A cleared slot back to the BPF side: into a CPU's ring, else the queue.
+ * 0 or -errno. */
+static int slot_give(const struct map_ops *o, struct slot_return *r,
+		     __u32 slot)
+{
+	int err;
+
+	if (r->feed && ring_feed_put(r->feed, slot))
+		return 0;
+	err = o->update(o->ctx, CM_FREE_SLOTS, NULL, &slot, 0);
+	if (err)
+		return err;
+	if (r->queued)
+		__atomic_add_fetch(r->queued, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Made unfindable, index entry gone, then back in a ring or the queue: 0,
+ * or -errno with @f kept in @r for the next call. The slot itself is
+ * cleared whatever happens, so that no sample shows its old process
+ * again. */
 static int slot_hand_back(const struct map_ops *o, struct slot_return *r,
 			  struct energy_proc *slots, const struct table_freed *f)
 {
@@ -83,7 +101,7 @@ static int slot_hand_back(const struct map_ops *o, struct slot_return *r,
 		r->index_errors++;
 	slot_clear(&slots[slot]);	/* the key first: readers drop it */
 	if (!err) {
-		err = o->update(o->ctx, CM_FREE_SLOTS, NULL, &slot, 0);
+		err = slot_give(o, r, slot);
 		if (err)
 			r->push_errors++;
 	}
@@ -99,6 +117,8 @@ int slots_return(const struct map_ops *o, struct slot_return *r,
 	size_t retry = r->len;
 	int ret = 0, err;
 
+	if (r->feed)
+		ring_feed_begin(r->feed);
 	/* What failed before, first; the list refills from its start. */
 	r->len = 0;
 	for (size_t i = 0; i < retry; i++) {

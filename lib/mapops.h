@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 #include "energy_abi.h"
+#include "rings.h"
 #include "table.h"
 
 /* The maps the daemon writes or reads after load. */
@@ -40,7 +41,9 @@ struct map_ops {
  * The slots' side of the maps: which key "slot_index" holds for each slot
  * (tgid 0: none), the "pidx" array mapped (its mask: entries - 1), and the
  * slots cleared but not handed back yet (their index or spill entry could
- * not be deleted, or the queue refused them).
+ * not be deleted, or the queue refused them). @feed: the CPUs' rings a
+ * slot goes to first, and @queued, the BPF side's count of what the queue
+ * holds, raised at each push (both left unset: the queue alone).
  */
 struct slot_return {
 	struct table_freed *pending;
@@ -48,6 +51,8 @@ struct slot_return {
 	struct energy_key *indexed;	/* cap of them */
 	struct energy_pidx *pidx;
 	__u32 pidx_mask;
+	struct ring_feed *feed;
+	__s64 *queued;
 	__u64 index_errors;	/* index or spill deletes that failed, ever */
 	__u64 push_errors;	/* pushes the queue refused, ever */
 	__u64 insert_errors;	/* index inserts that failed, ever */
@@ -64,7 +69,7 @@ void slot_return_fini(struct slot_return *r);
  * Hand the slots of @freed (n of them) back to the BPF side: the process
  * made unfindable first (its pidx entry freed, or its spill entry
  * deleted) and its "slot_index" entry deleted, the slot in @slots cleared,
- * then pushed to the queue (reusable last). A slot whose delete or push
+ * then put in a CPU's ring, else pushed to the queue (reusable last). A slot whose delete or push
  * fails stays in @r and is tried again, first, at the next call: none is
  * lost. Returns 0, or the last -errno.
  */

@@ -21,6 +21,20 @@
 #include "params.h"
 #include "threads.h"
 
+/* The pids of the process of slot @rec in its pid namespaces: @recorded,
+ * its procs_ns entry, where the BPF side recorded them there. */
+static inline struct energy_pidns view_pidns(const struct energy_proc *rec,
+					     const struct energy_pidns *recorded)
+{
+	struct energy_pidns n = { .level = 0 };
+
+	if (rec->flags & ENERGY_F_PIDNS)
+		return *recorded;
+	n.nr[0] = rec->key.tgid;
+	n.ns_ino[0] = ENERGY_PIDNS_INIT_INO;
+	return n;
+}
+
 /* One process as a window showed it. */
 struct window_entry {
 	struct energy_proc rec;

@@ -393,3 +393,41 @@ void test_mapops_index_follows(void)
 			    "neither old one listed");
 	slot_return_fini(&r);
 }
+
+/* With the CPUs' rings: a slot goes to a ring while one is below its
+ * target, the rest to the queue, each push counted for the BPF side (a
+ * refused one not). */
+void test_mapops_rings_first(void)
+{
+	static struct energy_slot_ring ring;
+	struct energy_proc slots[FAKE_SLOTS] = {};
+	struct table_freed freed[4];
+	struct fake f = { .fail_op = 'u', .fail_map = CM_FREE_SLOTS,
+			  .fail_at = 2, .fail_count = 1, .fail_err = -ENOSPC };
+	struct map_ops o = fake_ops(&f);
+	struct ring_feed feed;
+	struct slot_return r;
+	__s64 queued_count = 0;
+
+	memset(&ring, 0, sizeof(ring));
+	ring.head = RING_FEED_MIN - 1;	/* room for one */
+	if (!ASSERT_EQ(fake_init(&f, &r), 0, "init") ||
+	    !ASSERT_EQ(ring_feed_init(&feed, &ring, 1), 0, "feed"))
+		return;
+	r.feed = &feed;
+	r.queued = &queued_count;
+	fake_slots(&f, slots, freed, 4);
+	ASSERT_EQ(slots_return(&o, &r, slots, freed, 4), -ENOSPC,
+		  "the refused push is returned");
+	ASSERT_EQ(ring.head, RING_FEED_MIN, "one slot into the ring");
+	ASSERT_EQ(ring.slot[RING_FEED_MIN - 1], 0, "the first freed");
+	ASSERT_TRUE(queued(&f, 1) && queued(&f, 3) && f.queued == 2,
+		    "the others queued but the refused one");
+	ASSERT_EQ(queued_count, 2, "the pushes counted for the BPF side");
+	ASSERT_EQ(r.len, 1, "the refused one waits");
+	ASSERT_EQ(slots_return(&o, &r, slots, NULL, 0), 0, "the retry succeeds");
+	ASSERT_TRUE(queued(&f, 2) && queued_count == 3,
+		    "queued and counted at the retry");
+	ring_feed_fini(&feed);
+	slot_return_fini(&r);
+}

@@ -244,3 +244,24 @@ void test_render_cgroup_others(void)
 	rbuf_free(&b);
 	free(w);
 }
+
+/* A process the BPF side recorded no namespaces for (ENERGY_F_PIDNS
+ * unset: its procs_ns entry is another process's, or nothing) is in the
+ * initial one alone, as its tgid; one it recorded has its own pids. */
+void test_render_pidns_recorded(void)
+{
+	struct energy_proc rec = { .key = { .tgid = 4242, .start_ns = 1 } };
+	struct energy_pidns stale = {
+		.level = 1, .nr = { 7, 1 }, .ns_ino = { ENERGY_PIDNS_INIT_INO, 99 },
+	};
+	struct energy_pidns n = view_pidns(&rec, &stale);
+
+	ASSERT_EQ(n.level, 0, "one level");
+	ASSERT_EQ(render_pid_in_ns(&n, ENERGY_PIDNS_INIT_INO), 4242,
+		  "its tgid in the initial namespace, not the stale entry's pid");
+	ASSERT_EQ(render_pid_in_ns(&n, 99), 0, "in no other");
+	rec.flags = ENERGY_F_PIDNS;
+	n = view_pidns(&rec, &stale);
+	ASSERT_EQ(n.level, 1, "recorded: two levels");
+	ASSERT_EQ(render_pid_in_ns(&n, 99), 1, "its pid in the inner namespace");
+}
