@@ -69,9 +69,9 @@ void slot_return_fini(struct slot_return *r);
  * Hand the slots of @freed (n of them) back to the BPF side: the process
  * made unfindable first (its pidx entry freed, or its spill entry
  * deleted) and its "slot_index" entry deleted, the slot in @slots cleared,
- * then put in a CPU's ring, else pushed to the queue (reusable last). A slot whose delete or push
- * fails stays in @r and is tried again, first, at the next call: none is
- * lost. Returns 0, or the last -errno.
+ * then put in a CPU's ring, else pushed to the queue (reusable last). A
+ * slot whose delete or push fails stays in @r and is tried again, first,
+ * at the next call: none is lost. Returns 0, or the last -errno.
  */
 int slots_return(const struct map_ops *o, struct slot_return *r,
 		 struct energy_proc *slots, const struct table_freed *freed,

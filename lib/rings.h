@@ -40,7 +40,7 @@ void ring_feed_begin(struct ring_feed *f);
  * at its target (or there are none), and the slot is the caller's. */
 bool ring_feed_put(struct ring_feed *f, __u32 slot);
 
-/* The slots in ring @i now. */
+/* The slots in ring @r now. */
 __u64 ring_count(const struct energy_slot_ring *r);
 
 #endif /* ENERGY_RINGS_H */
